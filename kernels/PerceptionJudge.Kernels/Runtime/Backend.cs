@@ -1,0 +1,40 @@
+namespace PerceptionJudge.Kernels.Runtime;
+
+/// <summary>
+/// Where a kernel runs. Every kernel family exposes one interface (e.g. <c>IAdvantageKernels</c>) implemented once
+/// per backend; the scalar <see cref="Reference"/> implementation is the spec every other backend is tested against.
+/// </summary>
+public enum Backend
+{
+    /// <summary>Plain scalar code, double accumulation where it helps: the specification.</summary>
+    Reference,
+
+    /// <summary>SIMD (Vector512/Vector256) CPU code, multi-threaded where it pays.</summary>
+    Cpu,
+
+    /// <summary>GLSL compute shaders through Vulkan (separate issue).</summary>
+    Vulkan,
+}
+
+/// <summary>The backend chosen once at start-up; the public façades of every family dispatch to it.</summary>
+public static class KernelBackend
+{
+    private static Backend s_current = Backend.Cpu;
+
+    /// <summary>The backend in use. Default <see cref="Backend.Cpu"/>.</summary>
+    public static Backend Current => s_current;
+
+    /// <summary>Chooses the backend; call once at start-up, before any kernel runs.</summary>
+    public static void Select(Backend backend)
+    {
+        if (backend == Backend.Vulkan)
+        {
+            throw new KernelInputException("backend", "the Vulkan backend is not built yet; use cpu or reference");
+        }
+
+        s_current = backend;
+    }
+
+    /// <summary>Backends usable in this process, reference first (the test fixtures bind to each).</summary>
+    public static IReadOnlyList<Backend> Available { get; } = [Backend.Reference, Backend.Cpu];
+}

@@ -1,0 +1,2 @@
+global using System.Runtime.CompilerServices;
+global using System.Runtime.Intrinsics;
