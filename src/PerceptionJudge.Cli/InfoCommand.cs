@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using PerceptionJudge.Kernels.Runtime;
+
+namespace PerceptionJudge.Cli;
+
+/// <summary><c>pjudge info</c>: the kernel backend in use and what the machine offers it.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var info = new Command("info", "Print the kernel backend, SIMD width, processor count and .NET version");
+        info.SetAction(_ =>
+        {
+            stdout.Write(Describe());
+            return 0;
+        });
+        return info;
+    }
+
+    internal static string Describe()
+    {
+        string backend = KernelBackend.Current.ToString().ToLowerInvariant();
+        string available = string.Join(", ", KernelBackend.Available.Select(b => b.ToString().ToLowerInvariant()));
+        return $"""
+            backend: {backend}
+            backends available: {available}
+            simd: {SimdWidth()}
+            vector512 accelerated: {Vector512.IsHardwareAccelerated}
+            vector256 accelerated: {Vector256.IsHardwareAccelerated}
+            processors: {Environment.ProcessorCount}
+            dotnet: {RuntimeInformation.FrameworkDescription}
+            os: {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture})
+
+            """;
+    }
+
+    /// <summary>The widest accelerated vector the kernels' SIMD loops will use.</summary>
+    internal static string SimdWidth() =>
+        Vector512.IsHardwareAccelerated ? $"512-bit ({Vector512<float>.Count} floats)"
+        : Vector256.IsHardwareAccelerated ? $"256-bit ({Vector256<float>.Count} floats)"
+        : Vector128.IsHardwareAccelerated ? $"128-bit ({Vector128<float>.Count} floats)"
+        : "scalar";
+}

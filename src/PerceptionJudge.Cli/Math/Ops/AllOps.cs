@@ -1,0 +1,9 @@
+namespace PerceptionJudge.Cli.Math.Ops;
+
+/// <summary>The list of wired ops; one adapter file per op in this folder.</summary>
+internal static class AllOps
+{
+    public static IEnumerable<MathOp> Create() =>
+    [
+    ];
+}

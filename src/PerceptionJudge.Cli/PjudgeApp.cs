@@ -1,0 +1,86 @@
+using System.CommandLine;
+using PerceptionJudge.Cli.Json;
+using PerceptionJudge.Cli.Math;
+using PerceptionJudge.Kernels.Runtime;
+
+namespace PerceptionJudge.Cli;
+
+/// <summary>
+/// The <c>pjudge</c> command tree and its exit-code policy:
+/// 0 success; 2 user error (bad command line, bad input, a failed batch line), printed as ONE line
+/// <c>error: field[row]: message</c> on stderr; 1 internal error, printed with its stack trace (never hidden).
+/// Writers are injected so tests run the whole command in-process.
+/// </summary>
+internal sealed class PjudgeApp
+{
+    public const int Success = 0;
+    public const int InternalError = 1;
+    public const int UserError = 2;
+
+    private readonly TextWriter _stdout;
+    private readonly TextWriter _stderr;
+    private readonly MathOpTable _ops;
+
+    public PjudgeApp(TextWriter stdout, TextWriter stderr, MathOpTable? ops = null)
+    {
+        _stdout = stdout;
+        _stderr = stderr;
+        _ops = ops ?? MathOpTable.CreateDefault();
+    }
+
+    public int Run(string[] args)
+    {
+        var backend = new Option<string?>("--backend")
+        {
+            Description = "Kernel backend, chosen once at start: cpu (default) or reference",
+            Recursive = true,
+        };
+        backend.AcceptOnlyFromAmong("cpu", "reference");
+        var root = new RootCommand("pjudge: PerceptionJudge kernels and tools from the command line") { backend };
+        root.Add(InfoCommand.Create(_stdout));
+        root.Add(MathCommand.Create(_ops, _stdout, _stderr));
+
+        try
+        {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                return Fail(parse.Errors[0].Message);
+            }
+
+            SelectBackend(parse.GetValue(backend));
+            var config = new InvocationConfiguration
+            {
+                Output = _stdout,
+                Error = _stderr,
+                EnableDefaultExceptionHandler = false,
+            };
+            return parse.Invoke(config);
+        }
+        catch (Exception e) when (e is CliInputException or KernelInputException)
+        {
+            return Fail(e.Message);
+        }
+        catch (Exception e)
+        {
+            _stderr.WriteLine($"internal error (a bug, please report): {e}");
+            return InternalError;
+        }
+    }
+
+    private void SelectBackend(string? name)
+    {
+        // Always select, so an in-process run never inherits a previous run's choice; print only an explicit one.
+        KernelBackend.Select(name == "reference" ? Backend.Reference : Backend.Cpu);
+        if (name is not null)
+        {
+            _stderr.WriteLine($"backend: {KernelBackend.Current.ToString().ToLowerInvariant()}");
+        }
+    }
+
+    private int Fail(string message)
+    {
+        _stderr.WriteLine($"error: {JsonInput.OneLine(message)}");
+        return UserError;
+    }
+}

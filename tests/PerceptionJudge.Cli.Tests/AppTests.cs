@@ -1,0 +1,178 @@
+using System.Text.Json.Nodes;
+using PerceptionJudge.Cli.Tests.Support;
+using PerceptionJudge.Kernels.Runtime;
+
+namespace PerceptionJudge.Cli.Tests;
+
+/// <summary>The command tree, output, backend choice and exit-code policy, through the test-only ops.</summary>
+[TestFixture]
+public sealed class AppTests
+{
+    private TempDir _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDir();
+
+    [TearDown]
+    public void TearDown()
+    {
+        _dir.Delete();
+        KernelBackend.Select(Backend.Cpu);
+    }
+
+    private CliResult Math(string op, string json, params string[] extra) =>
+        CliRun.Run(TestOps.Table(), ["math", op, "--input", _dir.File("in.json", json), .. extra]);
+
+    private static void AssertUserError(CliResult r, string expected)
+    {
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(r.StderrLines[0], Is.EqualTo("error: " + expected));
+        Assert.That(r.Stdout, Is.Empty);
+    }
+
+    [Test]
+    public void MathOp_WritesPrettyJsonToStdout()
+    {
+        var r = Math("scale", """{"x": [[1, -2], [0.5, 3]], "factor": 3}""");
+        Assert.That((r.ExitCode, r.Stderr), Is.EqualTo((0, "")));
+        Assert.That(r.Stdout, Does.Contain("\n  \"y\": ["));
+        Assert.That(JsonNode.Parse(r.Stdout)!["y"]!.ToJsonString(), Is.EqualTo("[[3,-6],[1.5,9]]"));
+    }
+
+    [Test]
+    public void MathOp_WritesToOutputFile()
+    {
+        string output = _dir.File("out.json");
+        var r = Math("scale", """{"x": [[1]]}""", "--output", output);
+        Assert.That((r.ExitCode, r.Stdout, r.Stderr), Is.EqualTo((0, "", "")));
+        Assert.That(JsonNode.Parse(File.ReadAllText(output))!["y"]![0]![0]!.GetValue<float>(), Is.EqualTo(2f));
+    }
+
+    [Test]
+    public void MathOp_NaNInputIsReportedByTheKernelGuardWithRow() =>
+        AssertUserError(Math("scale", """{"x": [[1, 2], [3, "NaN"]]}"""), "x[1]: value NaN at column 1 is not finite");
+
+    [Test]
+    public void MathOp_RaggedRowsNameFieldAndRow() =>
+        AssertUserError(Math("scale", """{"x": [[1, 2], [3]]}"""), "x[1]: row has 1 columns, expected 2");
+
+    [Test]
+    public void MathOp_UnknownFieldIsAUserError() =>
+        AssertUserError(Math("scale", """{"x": [[1]], "facter": 2}"""),
+            "facter: unknown field; valid fields: x, factor, mode");
+
+    [Test]
+    public void MathOp_WrongJsonTypeIsAUserError() =>
+        AssertUserError(Math("scale", """{"x": [[1]], "factor": "two"}"""),
+            "factor: expected a number, got the string \"two\"");
+
+    [Test]
+    public void MathOp_MalformedJsonIsAUserError()
+    {
+        var r = Math("scale", """{"x": [[1]""");
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(r.StderrLines[0], Does.StartWith("error: input: invalid JSON: "));
+    }
+
+    [Test]
+    public void MathOp_UnknownOpListsValidOps() =>
+        AssertUserError(Math("scael", "{}"), "op: unknown name 'scael'; valid names: buggy, group_size, scale");
+
+    [Test]
+    public void MathOp_MissingInputFileIsAUserError()
+    {
+        var r = CliRun.Run(TestOps.Table(), "math", "scale", "--input", Path.Combine(_dir.Path, "none.json"));
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(r.StderrLines[0], Does.StartWith("error: --input: cannot read '"));
+    }
+
+    [Test]
+    public void MathOp_MissingInputOptionIsAUserError() =>
+        AssertUserError(CliRun.Run(TestOps.Table(), "math", "scale"), "Option '--input' is required.");
+
+    [Test]
+    public void MathOp_InternalErrorExitsOneWithStackTrace()
+    {
+        var r = Math("buggy", "{}");
+        Assert.That(r.ExitCode, Is.EqualTo(1));
+        Assert.That(r.Stderr, Does.Contain("System.InvalidOperationException: invariant broken"));
+        Assert.That(r.Stderr, Does.Contain("   at "));
+    }
+
+    [Test]
+    public void NoCommand_IsAUserError() =>
+        Assert.That(CliRun.Run(TestOps.Table()).ExitCode, Is.EqualTo(2));
+
+    [Test]
+    public void Backend_ReferenceIsSelectedAndPrintedToStderr()
+    {
+        var r = CliRun.Run(TestOps.Table(), "--backend", "reference", "info");
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stderr, Is.EqualTo("backend: reference\n"));
+        Assert.That(r.Stdout, Does.StartWith("backend: reference\n"));
+        Assert.That(KernelBackend.Current, Is.EqualTo(Backend.Reference));
+    }
+
+    [Test]
+    public void Backend_OptionWorksAfterTheSubcommandToo()
+    {
+        var r = Math("scale", """{"x": [[1]]}""", "--backend", "cpu");
+        Assert.That((r.ExitCode, r.Stderr), Is.EqualTo((0, "backend: cpu\n")));
+        Assert.That(KernelBackend.Current, Is.EqualTo(Backend.Cpu));
+    }
+
+    [Test]
+    public void Backend_DefaultIsCpuEvenAfterAnEarlierReferenceRun()
+    {
+        KernelBackend.Select(Backend.Reference);
+        var r = CliRun.Run(TestOps.Table(), "info");
+        Assert.That((r.ExitCode, r.Stderr), Is.EqualTo((0, "")));
+        Assert.That(KernelBackend.Current, Is.EqualTo(Backend.Cpu));
+    }
+
+    [TestCase("vulkan")]
+    [TestCase("gpu")]
+    public void Backend_UnknownOrUnbuiltIsAUserError(string name)
+    {
+        var r = CliRun.Run(TestOps.Table(), "--backend", name, "info");
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(r.StderrLines[0], Does.StartWith($"error: Argument '{name}' not recognized"));
+    }
+
+    [Test]
+    public void Info_PrintsBackendSimdProcessorsAndDotnet()
+    {
+        var r = CliRun.Run(TestOps.Table(), "info");
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stdout, Does.Contain("backend: cpu\n"));
+        Assert.That(r.Stdout, Does.Contain($"processors: {Environment.ProcessorCount}\n"));
+        Assert.That(r.Stdout, Does.Contain($"vector256 accelerated: {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}"));
+        Assert.That(r.Stdout, Does.Contain("simd: "));
+        Assert.That(r.Stdout, Does.Contain("dotnet: .NET "));
+    }
+
+    [Test]
+    public void List_PrintsOpsFieldsAndRegistries()
+    {
+        var r = CliRun.Run(TestOps.Table(), "math", "list");
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stdout, Does.Contain("  scale"));
+        Assert.That(r.Stdout, Does.Contain("required: x\n"));
+        Assert.That(r.Stdout, Does.Contain("optional: factor, mode\n"));
+        Assert.That(r.Stdout, Does.Contain("mode (scale): plain, doubled\n"));
+        Assert.That(r.Stdout.IndexOf("buggy", StringComparison.Ordinal),
+            Is.LessThan(r.Stdout.IndexOf("group_size", StringComparison.Ordinal)));
+    }
+
+    [Test]
+    public void ProductTable_HasUniqueNamesAndListRuns()
+    {
+        var r = CliRun.Run("math", "list");
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stdout, Does.StartWith("ops:\n"));
+    }
+}
