@@ -21,7 +21,7 @@ internal sealed class JsonInput
         _root = root;
     }
 
-    /// <summary>Parses <paramref name="json"/>; malformed JSON is a user error naming <paramref name="what"/>.</summary>
+    /// <summary>Parses <paramref name="json"/>; malformed JSON is a user error on <paramref name="what"/>.</summary>
     public static JsonInput Parse(string json, string what = "input")
     {
         try
@@ -153,7 +153,7 @@ internal sealed class JsonInput
         return result;
     }
 
-    /// <summary>A [B][T] matrix. Ragged rows name the first row whose length differs from row 0 (or the shape).</summary>
+    /// <summary>A [B][T] matrix; a ragged row is named (the first whose length differs from row 0).</summary>
     public FloatMatrix Matrix(string field, int? rows = null, int? cols = null)
     {
         var array = Array(field);

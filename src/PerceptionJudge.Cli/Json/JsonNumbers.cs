@@ -15,7 +15,7 @@ internal static class JsonNumbers
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>The number in <paramref name="element"/>, or false when it is neither a number nor a named literal.</summary>
+    /// <summary>The number in <paramref name="element"/>; false for anything but a number or named literal.</summary>
     public static bool TryGetDouble(JsonElement element, out double value)
     {
         switch (element.ValueKind)

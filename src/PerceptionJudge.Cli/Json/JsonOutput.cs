@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,12 +12,6 @@ namespace PerceptionJudge.Cli.Json;
 internal static class JsonOutput
 {
     // Output is data for people and scripts, not HTML: keep ' and + readable instead of \u0027.
-    private static readonly JsonSerializerOptions s_pretty = new()
-    {
-        WriteIndented = true,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     private static readonly JsonSerializerOptions s_compact = new()
     {
         WriteIndented = false,
@@ -53,9 +48,36 @@ internal static class JsonOutput
         return array;
     }
 
-    public static string Pretty(JsonNode node) => node.ToJsonString(s_pretty);
+    /// <summary>One field per line, and a matrix one row per line (readable at [B][T] sizes; still plain JSON).</summary>
+    public static string Pretty(JsonObject output)
+    {
+        var text = new StringBuilder("{\n");
+        int field = 0;
+        foreach (var (name, value) in output)
+        {
+            text.Append("  ").Append(JsonSerializer.Serialize(name, s_compact)).Append(": ");
+            if (value is JsonArray rows && rows.Count > 0 && rows.All(r => r is JsonArray))
+            {
+                text.Append("[\n");
+                for (int r = 0; r < rows.Count; r++)
+                {
+                    text.Append("    ").Append(Compact(rows[r])).Append(r + 1 < rows.Count ? ",\n" : "\n");
+                }
 
-    public static string Compact(JsonNode node) => node.ToJsonString(s_compact);
+                text.Append("  ]");
+            }
+            else
+            {
+                text.Append(Compact(value));
+            }
+
+            text.Append(++field < output.Count ? ",\n" : "\n");
+        }
+
+        return text.Append('}').ToString();
+    }
+
+    public static string Compact(JsonNode? node) => node is null ? "null" : node.ToJsonString(s_compact);
 
     private static string Named(double value) =>
         double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";

@@ -22,7 +22,7 @@ internal abstract class MathOp
 
     public virtual IReadOnlyList<string> Optional => [];
 
-    /// <summary>Registries of names this op accepts (estimators, loss modes, …), for <c>pjudge math list</c>.</summary>
+    /// <summary>Registries of names this op accepts (estimators, modes, …), for <c>pjudge math list</c>.</summary>
     public virtual IReadOnlyList<NameChoices> Choices => [];
 
     /// <summary>Rejects unknown fields, then evaluates.</summary>
@@ -33,4 +33,16 @@ internal abstract class MathOp
     }
 
     protected abstract JsonObject Evaluate(JsonInput input);
+
+    /// <summary>
+    /// Reads a registry name (estimator, loss mode, …) and checks it here, so the error names the field the user
+    /// wrote (the kernel registries name theirs after verl's config keys).
+    /// </summary>
+    protected static string Choose(JsonInput input, string field, IReadOnlyList<string> valid, string? fallback = null)
+    {
+        string name = fallback is null ? input.String(field) : input.String(field, fallback);
+        return valid.Contains(name)
+            ? name
+            : throw new CliInputException(field, $"unknown name '{name}'; valid names: {string.Join(", ", valid)}");
+    }
 }
