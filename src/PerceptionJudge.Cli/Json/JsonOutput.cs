@@ -48,7 +48,7 @@ internal static class JsonOutput
         return array;
     }
 
-    /// <summary>One field per line, and a matrix one row per line (readable at [B][T] sizes; still plain JSON).</summary>
+    /// <summary>One field per line and a matrix one row per line: readable at [B][T] sizes, still JSON.</summary>
     public static string Pretty(JsonObject output)
     {
         var text = new StringBuilder("{\n");
