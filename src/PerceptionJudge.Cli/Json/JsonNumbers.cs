@@ -21,7 +21,13 @@ internal static class JsonNumbers
         switch (element.ValueKind)
         {
             case JsonValueKind.Number:
-                return element.TryGetDouble(out value);
+                if (!element.TryGetDouble(out value))
+                {
+                    // Valid JSON beyond double range (1e400): an infinity, which the finiteness checks report.
+                    value = element.GetRawText().StartsWith('-') ? double.NegativeInfinity : double.PositiveInfinity;
+                }
+
+                return true;
             case JsonValueKind.String:
                 try
                 {

@@ -50,6 +50,14 @@ public sealed class JsonInputTests
         Assert.That(m.Data[1..], Is.EqualTo(new[] { float.PositiveInfinity, float.NegativeInfinity, 1f }));
     }
 
+    [Test]
+    public void Matrix_NumbersBeyondRangeBecomeInfinities()
+    {
+        var m = JsonInput.Parse("""{"x": [[1e400, -1e400, 1e39]]}""").Matrix("x");
+        Assert.That(m.Data, Is.EqualTo(new[] { float.PositiveInfinity, float.NegativeInfinity, float.PositiveInfinity }));
+        Assert.That(JsonInput.Parse("""{"x": [1e400]}""").DoubleVector("x")[0], Is.EqualTo(double.PositiveInfinity));
+    }
+
     [TestCase("""{"x": [[1, "abc"]]}""", "x[0]: column 1: expected a number, got the string \"abc\"")]
     [TestCase("""{"x": [[1], [true]]}""", "x[1]: column 0: expected a number, got true")]
     [TestCase("""{"x": [[1], 2]}""", "x[1]: expected a row array, got the number 2")]
