@@ -7,9 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the targets need. The RL math core is pure .NET; later layers add theirs here
-# (libtorch-dev + libopenblas0-pthread for the backbone, libstb0 for images, mesa-vulkan-drivers + glslang-tools
+# (libtorch-dev + libopenblas0-pthread for the backbone, mesa-vulkan-drivers + glslang-tools
 # for the Vulkan backend, openmpi-bin for data parallelism).
-APT_PACKAGES=(ca-certificates)
+APT_PACKAGES=(ca-certificates libstb0)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
