@@ -1,0 +1,79 @@
+// Thin build tasks chained with IsDependentOn (DESIGN.md, style 9). Run through ./build.sh.
+var target = Argument("target", "Test");
+var configuration = Argument("configuration", "Release");
+var benchFilter = Argument("filter", "*");
+var solution = "./PerceptionJudge.sln";
+var resultsDir = Directory("./artifacts/test-results");
+
+Task("Clean")
+    .Does(() =>
+{
+    CleanDirectory(resultsDir);
+});
+
+Task("Build")
+    .IsDependentOn("Clean")
+    .Does(() =>
+{
+    DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration });
+});
+
+Task("Format")
+    .Does(() =>
+{
+    DotNetFormat(solution, new DotNetFormatSettings { VerifyNoChanges = true, NoRestore = false });
+});
+
+Task("Test")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var failedRun = false;
+    foreach (var project in GetFiles("./tests/**/*.Tests.csproj"))
+    {
+        try
+        {
+            DotNetTest(project.FullPath, new DotNetTestSettings
+            {
+                Configuration = configuration,
+                NoBuild = true,
+                Loggers = { $"trx;LogFileName={project.GetFilenameWithoutExtension()}.trx" },
+                ResultsDirectory = resultsDir,
+            });
+        }
+        catch (Exception)
+        {
+            failedRun = true; // keep running the other projects; the summary below counts every failure
+        }
+    }
+
+    // The closing line CI reads: totals over every TRX file.
+    int passed = 0, failed = 0, skipped = 0;
+    foreach (var trx in GetFiles($"{resultsDir}/*.trx"))
+    {
+        var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants()
+            .First(e => e.Name.LocalName == "Counters");
+        passed += int.Parse(counters.Attribute("passed").Value);
+        failed += int.Parse(counters.Attribute("failed").Value) + int.Parse(counters.Attribute("error").Value);
+        skipped += int.Parse(counters.Attribute("notExecuted").Value);
+    }
+
+    var summary = $"{passed} passed, {failed} failed, {skipped} skipped";
+    System.IO.File.WriteAllText($"{resultsDir}/summary.txt", summary + "\n");
+    Information(summary);
+    if (failedRun || failed > 0 || passed == 0)
+    {
+        throw new Exception($"tests failed: {summary}");
+    }
+});
+
+Task("Bench")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    DotNetRun("./bench/PerceptionJudge.Bench/PerceptionJudge.Bench.csproj",
+        new ProcessArgumentBuilder().Append("--quick").Append("--filter").AppendQuoted(benchFilter),
+        new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+});
+
+RunTarget(target);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Cake bootstrapper: installs what a fresh Debian machine lacks, restores the local Cake tool, runs a target.
+#   ./build.sh --target=Test      build and run every test (the CI command)
+#   ./build.sh --target=Bench     short benchmark job (BenchmarkDotNet --quick)
+#   ./build.sh --target=Build     build everything in Release
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the targets need. The RL math core is pure .NET; later layers add theirs here
+# (libtorch-dev + libopenblas0-pthread for the backbone, mesa-vulkan-drivers + glslang-tools
+# for the Vulkan backend, openmpi-bin for data parallelism).
+APT_PACKAGES=(ca-certificates libstb0)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]]; then
+        SUDO=()
+    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+        SUDO=(sudo -n)
+    else
+        echo "build.sh: missing Debian packages: ${missing[*]}" >&2
+        echo "build.sh: not root and no password-less sudo; run: sudo apt-get install -y ${missing[*]}" >&2
+        exit 2
+    fi
+    echo "build.sh: installing ${missing[*]}"
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v dotnet >/dev/null; then
+    echo "build.sh: the .NET SDK (10.0 or newer) is not on PATH; install it from packages.microsoft.com" >&2
+    exit 2
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet tool restore >/dev/null
+exec dotnet cake build.cake "$@"
