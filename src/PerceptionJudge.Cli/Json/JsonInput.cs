@@ -202,6 +202,45 @@ internal sealed class JsonInput
         return new FloatMatrix(data, b, System.Math.Max(t, 0));
     }
 
+    /// <summary>A [rows][cols] matrix of integers (token ids), row-major; ragged rows and non-integers name the row.</summary>
+    public int[] IntMatrix(string field, int rows, int cols)
+    {
+        var array = Array(field);
+        if (array.GetArrayLength() != rows)
+        {
+            throw new CliInputException(field, $"expected {rows} rows, got {array.GetArrayLength()}");
+        }
+
+        var data = new int[rows * cols];
+        int row = 0;
+        foreach (var line in array.EnumerateArray())
+        {
+            if (line.ValueKind != JsonValueKind.Array)
+            {
+                throw new CliInputException(field, $"expected a row array, got {JsonNumbers.KindName(line)}", row);
+            }
+
+            if (line.GetArrayLength() != cols)
+            {
+                throw new CliInputException(field, $"row has {line.GetArrayLength()} columns, expected {cols}", row);
+            }
+
+            int col = 0;
+            foreach (var item in line.EnumerateArray())
+            {
+                data[row * cols + col] = item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int v)
+                    ? v
+                    : throw new CliInputException(
+                        field, $"column {col}: expected an integer, got {JsonNumbers.KindName(item)}", row);
+                col++;
+            }
+
+            row++;
+        }
+
+        return data;
+    }
+
     /// <summary>A [B][T][V] tensor (logits); the row named in errors is the outer index b.</summary>
     public FloatTensor3 Tensor3(string field)
     {

@@ -90,6 +90,19 @@ public sealed class JsonInputTests
     }
 
     [Test]
+    public void IntMatrix_ReadsTokenIdsAndNamesBadRows()
+    {
+        var input = JsonInput.Parse("""{"labels": [[0, 3], [2, 1]], "bad": [[0, 1], [2, 1.5]], "short": [[0, 1], [2]]}""");
+        Assert.That(input.IntMatrix("labels", 2, 2), Is.EqualTo(new[] { 0, 3, 2, 1 }));
+        Assert.That(Assert.Throws<CliInputException>(() => input.IntMatrix("bad", 2, 2))!.Message,
+            Is.EqualTo("bad[1]: column 1: expected an integer, got the number 1.5"));
+        Assert.That(Assert.Throws<CliInputException>(() => input.IntMatrix("short", 2, 2))!.Message,
+            Is.EqualTo("short[1]: row has 1 columns, expected 2"));
+        Assert.That(Assert.Throws<CliInputException>(() => input.IntMatrix("labels", 3, 2))!.Message,
+            Is.EqualTo("labels: expected 3 rows, got 2"));
+    }
+
+    [Test]
     public void Index_MapsInterleavedStringAndIntegerIdsToGroups()
     {
         var strings = JsonInput.Parse("""{"index": ["b", "a", "b", "c", "a"]}""").Index("index", 5);
