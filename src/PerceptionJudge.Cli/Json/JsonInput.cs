@@ -202,7 +202,7 @@ internal sealed class JsonInput
         return new FloatMatrix(data, b, System.Math.Max(t, 0));
     }
 
-    /// <summary>A [rows][cols] matrix of integers (token ids), row-major; ragged rows and non-integers name the row.</summary>
+    /// <summary>A [rows][cols] integer matrix (token ids), row-major; a bad row is named.</summary>
     public int[] IntMatrix(string field, int rows, int cols)
     {
         var array = Array(field);
