@@ -19,6 +19,7 @@ internal readonly record struct RowStats(float Max, float LogSum, float MeanRel)
 /// per-lane <c>S = Σ e^{z−m}</c> and <c>W = Σ e^{z−m}(z−m)</c>; when a chunk raises m to m', both are rescaled once:
 /// <c>S ← S·e^{d}</c>, <c>W ← e^{d}(W + d·S)</c> with <c>d = (m − m')/T</c>. The chunk is read twice (max, then
 /// exp), the second time from L1, so DRAM sees one read. Softmax is never stored. Fixed order: same bits every run.
+/// exp is <see cref="FastExp"/> (vector lanes and scalar tail agree); the rescale factor uses MathF.Exp.
 /// </summary>
 internal static class LogProbRows
 {
@@ -59,7 +60,7 @@ internal static class LogProbRows
                 for (int i = c; i < vEnd; i += Vector512<float>.Count)
                 {
                     var zr = (Vector512.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
-                    var e = Vector512.Exp(zr);
+                    var e = FastExp.Exp(zr);
                     s += e;
                     w = Vector512.FusedMultiplyAdd(e, zr, w);
                 }
@@ -99,7 +100,7 @@ internal static class LogProbRows
                 for (int i = c; i < vEnd; i += Vector256<float>.Count)
                 {
                     var zr = (Vector256.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
-                    var e = Vector256.Exp(zr);
+                    var e = FastExp.Exp(zr);
                     s += e;
                     w = Vector256.FusedMultiplyAdd(e, zr, w);
                 }
@@ -136,7 +137,7 @@ internal static class LogProbRows
             for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 var zr = (Vector512.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
-                var p = Vector512.Exp(zr - vs);
+                var p = FastExp.Exp(zr - vs);
                 (p * Vector512.FusedMultiplyAdd(va, zr - vmu, vb)).StoreUnsafe(ref g, (nuint)i);
             }
         }
@@ -148,7 +149,7 @@ internal static class LogProbRows
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var zr = (Vector256.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
-                var p = Vector256.Exp(zr - vs);
+                var p = FastExp.Exp(zr - vs);
                 (p * Vector256.FusedMultiplyAdd(va, zr - vmu, vb)).StoreUnsafe(ref g, (nuint)i);
             }
         }
@@ -156,7 +157,7 @@ internal static class LogProbRows
         for (; i < n; i++)
         {
             float zr = (Unsafe.Add(ref x, i) - st.Max) * invT;
-            float p = MathF.Exp(zr - st.LogSum);
+            float p = FastExp.Exp(zr - st.LogSum);
             Unsafe.Add(ref g, i) = p * MathF.FusedMultiplyAdd(a, zr - st.MeanRel, b);
         }
 
@@ -173,7 +174,7 @@ internal static class LogProbRows
         for (int i = start; i < end; i++)
         {
             float zr = (Unsafe.Add(ref x, i) - m) * invT;
-            float e = MathF.Exp(zr);
+            float e = FastExp.Exp(zr);
             s += e;
             w = MathF.FusedMultiplyAdd(e, zr, w);
         }
