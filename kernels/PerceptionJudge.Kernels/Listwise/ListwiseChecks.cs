@@ -25,7 +25,8 @@ internal static class ListwiseChecks
 
         if (gradPolicyLogp.Length != 0 && gradPolicyLogp.Length != n)
         {
-            throw new KernelInputException("grad_log_prob", $"expected {n} elements or none, got {gradPolicyLogp.Length}");
+            throw new KernelInputException(
+                "grad_log_prob", $"expected {n} elements or none, got {gradPolicyLogp.Length}");
         }
 
         Guard.Finite(policyLogp, "log_prob");

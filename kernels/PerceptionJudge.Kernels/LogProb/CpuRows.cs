@@ -119,7 +119,8 @@ internal static class LogProbRows
 
     /// <summary>
     /// Fused second pass: <c>g_v = p_v·(a·(z_v − μ) + b)</c> with <c>a = −gH/T</c>, <c>b = −gL/T</c>,
-    /// <c>p_v = e^{z_v − m − log S}</c>, μ relative to m; then <c>g[label] += gL/T</c>. Overwrites <paramref name="grad"/>.
+    /// <c>p_v = e^{z_v − m − log S}</c>, μ relative to m; then <c>g[label] += gL/T</c>.
+    /// Overwrites <paramref name="grad"/>.
     /// </summary>
     public static void Grad(ReadOnlySpan<float> row, RowStats st, float invT, float gH, float gL, int label,
         Span<float> grad)
@@ -180,7 +181,7 @@ internal static class LogProbRows
         }
     }
 
-    /// <summary>Max over [start, vEnd) with Vector512 (if any) and [vEnd, end) scalar; NaN propagates to the sums.</summary>
+    /// <summary>Max over [start, vEnd) with Vector512 and [vEnd, end) scalar; a NaN reaches the sums anyway.</summary>
     private static float Max512(ref float x, int start, int vEnd, int end)
     {
         float m = float.NegativeInfinity;

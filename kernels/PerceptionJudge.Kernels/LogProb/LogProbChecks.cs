@@ -64,7 +64,8 @@ internal static class LogProbChecks
         if ((long)tokens * vocab != logits.Length)
         {
             throw new KernelInputException(
-                "logits", $"expected tokens×vocab = {tokens}×{vocab} = {(long)tokens * vocab} elements, got {logits.Length}");
+                "logits",
+                $"expected tokens×vocab = {tokens}×{vocab} = {(long)tokens * vocab} elements, got {logits.Length}");
         }
 
         if (!float.IsFinite(temperature) || temperature <= 0f)

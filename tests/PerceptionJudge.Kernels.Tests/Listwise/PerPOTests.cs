@@ -6,7 +6,7 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Listwise;
 
-/// <summary>One body per backend: hand-computed PerPO values, Reference agreement, gradients, properties, errors.</summary>
+/// <summary>One body per backend: hand-computed PerPO values, Reference agreement, gradients, properties.</summary>
 [TestFixtureSource(typeof(Backends), nameof(Backends.All))]
 public sealed class PerPOTests(Backend backend)
 {
