@@ -57,13 +57,18 @@ internal static class LogProbRows
 
                 var vm = Vector512.Create(m);
                 var vi = Vector512.Create(invT);
+                // Chunk-local sums added once per chunk: the rounding error grows with the chunk, not the row.
+                Vector512<float> cs = Vector512<float>.Zero, cw = Vector512<float>.Zero;
                 for (int i = c; i < vEnd; i += Vector512<float>.Count)
                 {
                     var zr = (Vector512.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
                     var e = FastExp.Exp(zr);
-                    s += e;
-                    w = Vector512.FusedMultiplyAdd(e, zr, w);
+                    cs += e;
+                    cw = Vector512.FusedMultiplyAdd(e, zr, cw);
                 }
+
+                s += cs;
+                w += cw;
 
                 Tail(ref x, vEnd, end, m, invT, ref sTail, ref wTail);
             }
@@ -97,13 +102,18 @@ internal static class LogProbRows
 
                 var vm = Vector256.Create(m);
                 var vi = Vector256.Create(invT);
+                // Chunk-local sums added once per chunk: the rounding error grows with the chunk, not the row.
+                Vector256<float> cs = Vector256<float>.Zero, cw = Vector256<float>.Zero;
                 for (int i = c; i < vEnd; i += Vector256<float>.Count)
                 {
                     var zr = (Vector256.LoadUnsafe(ref x, (nuint)i) - vm) * vi;
                     var e = FastExp.Exp(zr);
-                    s += e;
-                    w = Vector256.FusedMultiplyAdd(e, zr, w);
+                    cs += e;
+                    cw = Vector256.FusedMultiplyAdd(e, zr, cw);
                 }
+
+                s += cs;
+                w += cw;
 
                 Tail(ref x, vEnd, end, m, invT, ref sTail, ref wTail);
             }
