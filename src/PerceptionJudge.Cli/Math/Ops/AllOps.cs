@@ -5,5 +5,7 @@ internal static class AllOps
 {
     public static IEnumerable<MathOp> Create() =>
     [
+        new EntropyOp(),
+        new LogProbOp(),
     ];
 }
