@@ -7,5 +7,6 @@ internal static class AllOps
     [
         new EntropyOp(),
         new LogProbOp(),
+        new PerPOLossOp(),
     ];
 }
