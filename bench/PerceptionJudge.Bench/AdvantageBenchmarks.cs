@@ -91,8 +91,8 @@ public class AdvantageBenchmarks
         _reference.Grpo(new AdvantageInput(_rewards, _mask, Rows, 1, _index), _advantages, _returns, _options);
 
     /// <summary>
-    /// The same math op by op, as PyTorch eager would run it on <c>scores.view(-1, G)</c>: group sums, expand, subtract,
-    /// square, group sums, sqrt, add ε, expand, divide, multiply by the mask, copy to returns.
+    /// The same math op by op, as PyTorch eager would run it on <c>scores.view(-1, G)</c>: group sums, expand,
+    /// subtract, square, group sums, sqrt, add ε, expand, divide, multiply by the mask, copy to returns.
     /// </summary>
     [Benchmark]
     public void EagerGrpo()

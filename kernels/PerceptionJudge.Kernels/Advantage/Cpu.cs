@@ -20,7 +20,8 @@ public sealed unsafe class AdvantageCpu : IAdvantageKernels
     }
 
     /// <inheritdoc/>
-    public void GrpoPassK(in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
+    public void GrpoPassK(
+        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
     {
         AdvantageChecks.Input(input, advantages, returns, baselines: false);
         var index = input.Index;
@@ -166,7 +167,10 @@ public sealed unsafe class AdvantageCpu : IAdvantageKernels
             fixed (int* off = input.Index.Offsets, mem = input.Index.Members)
             {
                 var job = new GroupJob(s, len, m, adv, ret, off, mem, cols, rule);
-                CpuChunks.For(input.Index.GroupCount, elements, job.Run);
+                int size = rule.Kind == RuleKind.Grpo ? GroupLayout.ContiguousSize(input.Index) : 0;
+                CpuChunks.For(input.Index.GroupCount, elements, size > 0
+                    ? (_, g0, g1) => job.GrpoContiguous(g0, g1, size)
+                    : job.Run);
             }
         }
         finally

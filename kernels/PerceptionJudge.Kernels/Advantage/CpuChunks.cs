@@ -13,14 +13,14 @@ internal static unsafe class CpuChunks
 {
     public const int ChunkElements = 1 << 16;
 
-    /// <summary>Items per chunk for <paramref name="count"/> items holding <paramref name="elements"/> in all.</summary>
+    /// <summary>Items per chunk, for <paramref name="count"/> items of <paramref name="elements"/> in all.</summary>
     public static int ChunkSize(int count, long elements)
     {
         long perItem = Math.Max(1, elements / Math.Max(1, count));
         return (int)Math.Clamp(ChunkElements / perItem, 1, Math.Max(1, count));
     }
 
-    /// <summary>Runs <paramref name="body"/>(chunk, first, end) over fixed chunks of <paramref name="count"/> items.</summary>
+    /// <summary>Runs <paramref name="body"/>(chunk, first, end) over fixed chunks of the items.</summary>
     public static void For(int count, long elements, Action<int, int, int> body)
     {
         int size = ChunkSize(count, elements);
@@ -86,6 +86,44 @@ internal static unsafe class CpuChunks
             float v = a * m[t];
             adv[t] = v;
             ret[t] = v;
+        }
+    }
+
+    /// <summary>
+    /// <c>adv[k] = ret[k] = (s[k] − mean) · scale · m[k]</c> in float over one contiguous run (a group's rows, cols = 1).
+    /// </summary>
+    public static void CentredRun(float* s, float* m, float* adv, float* ret, int n, float mean, float scale)
+    {
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(mean);
+            var vs = Vector256.Create(scale);
+            for (; k <= n - Vector256<float>.Count; k += Vector256<float>.Count)
+            {
+                var v = (Vector256.Load(s + k) - vm) * vs * Vector256.Load(m + k);
+                v.Store(adv + k);
+                v.Store(ret + k);
+            }
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            var vm = Vector128.Create(mean);
+            var vs = Vector128.Create(scale);
+            for (; k <= n - Vector128<float>.Count; k += Vector128<float>.Count)
+            {
+                var v = (Vector128.Load(s + k) - vm) * vs * Vector128.Load(m + k);
+                v.Store(adv + k);
+                v.Store(ret + k);
+            }
+        }
+
+        for (; k < n; k++)
+        {
+            float v = (s[k] - mean) * scale * m[k];
+            adv[k] = v;
+            ret[k] = v;
         }
     }
 
@@ -204,7 +242,10 @@ internal static unsafe class CpuChunks
 
     /// <summary>Σ over fixed chunks of <c>part(x, m, start, end, arg)</c>, partials added in chunk order.</summary>
     private static double Reduce(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> m, double arg, delegate*<float*, float*, int, int, double, double> part)
+        ReadOnlySpan<float> x,
+        ReadOnlySpan<float> m,
+        double arg,
+        delegate*<float*, float*, int, int, double, double> part)
     {
         int size = ChunkSize(x.Length, x.Length);
         var partials = new double[Partition.ChunkCount(x.Length, size)];

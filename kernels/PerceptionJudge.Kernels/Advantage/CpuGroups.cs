@@ -113,15 +113,82 @@ internal readonly unsafe struct GroupJob
         }
     }
 
+    /// <summary>
+    /// GRPO when group g is rows <c>g·size .. g·size+size−1</c> (verl's repeat-interleaved rollouts): statistics of
+    /// four groups per Vector256&lt;double&gt;, each lane summing its group in row order (the scalar path's bits),
+    /// then each group's rows written as one SIMD run <c>(s − mean)·scale·mask</c> in float.
+    /// </summary>
+    public void GrpoContiguous(int g0, int g1, int size)
+    {
+        int g = g0;
+        if (Vector256.IsHardwareAccelerated && size >= 2)
+        {
+            var n = Vector256.Create((double)size);
+            var bessel = Vector256.Create((double)(size - 1));
+            var eps = Vector256.Create((double)_rule.Options.Epsilon);
+            for (; g + 4 <= g1; g += 4)
+            {
+                float* b = _scores + (long)g * size;
+                var sum = Vector256<double>.Zero;
+                for (int j = 0; j < size; j++)
+                {
+                    sum += Vector256.Create(b[j], b[size + j], b[2 * size + j], (double)b[3 * size + j]);
+                }
+
+                var mean = sum / n;
+                var m2 = Vector256<double>.Zero;
+                for (int j = 0; j < size; j++)
+                {
+                    var d = Vector256.Create(b[j], b[size + j], b[2 * size + j], (double)b[3 * size + j]) - mean;
+                    m2 += d * d;
+                }
+
+                var scale = _rule.Options.NormAdvByStd
+                    ? Vector256<double>.One / (Vector256.Sqrt(m2 / bessel) + eps)
+                    : Vector256<double>.One;
+                for (int l = 0; l < 4; l++)
+                {
+                    WriteRun((long)(g + l) * size, size, mean.GetElement(l), scale.GetElement(l));
+                }
+            }
+        }
+
+        for (; g < g1; g++)
+        {
+            int* rows = _members + _offsets[g];
+            (double mean, double std) = size == 1 ? (0.0, 1.0) : GroupRule.MeanStd(_scores, rows, size);
+            WriteRun((long)g * size, size, mean, _rule.Options.NormAdvByStd ? 1 / (std + _rule.Options.Epsilon) : 1);
+        }
+    }
+
+    /// <summary>Rows <c>first .. first+n−1</c> get <c>(s − mean) · scale</c> broadcast over their mask.</summary>
+    private void WriteRun(long first, int n, double mean, double scale)
+    {
+        if (_cols == 1)
+        {
+            CpuChunks.CentredRun(_scores + first, _mask + first, _advantages + first, _returns + first, n,
+                (float)mean, (float)scale);
+            return;
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            Write((int)first + j, (float)((_scores[first + j] - mean) * scale));
+        }
+    }
+
+    /// <summary><c>a_i = (s_i − mean) · 1/(std + ε)</c>: one division per group (the reference divides per row).</summary>
     private void Grpo(int* rows, int n)
     {
         (double mean, double std) = n == 1 ? (0.0, 1.0) : GroupRule.MeanStd(_scores, rows, n);
-        double eps = _rule.Options.Epsilon;
-        bool norm = _rule.Options.NormAdvByStd;
+        WriteCentred(rows, n, mean, _rule.Options.NormAdvByStd ? 1 / (std + _rule.Options.Epsilon) : 1);
+    }
+
+    private void WriteCentred(int* rows, int n, double mean, double scale)
+    {
         for (int j = 0; j < n; j++)
         {
-            double centred = _scores[rows[j]] - mean;
-            Write(rows[j], (float)(norm ? centred / (std + eps) : centred));
+            Write(rows[j], (float)((_scores[rows[j]] - mean) * scale));
         }
     }
 
@@ -176,7 +243,7 @@ internal readonly unsafe struct GroupJob
         }
     }
 
-    /// <summary><c>a_i = α (s_i − mean_g)</c>: gpg (α from the batch) and the centring of rf++-baseline (α = 1).</summary>
+    /// <summary><c>a_i = α (s_i − mean_g)</c>: gpg (batch α) and rf++-baseline's centring (α = 1).</summary>
     private void Shift(int* rows, int n, double alpha)
     {
         double mean = GroupRule.MeanOrZero(_scores, rows, n);

@@ -12,8 +12,9 @@ public static class GroupAdvantage
     private static readonly Registry<AdvantageEstimator> s_registry = new Registry<AdvantageEstimator>("adv_estimator")
         .Add("grpo", (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
             k.Grpo(x, a, r, o))
-        .Add("grpo_passk", (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
-            k.GrpoPassK(x, a, r, o))
+        .Add("grpo_passk",
+            (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
+                k.GrpoPassK(x, a, r, o))
         .Add("rloo", (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
             k.Rloo(x, a, r))
         .Add("opo", (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
@@ -47,7 +48,7 @@ public static class GroupAdvantage
         AdvantageOptions? options = null) =>
         Compute(AdvantageKernels.For(KernelBackend.Current), estimator, input, advantages, returns, options);
 
-    /// <summary>Runs <paramref name="estimator"/> with explicit <paramref name="kernels"/> (tests, benchmarks).</summary>
+    /// <summary>Runs <paramref name="estimator"/> on the given <paramref name="kernels"/>.</summary>
     public static void Compute(
         IAdvantageKernels kernels,
         string estimator,
@@ -64,7 +65,8 @@ public static class GroupAdvantage
     /// TRL <c>GRPOTrainer</c> advantages: per-sequence <paramref name="rewards"/> [rows] minus the group mean,
     /// scaled by <paramref name="scale"/>; see <see cref="AdvantageReference.Trl"/>.
     /// </summary>
-    public static void Trl(ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
+    public static void Trl(
+        ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
         AdvantageKernels.For(KernelBackend.Current).Trl(rewards, index, scale, advantages);
 
     /// <summary>

@@ -41,7 +41,8 @@ public sealed class AdvantageReference : IAdvantageKernels
     /// <c>r_max − r_second</c>, divided by <c>std_g + ε</c> when <c>norm_adv_by_std_in_grpo</c>; every other row 0.
     /// A group of fewer than 2 rows throws (verl raises). Ties give 0, so which tied row is "best" does not matter.
     /// </summary>
-    public void GrpoPassK(in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
+    public void GrpoPassK(
+        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
     {
         AdvantageChecks.Input(input, advantages, returns, baselines: false);
         var s = Scores(input);
@@ -249,7 +250,9 @@ public sealed class AdvantageReference : IAdvantageKernels
             foreach (int i in rows)
             {
                 double centred = r[i] - mean;
-                advantages[i] = (float)(scale == TrlScaleRewards.None ? centred : centred / (std + AdvantageChecks.TrlEpsilon));
+                advantages[i] = (float)(scale == TrlScaleRewards.None
+                    ? centred
+                    : centred / (std + AdvantageChecks.TrlEpsilon));
             }
         }
     }

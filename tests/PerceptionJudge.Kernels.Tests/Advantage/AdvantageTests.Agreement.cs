@@ -12,8 +12,9 @@ public sealed partial class AdvantageTests
     private static readonly string[] s_estimators =
         ["grpo", "grpo_passk", "rloo", "opo", "gpg", "reinforce_plus_plus", "reinforce_plus_plus_baseline", "remax"];
 
-    /// <summary>A random batch: groups of 2..8 rows (uneven, interleaved by a shuffle), prefix masks, normal rewards.</summary>
-    private static (float[] Rewards, float[] Mask, GroupIndex Index, float[] Baselines) Batch(int rows, int cols, int salt)
+    /// <summary>Random batch: groups of 2..8 rows (uneven, shuffled), prefix masks, normal rewards.</summary>
+    private static (float[] Rewards, float[] Mask, GroupIndex Index, float[] Baselines) Batch(
+        int rows, int cols, int salt)
     {
         var rng = TestRandom.Create(salt);
         var ids = new int[rows];
@@ -42,7 +43,8 @@ public sealed partial class AdvantageTests
 
     private static IEnumerable<TestCaseData> Sizes()
     {
-        (int Rows, int Cols)[] shapes = [(3, 1), (17, 1), (1000, 1), (3, 17), (17, 5), (1000, 3), (300_001, 1), (700, 200)];
+        (int Rows, int Cols)[] shapes =
+            [(3, 1), (17, 1), (1000, 1), (3, 17), (17, 5), (1000, 3), (300_001, 1), (700, 200)];
         foreach (string estimator in s_estimators)
         {
             foreach (var (rows, cols) in shapes)
@@ -65,6 +67,36 @@ public sealed partial class AdvantageTests
         // Row sums are float SIMD on Cpu and double on Reference; 1e-4 relative covers that after division by std.
         TestRandom.AssertClose(adv, expectedAdv, 1e-4, $"{estimator} advantages");
         TestRandom.AssertClose(ret, expectedRet, 1e-4, $"{estimator} returns");
+    }
+
+    /// <summary>verl's layout (n consecutive rollouts per prompt) takes the Cpu contiguous fast path.</summary>
+    [TestCase(3, 1, 1, true)]
+    [TestCase(5, 3, 1, true)]
+    [TestCase(8, 1000, 1, true)]
+    [TestCase(5, 60_001, 1, true)]
+    [TestCase(5, 60_001, 1, false)]
+    [TestCase(8, 20, 7, true)]
+    [TestCase(5, 30_000, 5, false)]
+    [TestCase(1, 17, 1, true)]
+    public void Grpo_ContiguousGroupsMatchReference(int groupSize, int groups, int cols, bool norm)
+    {
+        int rows = groupSize * groups;
+        var rng = TestRandom.Create(rows);
+        var rewards = TestRandom.Normal(rng, rows * cols);
+        rewards.AsSpan(0, groupSize * cols).Fill(0.1f);
+        var mask = Enumerable.Range(0, rows * cols).Select(k => k % 7 == 6 ? 0f : 1f).ToArray();
+        var index = GroupIndex.FromIds<int>(Enumerable.Range(0, rows).Select(i => i / groupSize).ToArray());
+        var options = new AdvantageOptions { NormAdvByStd = norm };
+        var (adv, ret) = Run("grpo", rewards, mask, rows, cols, index, options: options);
+        var expected = new float[rows * cols];
+        new AdvantageReference().Grpo(new AdvantageInput(rewards, mask, rows, cols, index), expected,
+            new float[rows * cols], options);
+        TestRandom.AssertClose(adv, expected, 1e-5, "advantages");
+        Assert.That(ret, Is.EqualTo(adv));
+        if (groupSize > 1)
+        {
+            Assert.That(adv.AsSpan(0, groupSize * cols).ToArray(), Is.All.EqualTo(0f), "constant group");
+        }
     }
 
     [TestCase(TrlScaleRewards.Group, 17)]

@@ -7,7 +7,8 @@ namespace PerceptionJudge.Kernels.Tests.Advantage;
 public sealed partial class AdvantageTests
 {
     private KernelInputException Throws(
-        string estimator, float[] rewards, float[] mask, int rows, int cols, GroupIndex index, float[]? baselines = null)
+        string estimator, float[] rewards, float[] mask, int rows, int cols, GroupIndex index,
+        float[]? baselines = null)
     {
         var ex = Assert.Throws<KernelInputException>(() =>
             Run(estimator, rewards, mask, rows, cols, index, baselines));
