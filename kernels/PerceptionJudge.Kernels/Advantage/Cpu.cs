@@ -8,7 +8,9 @@ namespace PerceptionJudge.Kernels.Advantage;
 /// (skipped for outcome rewards, cols = 1) → per-group statistics over the <see cref="GroupIndex"/> CSR layout in
 /// row order (double) → each member row written as <c>a_i · mask</c> (SIMD) straight to advantages and returns.
 /// Work is cut into chunks that depend only on the sizes; reductions combine per-chunk partials in chunk order,
-/// so results are the same bits on any thread count. No atomics.
+/// so results are the same bits on any thread count. No atomics. Differences from the reference are rounding only:
+/// GRPO multiplies by <c>1/(std + ε)</c> instead of dividing per row, and verl's usual layout (equal, consecutive
+/// groups; see <see cref="GroupLayout"/>) centres and scales in float.
 /// </summary>
 public sealed unsafe class AdvantageCpu : IAdvantageKernels
 {

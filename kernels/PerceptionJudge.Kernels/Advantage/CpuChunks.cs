@@ -90,7 +90,7 @@ internal static unsafe class CpuChunks
     }
 
     /// <summary>
-    /// <c>adv[k] = ret[k] = (s[k] − mean) · scale · m[k]</c> in float over one contiguous run (a group's rows, cols = 1).
+    /// <c>adv[k] = ret[k] = (s[k] − mean) · scale · m[k]</c> in float over a contiguous run (a group's rows, cols 1).
     /// </summary>
     public static void CentredRun(float* s, float* m, float* adv, float* ret, int n, float mean, float scale)
     {

@@ -177,7 +177,7 @@ internal readonly unsafe struct GroupJob
         }
     }
 
-    /// <summary><c>a_i = (s_i − mean) · 1/(std + ε)</c>: one division per group (the reference divides per row).</summary>
+    /// <summary><c>a_i = (s_i − mean) · 1/(std + ε)</c>: one division per group (the reference, per row).</summary>
     private void Grpo(int* rows, int n)
     {
         (double mean, double std) = n == 1 ? (0.0, 1.0) : GroupRule.MeanStd(_scores, rows, n);
