@@ -5,6 +5,8 @@ internal static class AllOps
 {
     public static IEnumerable<MathOp> Create() =>
     [
+        new AdvantageOp(),
+        new TrlAdvantageOp(),
         new EntropyOp(),
         new LogProbOp(),
         new PerPOLossOp(),

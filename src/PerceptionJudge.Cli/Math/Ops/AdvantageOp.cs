@@ -1,0 +1,45 @@
+using System.Text.Json.Nodes;
+using PerceptionJudge.Cli.Json;
+using PerceptionJudge.Kernels.Advantage;
+
+namespace PerceptionJudge.Cli.Math.Ops;
+
+/// <summary><c>advantage</c>: verl <c>compute_advantage</c> by estimator name → advantages, returns [B][T].</summary>
+internal sealed class AdvantageOp : MathOp
+{
+    public override string Name => "advantage";
+
+    public override string Description => "verl outcome advantage estimators -> advantages, returns [B][T]";
+
+    public override IReadOnlyList<string> Required => ["estimator", "token_level_rewards", "response_mask", "index"];
+
+    public override IReadOnlyList<string> Optional =>
+        ["norm_adv_by_std_in_grpo", "epsilon", "gamma", "reward_baselines"];
+
+    public override IReadOnlyList<NameChoices> Choices => [new("estimator", GroupAdvantage.Estimators)];
+
+    protected override JsonObject Evaluate(JsonInput input)
+    {
+        string estimator = Choose(input, "estimator", GroupAdvantage.Estimators);
+        var rewards = input.Matrix("token_level_rewards");
+        var mask = input.Matrix("response_mask", rewards.Rows, rewards.Cols);
+        var index = input.Index("index", rewards.Rows);
+        float[] baselines = input.Has("reward_baselines") ? input.FloatVector("reward_baselines", rewards.Rows) : [];
+        var options = new AdvantageOptions
+        {
+            NormAdvByStd = input.Bool("norm_adv_by_std_in_grpo", true),
+            Epsilon = input.Float("epsilon", 1e-6f),
+            Gamma = input.Float("gamma", 1f),
+        };
+
+        var advantages = new float[rewards.Data.Length];
+        var returns = new float[rewards.Data.Length];
+        var batch = new AdvantageInput(rewards.Data, mask.Data, rewards.Rows, rewards.Cols, index, baselines);
+        GroupAdvantage.Compute(estimator, batch, advantages, returns, options);
+        return new JsonObject
+        {
+            ["advantages"] = JsonOutput.Matrix(advantages, rewards.Rows, rewards.Cols),
+            ["returns"] = JsonOutput.Matrix(returns, rewards.Rows, rewards.Cols),
+        };
+    }
+}
