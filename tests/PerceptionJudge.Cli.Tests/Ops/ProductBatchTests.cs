@@ -3,7 +3,7 @@ using PerceptionJudge.Cli.Tests.Support;
 
 namespace PerceptionJudge.Cli.Tests.Ops;
 
-/// <summary><c>pjudge math batch</c> over the product ops: kernel errors become error lines, the rest still run.</summary>
+/// <summary><c>pjudge math batch</c> over product ops: kernel errors become error lines; the rest run.</summary>
 [TestFixture]
 public sealed class ProductBatchTests
 {
@@ -15,7 +15,8 @@ public sealed class ProductBatchTests
         {
             string[] cases =
             [
-                """{"op": "trl_advantage", "input": {"rewards": [1, 0], "index": ["a", "a"], "scale_rewards": "none"}}""",
+                """{"op": "trl_advantage", "input": {"rewards": [1, 0], "index": ["a", "a"], """ +
+                    """ "scale_rewards": "none"}}""",
                 "",
                 """{"op": "advantage", "input": {"estimator": "grpo", "token_level_rewards": [["Infinity"]], """ +
                     """ "response_mask": [[1]], "index": [0]}}""",
