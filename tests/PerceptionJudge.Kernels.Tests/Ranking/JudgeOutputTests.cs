@@ -1,0 +1,96 @@
+using PerceptionJudge.Kernels.Ranking;
+
+namespace PerceptionJudge.Kernels.Tests.Ranking;
+
+/// <summary>Parsing of judge generations (backend independent): last answer block wins, garbage never throws.</summary>
+[TestFixture]
+public sealed class JudgeOutputTests
+{
+    [TestCase("<answer>7</answer>", 7.0)]
+    [TestCase("<answer>3</answer> on reflection <answer>7.5</answer>", 7.5)]
+    [TestCase("<answer>\n  4 \n</answer>", 4.0)]
+    [TestCase("<answer>-2</answer>", -2.0)]
+    [TestCase("<answer>.5</answer>", 0.5)]
+    [TestCase("<answer>2</answer> then <answer>9", 2.0)]
+    [TestCase("  5  ", 5.0)]
+    public void TryParseScore_ReadsTheLastAnswerBlock(string text, double expected)
+    {
+        Assert.That(JudgeOutput.TryParseScore(text, out double score), Is.True);
+        Assert.That(score, Is.EqualTo(expected));
+    }
+
+    [TestCase("<answer>four</answer>")]
+    [TestCase("<answer></answer>")]
+    [TestCase("<answer>3")]
+    [TestCase("<answer>1e5</answer>")]
+    [TestCase("<answer>3 4</answer>")]
+    [TestCase("<answer>1,000</answer>")]
+    [TestCase("<answer>-</answer>")]
+    [TestCase("<answer>.</answer>")]
+    [TestCase("The score is 5")]
+    [TestCase("")]
+    public void TryParseScore_GarbageIsNoParse(string text) =>
+        Assert.That(JudgeOutput.TryParseScore(text, out _), Is.False);
+
+    [TestCase("[[A]]", Verdict.A)]
+    [TestCase("reasoning ... [[B]]", Verdict.B)]
+    [TestCase("[[C]]", Verdict.C)]
+    [TestCase("[[A]] and, again, [[A]]", Verdict.A)]
+    [TestCase("[[A]] is worse than [[B]]", Verdict.Conflicting)]
+    [TestCase("<answer>[[B]]</answer>", Verdict.B)]
+    [TestCase("<answer> C </answer>", Verdict.C)]
+    [TestCase("[[A]] <answer>[[B]]</answer>", Verdict.B)]
+    [TestCase("The answer is A", Verdict.None)]
+    [TestCase("[[D]]", Verdict.None)]
+    [TestCase("[[a]]", Verdict.None)]
+    [TestCase("[[A]", Verdict.None)]
+    [TestCase("", Verdict.None)]
+    public void ParseVerdict_Cases(string text, Verdict expected) =>
+        Assert.That(JudgeOutput.ParseVerdict(text), Is.EqualTo(expected));
+
+    [TestCase("<answer>3, 5, 1</answer>")]
+    [TestCase("<answer>3 5 1</answer>")]
+    [TestCase("<answer>[3, 5, 1]</answer>")]
+    [TestCase("<answer>3;5;1</answer>")]
+    [TestCase("<answer>3.5,\n5.25,\n-1</answer>")]
+    [TestCase("<answer>A: 3, B: 5, C: 1</answer>")]
+    [TestCase("<answer>C=1; A=3; B=5</answer>")]
+    [TestCase("<answer>BAC</answer>")]
+    [TestCase("<answer>B > A > C</answer>")]
+    [TestCase("<answer>B, A, C</answer>")]
+    [TestCase("<answer>[[B]] > [[A]] > [[C]]</answer>")]
+    [TestCase("<answer>CAB</answer><answer>BAC</answer>")]
+    [TestCase("BAC")]
+    public void TryParseRanking_AcceptedFormsGiveTheSamePlaces(string text)
+    {
+        var position = new int[3];
+        Assert.That(JudgeOutput.TryParseRanking(text, 3, position), Is.True);
+        Assert.That(position, Is.EqualTo(new[] { 1, 0, 2 }), "B first, then A, then C");
+    }
+
+    [TestCase("<answer>3, 3, 1</answer>")]
+    [TestCase("<answer>3, 5</answer>")]
+    [TestCase("<answer>3, 5, 1, 0</answer>")]
+    [TestCase("<answer>A: 3, B: 5</answer>")]
+    [TestCase("<answer>A: 3, B: 5, D: 1</answer>")]
+    [TestCase("<answer>A 3, B 5, C 1</answer>")]
+    [TestCase("<answer>Scores: 3, 5, 1</answer>")]
+    [TestCase("<answer>3, 5, 1 points</answer>")]
+    [TestCase("<answer>BA</answer>")]
+    [TestCase("<answer>BACD</answer>")]
+    [TestCase("<answer>B >> A ? C</answer>")]
+    [TestCase("<answer></answer>")]
+    [TestCase("")]
+    public void TryParseRanking_GarbageIsNoParse(string text) =>
+        Assert.That(JudgeOutput.TryParseRanking(text, 3, new int[3]), Is.False);
+
+    [Test]
+    public void ParseLetterPermutation_CountsLettersAndRejectsGaps()
+    {
+        var position = new int[26];
+        Assert.That(JudgeOutput.ParseLetterPermutation("D > B > A > C", position), Is.EqualTo(4));
+        Assert.That(position[..4], Is.EqualTo(new[] { 2, 1, 3, 0 }));
+        Assert.That(JudgeOutput.ParseLetterPermutation("ABD", position), Is.EqualTo(-1));
+        Assert.That(JudgeOutput.ParseLetterPermutation("", position), Is.EqualTo(-1));
+    }
+}
