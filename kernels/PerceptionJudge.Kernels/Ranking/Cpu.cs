@@ -124,7 +124,7 @@ public sealed class RankingCpu : IRankingKernels
         if (n is >= 2 and <= 64)
         {
             Span<int> composed = stackalloc int[n];
-            if (TryComposeRankings(x, y, composed))
+            if (Inversions.TryComposeRankings(x, y, composed))
             {
                 return 1.0 - 2.0 * Inversions.OfSmallPermutation(composed) / n0;
             }
@@ -155,7 +155,7 @@ public sealed class RankingCpu : IRankingKernels
 
             var yv = ys.AsSpan(0, n);
             long swaps = Inversions.SortAndCount(yv, ys.AsSpan(n, n));
-            long n2 = TiedPairs(yv);
+            long n2 = Inversions.TiedPairs(yv);
             return (n0 - n1 - n2 + n3 - 2 * swaps) / Math.Sqrt((double)(n0 - n1) * (n0 - n2));
         }
         finally
@@ -293,56 +293,6 @@ public sealed class RankingCpu : IRankingKernels
         return n <= 64
             ? Inversions.OfSmallPermutation(composed)
             : Inversions.SortAndCount(composed, work.Slice(n, 2 * n));
-    }
-
-    /// <summary>
-    /// If x and y are both permutations of consecutive integers, writes <c>c[rank_x(i)] = rank_y(i)</c>: its
-    /// inversions are the discordant pairs and there are no ties.
-    /// </summary>
-    private static bool TryComposeRankings(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<int> composed)
-    {
-        int n = x.Length;
-        double minX = TensorPrimitives.Min(x), minY = TensorPrimitives.Min(y);
-        ulong seenX = 0, seenY = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double dx = x[i] - minX, dy = y[i] - minY;
-            if (!(dx < n && dy < n) || dx != Math.Floor(dx) || dy != Math.Floor(dy))
-            {
-                return false;
-            }
-
-            int rx = (int)dx, ry = (int)dy;
-            if ((seenX & (1UL << rx)) != 0 || (seenY & (1UL << ry)) != 0)
-            {
-                return false;
-            }
-
-            seenX |= 1UL << rx;
-            seenY |= 1UL << ry;
-            composed[rx] = ry;
-        }
-
-        return true;
-    }
-
-    private static long TiedPairs(ReadOnlySpan<double> sorted)
-    {
-        long tied = 0;
-        int run = 1;
-        for (int i = 1; i <= sorted.Length; i++)
-        {
-            if (i < sorted.Length && sorted[i] == sorted[i - 1])
-            {
-                run++;
-                continue;
-            }
-
-            tied += RankingChecks.PairCount(run);
-            run = 1;
-        }
-
-        return tied;
     }
 
     private static void AverageRanks(ReadOnlySpan<double> v, Span<double> keys, Span<int> index, Span<double> ranks)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace PerceptionJudge.Kernels.Ranking;
 
@@ -93,5 +94,56 @@ internal static class Inversions
         }
 
         return inversions;
+    }
+
+    /// <summary>
+    /// If x and y are both permutations of consecutive integers, writes <c>c[rank_x(i)] = rank_y(i)</c>: its
+    /// inversions are the discordant pairs and there are no ties.
+    /// </summary>
+    public static bool TryComposeRankings(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<int> composed)
+    {
+        int n = x.Length;
+        double minX = TensorPrimitives.Min(x), minY = TensorPrimitives.Min(y);
+        ulong seenX = 0, seenY = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double dx = x[i] - minX, dy = y[i] - minY;
+            if (!(dx < n && dy < n) || dx != Math.Floor(dx) || dy != Math.Floor(dy))
+            {
+                return false;
+            }
+
+            int rx = (int)dx, ry = (int)dy;
+            if ((seenX & (1UL << rx)) != 0 || (seenY & (1UL << ry)) != 0)
+            {
+                return false;
+            }
+
+            seenX |= 1UL << rx;
+            seenY |= 1UL << ry;
+            composed[rx] = ry;
+        }
+
+        return true;
+    }
+
+    /// <summary>Pairs of equal values in a sorted span: Σ C(run, 2) over runs of equal values.</summary>
+    public static long TiedPairs(ReadOnlySpan<double> sorted)
+    {
+        long tied = 0;
+        int run = 1;
+        for (int i = 1; i <= sorted.Length; i++)
+        {
+            if (i < sorted.Length && sorted[i] == sorted[i - 1])
+            {
+                run++;
+                continue;
+            }
+
+            tied += RankingChecks.PairCount(run);
+            run = 1;
+        }
+
+        return tied;
     }
 }

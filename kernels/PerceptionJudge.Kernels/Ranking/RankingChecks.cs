@@ -30,7 +30,8 @@ internal static class RankingChecks
         return n;
     }
 
-    /// <summary>Parses a pair ground truth: exactly <c>A</c>, <c>B</c> or <c>C</c> (tie), white space trimmed.</summary>
+    /// <summary>Parses a pair ground truth: exactly <c>A</c>, <c>B</c> or <c>C</c> (tie), white space trimmed.
+    /// </summary>
     public static Verdict PairTruth(string? groundTruth)
     {
         var t = (groundTruth ?? string.Empty).AsSpan().Trim();

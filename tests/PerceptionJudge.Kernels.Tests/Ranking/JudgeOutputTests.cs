@@ -93,4 +93,15 @@ public sealed class JudgeOutputTests
         Assert.That(JudgeOutput.ParseLetterPermutation("ABD", position), Is.EqualTo(-1));
         Assert.That(JudgeOutput.ParseLetterPermutation("", position), Is.EqualTo(-1));
     }
+
+    [Test]
+    public void JudgeRewardFacade_DispatchesToTheCurrentBackend()
+    {
+        Assert.That(JudgeReward.BatchRanking("<answer>B: 2, C: 1, A: 0</answer>", "BCA"), Is.EqualTo(1f));
+        Assert.That(JudgeReward.BatchRanking("<answer>CBA</answer>", "BCA"), Is.EqualTo(2f / 3));
+        Assert.That(JudgeReward.Pair("[[C]]", "C"), Is.EqualTo(1f));
+        var rewards = new float[2];
+        JudgeReward.BatchRanking(["<answer>AB</answer>", "garbage"], ["BA", "AB"], rewards);
+        Assert.That(rewards, Is.EqualTo(new[] { 0f, 0f }));
+    }
 }
