@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using PerceptionJudge.Kernels.Ranking;
 
 namespace PerceptionJudge.Kernels.Tests.Ranking;
@@ -103,5 +105,28 @@ public sealed class JudgeOutputTests
         var rewards = new float[2];
         JudgeReward.BatchRanking(["<answer>AB</answer>", "garbage"], ["BA", "AB"], rewards);
         Assert.That(rewards, Is.EqualTo(new[] { 0f, 0f }));
+    }
+
+    [Test]
+    public void AnyText_NeverThrowsAndRewardsStayInUnitInterval()
+    {
+        var tokens = Gen.Elements(
+            "<answer>", "</answer>", "[[", "]]", "A", "B", "C", "D", ":", "=", ",", ";", " ", ">", "3", "-", ".", "7",
+            "\n", "x", "é", "[", "]");
+        var texts = Gen.Choose(0, 12).SelectMany(len => Gen.ArrayOf(tokens, len)).Select(string.Concat);
+        Prop.ForAll(Gen.Two(texts).ToArbitrary(), t =>
+        {
+            string text = t.Item1 + t.Item2;
+            bool scoreOk = !JudgeOutput.TryParseScore(text, out double score) || double.IsFinite(score);
+            bool verdictOk = Enum.IsDefined(JudgeOutput.ParseVerdict(text));
+            var position = new int[3];
+            bool rankingOk = !JudgeOutput.TryParseRanking(text, 3, position)
+                || position.Order().SequenceEqual([0, 1, 2]);
+            float reward = JudgeReward.BatchRanking(text, "CAB");
+            return scoreOk && verdictOk && rankingOk && reward is >= 0 and <= 1
+                && JudgeReward.Pair(text, "A") is 0f or 1f;
+        }).QuickCheckThrowOnFailure();
+        Prop.ForAll<string>(text =>
+            JudgeReward.BatchRanking(text ?? string.Empty, "BA") is >= 0 and <= 1).QuickCheckThrowOnFailure();
     }
 }
