@@ -333,7 +333,41 @@ public static class JudgeOutput
         return digits > 0 ? j : i;
     }
 
-    private static bool TryNumber(ReadOnlySpan<char> s, out double value) =>
-        double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+    /// <summary>
+    /// Value of a token accepted by <see cref="ScanNumber"/>. Up to 15 digits the mantissa (&lt; 2^53) and 10^k
+    /// (k ≤ 15) are exact doubles, so one IEEE division gives the correctly rounded value, the same as
+    /// <see cref="double.Parse(string)"/>; longer tokens go to <see cref="double.TryParse(string?, out double)"/>.
+    /// </summary>
+    private static bool TryNumber(ReadOnlySpan<char> s, out double value)
+    {
+        int i = s[0] is '+' or '-' ? 1 : 0;
+        long mantissa = 0;
+        int digits = 0, fraction = 0;
+        bool afterPoint = false;
+        for (; i < s.Length && digits <= 15; i++)
+        {
+            if (s[i] == '.')
+            {
+                afterPoint = true;
+                continue;
+            }
+
+            mantissa = mantissa * 10 + (s[i] - '0');
+            digits++;
+            fraction += afterPoint ? 1 : 0;
+        }
+
+        if (digits <= 15)
+        {
+            value = mantissa / s_powersOfTen[fraction];
+            value = s[0] == '-' ? -value : value;
+            return true;
+        }
+
+        return double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
             CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
+
+    private static readonly double[] s_powersOfTen =
+        [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 }

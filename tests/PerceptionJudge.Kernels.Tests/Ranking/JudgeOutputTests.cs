@@ -129,4 +129,24 @@ public sealed class JudgeOutputTests
         Prop.ForAll<string>(text =>
             JudgeReward.BatchRanking(text ?? string.Empty, "BA") is >= 0 and <= 1).QuickCheckThrowOnFailure();
     }
+
+    [Test]
+    public void TryParseScore_AgreesWithDoubleParseBitForBit()
+    {
+        var digit = Gen.Choose(0, 9).Select(d => (char)('0' + d));
+        var numbers =
+            from sign in Gen.Elements("", "-", "+")
+            from whole in Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(digit, n))
+            from fraction in Gen.Choose(0, 20).SelectMany(n => Gen.ArrayOf(digit, n))
+            from point in Gen.Elements(true, false)
+            select sign + new string(whole) + (point ? "." + new string(fraction) : string.Empty);
+        Prop.ForAll(numbers.ToArbitrary(), text =>
+        {
+            bool parsed = JudgeOutput.TryParseScore($"<answer>{text}</answer>", out double score);
+            bool valid = text.Any(char.IsAsciiDigit);
+            double expected = valid ? double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            return parsed == valid
+                && (!valid || BitConverter.DoubleToInt64Bits(score) == BitConverter.DoubleToInt64Bits(expected));
+        }).QuickCheckThrowOnFailure();
+    }
 }
