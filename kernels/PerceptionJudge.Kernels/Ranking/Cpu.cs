@@ -69,7 +69,7 @@ public sealed class RankingCpu : IRankingKernels
     public unsafe void PermutationRewards(
         ReadOnlySpan<int> predicted, ReadOnlySpan<int> truth, int n, Span<float> rewards)
     {
-        Guard.Positive(n - 1, "n - 1");
+        RankingChecks.AtLeastTwo(n);
         Guard.Length(predicted, rewards.Length * n, "predicted");
         Guard.Length(truth, rewards.Length * n, "truth");
         int rows = rewards.Length;

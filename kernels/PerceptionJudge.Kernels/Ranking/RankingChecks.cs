@@ -106,6 +106,15 @@ internal static class RankingChecks
         Guard.Length(rewards, solutions.Count, "rewards");
     }
 
+    /// <summary>A ranking reward needs at least one pair of responses.</summary>
+    public static void AtLeastTwo(int n)
+    {
+        if (n < 2)
+        {
+            throw new KernelInputException("n", $"a ranking needs at least 2 responses, got {n}");
+        }
+    }
+
     /// <summary>C(n, 2) = n(n−1)/2.</summary>
     public static long PairCount(long n) => n * (n - 1) / 2;
 

@@ -39,7 +39,7 @@ public sealed class RankingReference : IRankingKernels
     /// <summary><c>rewards[i] = 1 − D_i / C(n,2)</c>, D_i counted over all pairs of row i.</summary>
     public void PermutationRewards(ReadOnlySpan<int> predicted, ReadOnlySpan<int> truth, int n, Span<float> rewards)
     {
-        Guard.Positive(n - 1, "n - 1");
+        RankingChecks.AtLeastTwo(n);
         Guard.Length(predicted, rewards.Length * n, "predicted");
         Guard.Length(truth, rewards.Length * n, "truth");
         for (int i = 0; i < rewards.Length; i++)

@@ -240,6 +240,13 @@ public sealed class JudgeRewardTests(Backend backend)
         Assert.That(ex!.Row, Is.EqualTo(rows - 1));
     }
 
+    [Test]
+    public void PermutationRewards_ThrowsForFewerThanTwoResponses()
+    {
+        var ex = Assert.Throws<KernelInputException>(() => _k.PermutationRewards([0], [0], 1, new float[1]));
+        Assert.That(ex!.Field, Is.EqualTo("n"));
+    }
+
     [TestCase("[[A]]", "A", 1f)]
     [TestCase("Both are fine but A is more precise. [[A]]", "A", 1f)]
     [TestCase("[[B]]", "A", 0f)]
