@@ -47,7 +47,7 @@ public sealed class LossAggregationTests(Backend backend)
 
     [Test]
     public void Aggregate_CpuMatchesReferenceOnRandomData(
-        [ValueSource(nameof(AllModes))] string mode, [Values(3, 17, 1000, 300_300)] int n)
+        [ValueSource(nameof(AllModes))] string mode, [Values(3, 17, 1000, 140_140)] int n)
     {
         int cols = n switch { 3 => 3, 17 => 17, 1000 => 100, _ => 1001 };
         int rows = n / cols;
