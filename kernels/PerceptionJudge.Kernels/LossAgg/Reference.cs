@@ -7,7 +7,8 @@ namespace PerceptionJudge.Kernels.LossAgg;
 /// <list type="bullet">
 /// <item><c>token-mean</c>: L = Σ_it m·x / (Σ_it m + 1e-8)  (verl_F.masked_mean).</item>
 /// <item><c>seq-mean-token-sum</c>: r_i = Σ_t m·x; L = Σ_{i: Σm_i&gt;0} r_i / (#non-empty rows + 1e-8).</item>
-/// <item><c>seq-mean-token-mean</c>: r_i = Σ_t m·x / (Σ_t m + 1e-8); L = Σ_{non-empty} r_i / (#non-empty + 1e-8).</item>
+/// <item><c>seq-mean-token-mean</c>: r_i = Σ_t m·x / (Σ_t m + 1e-8);
+/// L = Σ_{non-empty} r_i / (#non-empty + 1e-8).</item>
 /// <item><c>seq-mean-token-sum-norm</c>: L = Σ_it m·x / cols (loss_mask.shape[-1], Dr. GRPO's constant).</item>
 /// </list>
 /// Gradient: d L / d x[i,t] = m[i,t] · s_i with s_i the row's normaliser (0 for empty rows in seq-mean modes).

@@ -111,7 +111,8 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             var l1Wins = Vector512.GreaterThan(l1, l2);
             var l2Wins = Vector512.LessThan(l1, l2);
             var c1 = Vector512.Max(l1, l2);
-            var dc1 = Vector512.ConditionalSelect(l1Wins, l1, Vector512.ConditionalSelect(l2Wins, dl2, half * (l1 + dl2)));
+            var dc1 = Vector512.ConditionalSelect(
+                l1Wins, l1, Vector512.ConditionalSelect(l2Wins, dl2, half * (l1 + dl2)));
             var l3 = negA * clipC;
             var c1Below = Vector512.LessThan(c1, l3);
             var c1Above = Vector512.GreaterThan(c1, l3);
@@ -160,7 +161,8 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             var l1Wins = Vector256.GreaterThan(l1, l2);
             var l2Wins = Vector256.LessThan(l1, l2);
             var c1 = Vector256.Max(l1, l2);
-            var dc1 = Vector256.ConditionalSelect(l1Wins, l1, Vector256.ConditionalSelect(l2Wins, dl2, half * (l1 + dl2)));
+            var dc1 = Vector256.ConditionalSelect(
+                l1Wins, l1, Vector256.ConditionalSelect(l2Wins, dl2, half * (l1 + dl2)));
             var l3 = negA * clipC;
             var c1Below = Vector256.LessThan(c1, l3);
             var c1Above = Vector256.GreaterThan(c1, l3);

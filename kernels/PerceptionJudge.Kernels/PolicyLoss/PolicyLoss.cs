@@ -38,10 +38,12 @@ public static class PolicyLoss
         return PolicyLossKernels.For(KernelBackend.Current).Compute(mode, input, gradLogProb, options);
     }
 
-    /// <summary>Maps a verl loss_mode name to <see cref="PolicyLossMode"/>; unknown names list the valid ones.</summary>
+    /// <summary>Maps a verl loss_mode name to <see cref="PolicyLossMode"/>; an unknown name lists the valid ones.
+    /// </summary>
     public static PolicyLossMode Parse(string lossMode) => s_modes.Get(lossMode).Mode;
 
-    /// <summary>The entry checks of <see cref="Compute"/>, public so other callers of a backend can reuse them.</summary>
+    /// <summary>The entry checks of <see cref="Compute"/>, public so direct callers of a backend can reuse them.
+    /// </summary>
     public static void Validate(
         PolicyLossMode mode, in PolicyLossInput input, Span<float> gradLogProb, PolicyLossOptions options)
     {

@@ -8,7 +8,9 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 /// </summary>
 public sealed record PolicyLossOptions
 {
-    /// <summary><c>loss_agg_mode</c> (gspo and sapo always use <c>seq-mean-token-mean</c>; geo_mean a row mean).</summary>
+    /// <summary>
+    /// <c>loss_agg_mode</c> (gspo and sapo always use <c>seq-mean-token-mean</c>; geo_mean a plain row mean).
+    /// </summary>
     public string LossAggMode { get; init; } = "token-mean";
 
     /// <summary><c>clip_ratio</c> ε: the default for both clip sides.</summary>
@@ -38,7 +40,7 @@ public sealed record PolicyLossOptions
     /// <summary><c>policy_loss.clip_cov_ub</c>: upper covariance bound (exclusive) for clip_cov candidates.</summary>
     public float ClipCovUb { get; init; } = 5f;
 
-    /// <summary>Seed of clip_cov's random candidate choice (verl uses torch's global RNG; we are reproducible).</summary>
+    /// <summary>Seed of clip_cov's random candidate choice (verl: torch's global RNG; here reproducible).</summary>
     public int Seed { get; init; }
 
     /// <summary>SAPO gate temperature for positive advantages (<c>tau_pos</c>).</summary>
