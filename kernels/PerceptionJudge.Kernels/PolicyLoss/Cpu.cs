@@ -6,11 +6,11 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 
 /// <summary>
 /// Fast policy losses. <c>vanilla</c> is one fused pass per token (Vector512, else Vector256, scalar tail):
-/// clamp, exp, both clips, the dual clip, the clip indicators and d pg / d log_prob · mask, with per-row partial sums
-/// (float lanes within a row, double per row) combined in row order; then one in-place pass scales each gradient row
-/// by the aggregation factor s_i (<see cref="AggMath"/>). Row chunks run in parallel via <see cref="Partition.For"/>;
-/// the result does not depend on the thread count. The other modes run the shared scalar code of
-/// <see cref="PolicyLossReference"/>. Tie rules as in <see cref="PolicyLossMath"/>.
+/// clamp, exp, both clips, the dual clip, the clip indicators and the final gradient d pg / d log_prob · m · s_i, with
+/// per-row partial sums (float lanes within a row, double per row) combined in row order. The aggregation factor s_i
+/// (<see cref="AggMath"/>) depends on the mask only, so a pre-pass over the mask computes it first. Row chunks run
+/// in parallel via <see cref="Partition.For"/>; the result does not depend on the thread count. The other modes run
+/// the shared scalar code of <see cref="PolicyLossReference"/>. Tie rules as in <see cref="PolicyLossMath"/>.
 /// </summary>
 public sealed class PolicyLossCpu : IPolicyLossKernels
 {
@@ -28,10 +28,28 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
         var sums = new RowSums[rows];
         var k = new Consts((float)(1.0 - options.Low), (float)(1.0 + options.High), options.ClipRatioC);
         int chunk = LossAggCpu.RowsPerChunk(cols) * cols;
+        var mode = LossAggregation.Parse(options.LossAggMode);
         fixed (float* o = input.OldLogProb, l = input.LogProb, a = input.Advantages, m = input.ResponseMask)
         fixed (float* g = grad)
         {
             float* op = o, lp = l, ap = a, mp = m, gp = grad.IsEmpty ? null : g;
+
+            // The aggregation factor s_i depends on the mask only: a cheap pre-pass over it lets the fused pass
+            // write the final gradient once instead of writing it and scaling it in a second pass.
+            var rowScale = new double[rows];
+            if (gp != null)
+            {
+                var maskRows = new double[rows];
+                Partition.For(rows * cols, chunk, (_, start, end) =>
+                {
+                    for (int i = start / cols; i < end / cols; i++)
+                    {
+                        maskRows[i] = TensorPrimitives.Sum(new ReadOnlySpan<float>(mp + (long)i * cols, cols));
+                    }
+                });
+                AggMath.Finish(mode, new double[rows], maskRows, cols, rowScale);
+            }
+
             Partition.For(rows * cols, chunk, (_, start, end) =>
             {
                 for (int i = start / cols; i < end / cols; i++)
@@ -40,15 +58,15 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
                     float* gr = gp == null ? null : gp + at;
                     if (Vector512.IsHardwareAccelerated)
                     {
-                        Row512(op + at, lp + at, ap + at, mp + at, gr, cols, k, ref sums[i]);
+                        Row512(op + at, lp + at, ap + at, mp + at, gr, cols, (float)rowScale[i], k, ref sums[i]);
                     }
                     else if (Vector256.IsHardwareAccelerated)
                     {
-                        Row256(op + at, lp + at, ap + at, mp + at, gr, cols, k, ref sums[i]);
+                        Row256(op + at, lp + at, ap + at, mp + at, gr, cols, (float)rowScale[i], k, ref sums[i]);
                     }
                     else
                     {
-                        Tail(op + at, lp + at, ap + at, mp + at, gr, 0, cols, k, ref sums[i]);
+                        Tail(op + at, lp + at, ap + at, mp + at, gr, 0, cols, (float)rowScale[i], k, ref sums[i]);
                     }
                 }
             });
@@ -66,19 +84,7 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
                 lowerSum += sums[i].Lower;
             }
 
-            var rowScale = new double[rows];
-            double loss = AggMath.Finish(LossAggregation.Parse(options.LossAggMode), rowLoss, rowMask, cols, rowScale);
-            if (gp != null)
-            {
-                Partition.For(rows * cols, chunk, (_, start, end) =>
-                {
-                    for (int i = start / cols; i < end / cols; i++)
-                    {
-                        var row = new Span<float>(gp + (long)i * cols, cols);
-                        TensorPrimitives.Multiply(row, (float)rowScale[i], row);
-                    }
-                });
-            }
+            double loss = AggMath.Finish(mode, rowLoss, rowMask, cols, new double[rows]);
 
             return new((float)loss, PolicyLossMath.MaskedMean(clipSum, maskSum),
                 PolicyLossMath.MaskedMean(nakSum, maskSum), PolicyLossMath.MaskedMean(lowerSum, maskSum));
@@ -86,13 +92,15 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
     }
 
     private static unsafe void Row512(
-        float* old, float* lp, float* adv, float* mask, float* grad, int cols, in Consts k, ref RowSums sums)
+        float* old, float* lp, float* adv, float* mask, float* grad, int cols, float scale, in Consts k,
+        ref RowSums sums)
     {
         var lower = Vector512.Create(k.Lower);
         var upper = Vector512.Create(k.Upper);
         var clipC = Vector512.Create(k.ClipC);
         var lim = Vector512.Create(20f);
         var half = Vector512.Create(0.5f);
+        var sV = Vector512.Create(scale);
         var zero = Vector512<float>.Zero;
         Vector512<float> accLoss = zero, accMask = zero, accNak = zero, accClip = zero, accLower = zero;
         int t = 0;
@@ -126,23 +134,25 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             accLower += m & c1Above & neg;
             if (grad != null)
             {
-                ((Vector512.ConditionalSelect(neg, dc2, dc1) & inRange) * m).Store(grad + t);
+                ((Vector512.ConditionalSelect(neg, dc2, dc1) & inRange) * (m * sV)).Store(grad + t);
             }
         }
 
         sums.Add(Vector512.Sum(accLoss), Vector512.Sum(accMask), -Vector512.Sum(accNak), Vector512.Sum(accClip),
             Vector512.Sum(accLower));
-        Tail(old, lp, adv, mask, grad, t, cols, k, ref sums);
+        Tail(old, lp, adv, mask, grad, t, cols, scale, k, ref sums);
     }
 
     private static unsafe void Row256(
-        float* old, float* lp, float* adv, float* mask, float* grad, int cols, in Consts k, ref RowSums sums)
+        float* old, float* lp, float* adv, float* mask, float* grad, int cols, float scale, in Consts k,
+        ref RowSums sums)
     {
         var lower = Vector256.Create(k.Lower);
         var upper = Vector256.Create(k.Upper);
         var clipC = Vector256.Create(k.ClipC);
         var lim = Vector256.Create(20f);
         var half = Vector256.Create(0.5f);
+        var sV = Vector256.Create(scale);
         var zero = Vector256<float>.Zero;
         Vector256<float> accLoss = zero, accMask = zero, accNak = zero, accClip = zero, accLower = zero;
         int t = 0;
@@ -176,18 +186,18 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             accLower += m & c1Above & neg;
             if (grad != null)
             {
-                ((Vector256.ConditionalSelect(neg, dc2, dc1) & inRange) * m).Store(grad + t);
+                ((Vector256.ConditionalSelect(neg, dc2, dc1) & inRange) * (m * sV)).Store(grad + t);
             }
         }
 
         sums.Add(Vector256.Sum(accLoss), Vector256.Sum(accMask), -Vector256.Sum(accNak), Vector256.Sum(accClip),
             Vector256.Sum(accLower));
-        Tail(old, lp, adv, mask, grad, t, cols, k, ref sums);
+        Tail(old, lp, adv, mask, grad, t, cols, scale, k, ref sums);
     }
 
     private static unsafe void Tail(
-        float* old, float* lp, float* adv, float* mask, float* grad, int from, int cols, in Consts k,
-        ref RowSums sums)
+        float* old, float* lp, float* adv, float* mask, float* grad, int from, int cols, float scale,
+        in Consts k, ref RowSums sums)
     {
         for (int t = from; t < cols; t++)
         {
@@ -196,7 +206,7 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             sums.Add(tok.Loss * m, m, -tok.Nak * m, tok.Clipped ? m : 0f, tok.ClippedLower ? m : 0f);
             if (grad != null)
             {
-                grad[t] = tok.Grad * m;
+                grad[t] = tok.Grad * (m * scale);
             }
         }
     }
