@@ -5,6 +5,7 @@ namespace PerceptionJudge.Kernels.LossAgg;
 /// <summary>
 /// The normalisers of verl v0.6.0 <c>agg_loss</c>, shared by every backend so they agree to the bit. Input: per-row
 /// Σ m·x and Σ m (double); output: the loss and the per-row factor s_i with d loss / d x[i,t] = s_i · m[i,t].
+/// seq-mean-token-sum-norm divides by <c>loss_scale_factor</c>, default cols (<c>loss_mask.shape[-1]</c>).
 /// A row is "non-empty" when Σ m &gt; 0 (verl's <c>seq_mask</c>); empty rows count in no seq-mean denominator.
 /// </summary>
 internal static class AggMath
@@ -13,7 +14,8 @@ internal static class AggMath
     public const double Eps = 1e-8;
 
     public static double Finish(
-        AggMode mode, ReadOnlySpan<double> rowLoss, ReadOnlySpan<double> rowMask, int cols, Span<double> rowScale)
+        AggMode mode, ReadOnlySpan<double> rowLoss, ReadOnlySpan<double> rowMask, double sumNormDivisor,
+        Span<double> rowScale)
     {
         int rows = rowLoss.Length;
         double loss = 0;
@@ -61,8 +63,8 @@ internal static class AggMath
                     loss += rowLoss[i];
                 }
 
-                rowScale.Fill(1.0 / cols);
-                return loss / cols;
+                rowScale.Fill(1.0 / sumNormDivisor);
+                return loss / sumNormDivisor;
             }
 
             default:

@@ -13,13 +13,13 @@ public sealed class LossAggCpu : ILossAggKernels
     /// <inheritdoc />
     public float Aggregate(
         AggMode mode, ReadOnlySpan<float> lossMat, ReadOnlySpan<float> lossMask, int rows, int cols,
-        Span<float> gradLossMat)
+        Span<float> gradLossMat, float? lossScaleFactor = null)
     {
         var rowLoss = new double[rows];
         var rowMask = new double[rows];
         RowSums(lossMat, lossMask, rows, cols, rowLoss, rowMask);
         var rowScale = new double[rows];
-        double loss = AggMath.Finish(mode, rowLoss, rowMask, cols, rowScale);
+        double loss = AggMath.Finish(mode, rowLoss, rowMask, lossScaleFactor ?? cols, rowScale);
         if (!gradLossMat.IsEmpty)
         {
             ScaleRows(lossMask, rowScale, cols, gradLossMat);

@@ -11,11 +11,12 @@ public interface ILossAggKernels
     /// <summary>
     /// Aggregates <paramref name="lossMat"/> under <paramref name="lossMask"/> (both [rows*cols], row-major) with
     /// <paramref name="mode"/>; when <paramref name="gradLossMat"/> is non-empty it receives d loss / d loss_mat.
-    /// Inputs are assumed validated (see <see cref="LossAggregation.Aggregate"/>).
+    /// <paramref name="lossScaleFactor"/> replaces cols as the seq-mean-token-sum-norm divisor (verl
+    /// <c>loss_scale_factor</c>). Inputs are assumed validated (see <see cref="LossAggregation.Aggregate"/>).
     /// </summary>
     float Aggregate(
         AggMode mode, ReadOnlySpan<float> lossMat, ReadOnlySpan<float> lossMask, int rows, int cols,
-        Span<float> gradLossMat);
+        Span<float> gradLossMat, float? lossScaleFactor = null);
 }
 
 /// <summary>The aggregation modes of verl v0.6.0 <c>agg_loss</c>.</summary>

@@ -21,15 +21,18 @@ public static class LossAggregation
     /// <summary>
     /// Aggregates <paramref name="lossMat"/> [rows*cols] under <paramref name="lossMask"/>; when
     /// <paramref name="gradLossMat"/> is non-empty (length rows*cols) it receives d loss / d loss_mat.
-    /// Throws <see cref="KernelInputException"/> for an unknown mode, bad shapes or NaN/Inf.
+    /// <paramref name="lossScaleFactor"/> (verl <c>loss_scale_factor</c>) replaces cols as the divisor of
+    /// seq-mean-token-sum-norm. Throws <see cref="KernelInputException"/> for an unknown mode, bad shapes or NaN/Inf.
     /// </summary>
     public static float Aggregate(
         string mode, ReadOnlySpan<float> lossMat, ReadOnlySpan<float> lossMask, int rows, int cols,
-        Span<float> gradLossMat = default)
+        Span<float> gradLossMat = default, float? lossScaleFactor = null)
     {
         var m = Parse(mode);
         Validate(lossMat, lossMask, rows, cols, gradLossMat);
-        return LossAggKernels.For(KernelBackend.Current).Aggregate(m, lossMat, lossMask, rows, cols, gradLossMat);
+        ValidateScaleFactor(lossScaleFactor);
+        return LossAggKernels.For(KernelBackend.Current).Aggregate(
+            m, lossMat, lossMask, rows, cols, gradLossMat, lossScaleFactor);
     }
 
     /// <summary>Maps a verl mode name to <see cref="AggMode"/>; an unknown name lists the valid ones.</summary>
@@ -50,6 +53,15 @@ public static class LossAggregation
 
         Guard.Finite(lossMat, "loss_mat", cols);
         Guard.Finite(lossMask, "loss_mask", cols);
+    }
+
+    /// <summary>A loss_scale_factor, when given, must be finite and positive.</summary>
+    internal static void ValidateScaleFactor(float? lossScaleFactor)
+    {
+        if (lossScaleFactor is float f && !(float.IsFinite(f) && f > 0))
+        {
+            throw new KernelInputException("loss_scale_factor", $"must be finite and positive, got {f}");
+        }
     }
 
     private sealed record ModeEntry(AggMode Mode);

@@ -18,7 +18,7 @@ public sealed class LossAggReference : ILossAggKernels
     /// <inheritdoc />
     public float Aggregate(
         AggMode mode, ReadOnlySpan<float> lossMat, ReadOnlySpan<float> lossMask, int rows, int cols,
-        Span<float> gradLossMat)
+        Span<float> gradLossMat, float? lossScaleFactor = null)
     {
         var rowLoss = new double[rows];
         var rowMask = new double[rows];
@@ -33,7 +33,7 @@ public sealed class LossAggReference : ILossAggKernels
         }
 
         var rowScale = new double[rows];
-        double loss = AggMath.Finish(mode, rowLoss, rowMask, cols, rowScale);
+        double loss = AggMath.Finish(mode, rowLoss, rowMask, lossScaleFactor ?? cols, rowScale);
         if (!gradLossMat.IsEmpty)
         {
             for (int k = 0; k < rows * cols; k++)

@@ -94,7 +94,8 @@ internal static class CovLosses
             dpg[k] += options.PpoKlCoef * MathF.Sign(d);
         }
 
-        float loss = Aggregate(LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad);
+        float loss = Aggregate(
+            LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad, options.LossScaleFactor);
         return new(loss, 0f, MaskedMean(absSum, MaskSum(input.ResponseMask)), 0f);
     }
 
@@ -192,7 +193,8 @@ internal static class CovLosses
             droppedSum += input.ResponseMask[k];
         }
 
-        float loss = Aggregate(LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad);
+        float loss = Aggregate(
+            LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad, options.LossScaleFactor);
         return new(loss, MaskedMean(droppedSum, maskSum), MaskedMean(nakSum, maskSum), 0f);
     }
 

@@ -29,6 +29,7 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
         var k = new Consts((float)(1.0 - options.Low), (float)(1.0 + options.High), options.ClipRatioC);
         int chunk = LossAggCpu.RowsPerChunk(cols) * cols;
         var mode = LossAggregation.Parse(options.LossAggMode);
+        double divisor = options.LossScaleFactor ?? cols;
         fixed (float* o = input.OldLogProb, l = input.LogProb, a = input.Advantages, m = input.ResponseMask)
         fixed (float* g = grad)
         {
@@ -47,7 +48,7 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
                         maskRows[i] = TensorPrimitives.Sum(new ReadOnlySpan<float>(mp + (long)i * cols, cols));
                     }
                 });
-                AggMath.Finish(mode, new double[rows], maskRows, cols, rowScale);
+                AggMath.Finish(mode, new double[rows], maskRows, divisor, rowScale);
             }
 
             Partition.For(rows * cols, chunk, (_, start, end) =>
@@ -84,7 +85,7 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
                 lowerSum += sums[i].Lower;
             }
 
-            double loss = AggMath.Finish(mode, rowLoss, rowMask, cols, new double[rows]);
+            double loss = AggMath.Finish(mode, rowLoss, rowMask, divisor, new double[rows]);
 
             return new((float)loss, PolicyLossMath.MaskedMean(clipSum, maskSum),
                 PolicyLossMath.MaskedMean(nakSum, maskSum), PolicyLossMath.MaskedMean(lowerSum, maskSum));

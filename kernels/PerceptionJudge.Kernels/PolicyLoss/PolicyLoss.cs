@@ -48,6 +48,7 @@ public static class PolicyLoss
         PolicyLossMode mode, in PolicyLossInput input, Span<float> gradLogProb, PolicyLossOptions options)
     {
         LossAggregation.Parse(options.LossAggMode);
+        LossAggregation.ValidateScaleFactor(options.LossScaleFactor);
         Guard.Positive(input.Rows, "rows");
         Guard.Positive(input.Cols, "cols");
         int n = input.Rows * input.Cols;

@@ -48,10 +48,12 @@ internal static class PolicyLossMath
     /// <summary>
     /// agg_loss(pg, mask, mode) and, when <paramref name="grad"/> is non-empty, grad = d agg / d pg · dpg (chain rule).
     /// </summary>
-    public static float Aggregate(AggMode mode, float[] pg, float[] dpg, in PolicyLossInput input, Span<float> grad)
+    public static float Aggregate(
+        AggMode mode, float[] pg, float[] dpg, in PolicyLossInput input, Span<float> grad, float? lossScaleFactor)
     {
         var dAgg = grad.IsEmpty ? [] : new float[pg.Length];
-        float loss = s_agg.Aggregate(mode, pg, input.ResponseMask, input.Rows, input.Cols, dAgg);
+        float loss = s_agg.Aggregate(
+            mode, pg, input.ResponseMask, input.Rows, input.Cols, dAgg, lossScaleFactor);
         for (int k = 0; k < dAgg.Length; k++)
         {
             grad[k] = dAgg[k] * dpg[k];

@@ -13,6 +13,11 @@ public sealed record PolicyLossOptions
     /// </summary>
     public string LossAggMode { get; init; } = "token-mean";
 
+    /// <summary>
+    /// <c>loss_scale_factor</c>: divisor of <c>seq-mean-token-sum-norm</c>; null means cols (loss_mask.shape[-1]).
+    /// </summary>
+    public float? LossScaleFactor { get; init; }
+
     /// <summary><c>clip_ratio</c> ε: the default for both clip sides.</summary>
     public float ClipRatio { get; init; } = 0.2f;
 

@@ -69,7 +69,8 @@ public sealed class PolicyLossReference : IPolicyLossKernels
         }
 
         double maskSum = MaskSum(input.ResponseMask);
-        float loss = Aggregate(LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad);
+        float loss = Aggregate(
+            LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad, options.LossScaleFactor);
         return new(loss, MaskedMean(clipSum, maskSum), MaskedMean(nakSum, maskSum), MaskedMean(lowerSum, maskSum));
     }
 
@@ -108,7 +109,7 @@ public sealed class PolicyLossReference : IPolicyLossKernels
         }
 
         double maskSum = MaskSum(input.ResponseMask);
-        float loss = Aggregate(AggMode.SeqMeanTokenMean, pg, dpg, input, grad);
+        float loss = Aggregate(AggMode.SeqMeanTokenMean, pg, dpg, input, grad, null);
         return new(loss, MaskedMean(clipSum, maskSum), MaskedMean(nakSum, maskSum), 0f);
     }
 
@@ -123,7 +124,8 @@ public sealed class PolicyLossReference : IPolicyLossKernels
             dpg[k] = -input.Advantages[k];
         }
 
-        return new(Aggregate(LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad), 0f, 0f, 0f);
+        var mode = LossAggregation.Parse(options.LossAggMode);
+        return new(Aggregate(mode, pg, dpg, input, grad, options.LossScaleFactor), 0f, 0f, 0f);
     }
 
     private static PolicyLossResult Cispo(in PolicyLossInput input, Span<float> grad, PolicyLossOptions options)
@@ -146,7 +148,8 @@ public sealed class PolicyLossReference : IPolicyLossKernels
         }
 
         double maskSum = MaskSum(input.ResponseMask);
-        float loss = Aggregate(LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad);
+        float loss = Aggregate(
+            LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad, options.LossScaleFactor);
         return new(loss, MaskedMean(clipSum, maskSum), MaskedMean(nakSum, maskSum), 0f);
     }
 
@@ -172,7 +175,7 @@ public sealed class PolicyLossReference : IPolicyLossKernels
             nakSum -= (double)nak * input.ResponseMask[k];
         }
 
-        float loss = Aggregate(AggMode.SeqMeanTokenMean, pg, dpg, input, grad);
+        float loss = Aggregate(AggMode.SeqMeanTokenMean, pg, dpg, input, grad, null);
         return new(loss, 0f, MaskedMean(nakSum, MaskSum(input.ResponseMask)), 0f);
     }
 }

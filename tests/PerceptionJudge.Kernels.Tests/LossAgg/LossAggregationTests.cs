@@ -37,6 +37,22 @@ public sealed class LossAggregationTests(Backend backend)
         TestRandom.AssertClose(grad, expected, 1e-6, mode);
     }
 
+    [Test]
+    public void SumNorm_DividesByLossScaleFactorWhenGiven()
+    {
+        var grad = new float[12];
+        float loss = _k.Aggregate(AggMode.SeqMeanTokenSumNorm, s_x, s_m, 3, 4, grad, lossScaleFactor: 8f);
+        Assert.That(loss, Is.EqualTo(33.0 / 8).Within(1e-5));
+        TestRandom.AssertClose(grad, s_m.Select(m => m / 8f).ToArray(), 1e-7, "grad");
+        float tokenMean = _k.Aggregate(AggMode.TokenMean, s_x, s_m, 3, 4, [], lossScaleFactor: 8f);
+        Assert.That(tokenMean, Is.EqualTo(33.0 / 5).Within(1e-5), "other modes ignore the factor");
+    }
+
+    [Test]
+    public void Aggregate_ThrowsForNonPositiveLossScaleFactor() =>
+        Assert.That(() => LossAggregation.Aggregate("seq-mean-token-sum-norm", s_x, s_m, 3, 4, default, 0f),
+            Throws.TypeOf<KernelInputException>().With.Property("Field").EqualTo("loss_scale_factor"));
+
     [TestCaseSource(nameof(AllModes))]
     public void Aggregate_AllZeroMaskGivesZeroLossAndGradient(string mode)
     {

@@ -84,9 +84,12 @@ public sealed class PolicyLossTests(Backend backend)
     private void AssertMatchesReference(string mode, int n)
     {
         var b = Batch.Random(n, salt: n);
-        foreach (string agg in mode == "vanilla" ? AggModes : ["token-mean"])
+        foreach (string agg in mode == "vanilla" ? (string[])[.. AggModes, "dr-grpo"] : ["token-mean", "dr-grpo"])
         {
-            var o = new PolicyLossOptions { LossAggMode = agg, KlCovRatio = 0.05, ClipCovRatio = 0.05 };
+            // "dr-grpo": seq-mean-token-sum-norm with a constant loss_scale_factor instead of cols.
+            var o = agg == "dr-grpo"
+                ? new PolicyLossOptions { LossAggMode = "seq-mean-token-sum-norm", LossScaleFactor = 4096f }
+                : new PolicyLossOptions { LossAggMode = agg, KlCovRatio = 0.05, ClipCovRatio = 0.05 };
             var gRef = new float[n];
             var g = new float[n];
             var expected = new PolicyLossReference().Compute(
