@@ -86,7 +86,6 @@ public sealed class PolicyLossCpu : IPolicyLossKernels
             }
 
             double loss = AggMath.Finish(mode, rowLoss, rowMask, divisor, new double[rows]);
-
             return new((float)loss, PolicyLossMath.MaskedMean(clipSum, maskSum),
                 PolicyLossMath.MaskedMean(nakSum, maskSum), PolicyLossMath.MaskedMean(lowerSum, maskSum));
         }
