@@ -7,8 +7,17 @@ internal static class AllOps
     [
         new AdvantageOp(),
         new TrlAdvantageOp(),
+        new PolicyLossOp(),
+        new KlPenaltyOp(),
+        new AggLossOp(),
         new EntropyOp(),
         new LogProbOp(),
         new PerPOLossOp(),
+        new BatchRankingRewardOp(),
+        new PairRewardOp(),
+        new KendallTauOp(),
+        new SpearmanOp(),
+        new LevenshteinOp(),
+        new NdcgOp(),
     ];
 }
