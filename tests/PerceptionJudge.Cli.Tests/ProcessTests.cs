@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using PerceptionJudge.Cli.Tests.Support;
+
+namespace PerceptionJudge.Cli.Tests;
+
+/// <summary>The real executable (Main, console writers, process exit code), run out of process a few times.</summary>
+[TestFixture]
+public sealed class ProcessTests
+{
+    private static CliResult Pjudge(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pjudge.dll"));
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return new CliResult(process.ExitCode, stdout.Result, stderr);
+    }
+
+    [Test]
+    public void Info_ExitsZeroAndPrintsBackendChoiceToStderr()
+    {
+        var r = Pjudge("info", "--backend", "reference");
+        Assert.That(r.ExitCode, Is.EqualTo(0));
+        Assert.That(r.Stdout, Does.StartWith("backend: reference"));
+        Assert.That(r.Stderr.Trim(), Is.EqualTo("backend: reference"));
+    }
+
+    [Test]
+    public void BadInput_ExitsTwoWithOneStderrLine()
+    {
+        var dir = new TempDir();
+        try
+        {
+            string input = dir.File("in.json", """{"x": [1, 2, 3], "y": [1, 2]}""");
+            var r = Pjudge("math", "kendall_tau", "--input", input);
+            Assert.That(r.ExitCode, Is.EqualTo(2));
+            Assert.That(r.Stdout, Is.Empty);
+            Assert.That(r.Stderr.TrimEnd().Split('\n'), Is.EqualTo(new[] { "error: y: expected 3 elements, got 2" }));
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+}
