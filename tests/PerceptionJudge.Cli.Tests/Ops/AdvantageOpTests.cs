@@ -59,6 +59,24 @@ public sealed class AdvantageOpTests(string backend)
     }
 
     [Test]
+    public void Remax_ReverseCumsumMinusBaseline()
+    {
+        // returns = reverse cumulative sum of masked rewards; advantages = returns - baseline on valid tokens.
+        var output = Run(backend, "advantage", """
+            {"estimator": "remax", "token_level_rewards": [[1, 2], [0, 3]], "response_mask": [[1, 1], [1, 0]],
+             "index": ["a", "b"], "reward_baselines": [0.5, 1]}
+            """);
+        Assert.That(Matrix(output["returns"]), Is.EqualTo(new double[][] { [3, 2], [0, 0] }).Within(1e-6));
+        Assert.That(Matrix(output["advantages"]), Is.EqualTo(new double[][] { [2.5, 1.5], [-1, 0] }).Within(1e-6));
+    }
+
+    [Test]
+    public void Remax_WithoutBaselinesNamesTheField() =>
+        Assert.That(Error(backend, "advantage", """
+            {"estimator": "remax", "token_level_rewards": [[1]], "response_mask": [[1]], "index": ["a"]}
+            """), Is.EqualTo("reward_baselines: missing; the remax estimator needs one baseline per row"));
+
+    [Test]
     public void Trl_GroupScaleUsesStdPlus1e4()
     {
         var output = Run(backend, "trl_advantage", """

@@ -24,6 +24,11 @@ internal sealed class AdvantageOp : MathOp
         var rewards = input.Matrix("token_level_rewards");
         var mask = input.Matrix("response_mask", rewards.Rows, rewards.Cols);
         var index = input.Index("index", rewards.Rows);
+        if (estimator == "remax" && !input.Has("reward_baselines"))
+        {
+            throw new CliInputException("reward_baselines", "missing; the remax estimator needs one baseline per row");
+        }
+
         float[] baselines = input.Has("reward_baselines") ? input.FloatVector("reward_baselines", rewards.Rows) : [];
         var options = new AdvantageOptions
         {
