@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the targets need. The RL math core is pure .NET; later layers add theirs here
-# (libtorch-dev + libopenblas0-pthread for the backbone, mesa-vulkan-drivers + glslang-tools
-# for the Vulkan backend, openmpi-bin for data parallelism).
-APT_PACKAGES=(ca-certificates libstb0)
+# Debian packages the targets need: libstb0 (images), cmake + g++ + libtorch-dev + libopenblas0-pthread (the native
+# backbone shim; OpenBLAS with pthreads, the reference BLAS is ~25x slower). Later layers add theirs here
+# (mesa-vulkan-drivers + glslang-tools for the Vulkan backend, openmpi-bin for data parallelism).
+APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
