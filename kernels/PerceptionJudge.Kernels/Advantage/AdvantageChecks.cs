@@ -16,6 +16,20 @@ internal static class AdvantageChecks
 
     public static void Input(in AdvantageInput input, Span<float> advantages, Span<float> returns, bool baselines)
     {
+        Shapes(input, advantages, returns);
+        Guard.Finite(input.TokenLevelRewards, "token_level_rewards", input.Cols);
+        Guard.Finite(input.ResponseMask, "response_mask", input.Cols);
+        if (baselines)
+        {
+            Guard.Length(input.RewardBaselines, input.Rows, "reward_baselines");
+            Guard.Finite(input.RewardBaselines, "reward_baselines");
+        }
+    }
+
+    /// <summary>Shapes only; a fused kernel that detects NaN/Inf in its own pass calls this, then
+    /// <see cref="Input"/> to name the bad row if it saw one.</summary>
+    public static void Shapes(in AdvantageInput input, Span<float> advantages, Span<float> returns)
+    {
         Guard.Positive(input.Rows, "rows");
         Guard.Positive(input.Cols, "cols");
         long size = (long)input.Rows * input.Cols;
@@ -38,13 +52,6 @@ internal static class AdvantageChecks
 
         Guard.Length(advantages, (int)size, "advantages");
         Guard.Length(returns, (int)size, "returns");
-        Guard.Finite(input.TokenLevelRewards, "token_level_rewards", input.Cols);
-        Guard.Finite(input.ResponseMask, "response_mask", input.Cols);
-        if (baselines)
-        {
-            Guard.Length(input.RewardBaselines, input.Rows, "reward_baselines");
-            Guard.Finite(input.RewardBaselines, "reward_baselines");
-        }
     }
 
     public static void Trl(ReadOnlySpan<float> rewards, GroupIndex index, Span<float> advantages)

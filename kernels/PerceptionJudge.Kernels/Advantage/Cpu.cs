@@ -17,6 +17,13 @@ public sealed unsafe class AdvantageCpu : IAdvantageKernels
     /// <inheritdoc/>
     public void Grpo(in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
     {
+        AdvantageChecks.Shapes(input, advantages, returns);
+        if (input.Cols == 1 && GroupLayout.ContiguousSize(input.Index) is int size and > 0
+            && CpuOutcome.Grpo(input, size, advantages, returns, options))
+        {
+            return;
+        }
+
         AdvantageChecks.Input(input, advantages, returns, baselines: false);
         RunGroups(input, advantages, returns, new GroupRule(RuleKind.Grpo, options));
     }

@@ -69,6 +69,25 @@ public sealed partial class AdvantageTests
             Is.EqualTo(1));
     }
 
+    /// <summary>verl's layout takes the fused outcome pass, which folds the NaN/Inf check into its one read; the
+    /// bad row is still named, whether it falls in a vector block of eight groups or in the scalar tail.</summary>
+    [TestCase(3, float.NaN, false)]
+    [TestCase(39, float.PositiveInfinity, false)]
+    [TestCase(84, float.NegativeInfinity, false)]
+    [TestCase(12, float.NaN, true)]
+    [TestCase(83, float.PositiveInfinity, true)]
+    public void Grpo_FusedOutcomePathNamesNonFiniteRow(int row, float bad, bool inMask)
+    {
+        const int groups = 17, size = 5;
+        var rewards = Enumerable.Range(0, groups * size).Select(i => (float)(i % 3)).ToArray();
+        var mask = Ones(groups * size);
+        (inMask ? mask : rewards)[row] = bad;
+        var index = GroupIndex.FromIds<int>(Enumerable.Range(0, groups * size).Select(i => i / size).ToArray());
+        var ex = Throws("grpo", rewards, mask, groups * size, 1, index);
+        Assert.That(ex.Field, Is.EqualTo(inMask ? "response_mask" : "token_level_rewards"));
+        Assert.That(ex.Row, Is.EqualTo(row));
+    }
+
     [Test]
     public void Compute_UnknownEstimatorListsValidNames()
     {
