@@ -1,0 +1,271 @@
+namespace PerceptionJudge.Torch;
+
+/// <summary>
+/// Tensor operations, named after torch / torch.nn.functional. Each returns a fresh tensor (registered in the current
+/// <see cref="DisposeScope"/>) and never disposes its inputs; autograd records them unless a
+/// <see cref="NoGradScope"/> is open. libtorch errors (shape mismatch, ...) surface as <see cref="TorchException"/>.
+/// </summary>
+public static class Ops
+{
+    /// <summary>a + alpha * b, broadcasting.</summary>
+    public static Tensor Add(Tensor a, Tensor b, double alpha = 1) =>
+        Tensor.Wrap(Native.pj_add(a.Handle, b.Handle, alpha, out var r), r);
+
+    /// <summary>a - b, broadcasting.</summary>
+    public static Tensor Sub(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_sub(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>a * b elementwise, broadcasting.</summary>
+    public static Tensor Mul(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_mul(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>a / b elementwise, broadcasting.</summary>
+    public static Tensor Div(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_div(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>a + value.</summary>
+    public static Tensor Add(Tensor a, double value) => Tensor.Wrap(Native.pj_add_scalar(a.Handle, value, out var r), r);
+
+    /// <summary>a * value.</summary>
+    public static Tensor Mul(Tensor a, double value) => Tensor.Wrap(Native.pj_mul_scalar(a.Handle, value, out var r), r);
+
+    /// <summary>a ** exponent.</summary>
+    public static Tensor Pow(Tensor a, double exponent) =>
+        Tensor.Wrap(Native.pj_pow_scalar(a.Handle, exponent, out var r), r);
+
+    /// <summary>-a.</summary>
+    public static Tensor Neg(Tensor a) => Tensor.Wrap(Native.pj_neg(a.Handle, out var r), r);
+
+    /// <summary>e^a.</summary>
+    public static Tensor Exp(Tensor a) => Tensor.Wrap(Native.pj_exp(a.Handle, out var r), r);
+
+    /// <summary>ln a.</summary>
+    public static Tensor Log(Tensor a) => Tensor.Wrap(Native.pj_log(a.Handle, out var r), r);
+
+    /// <summary>sqrt(a).</summary>
+    public static Tensor Sqrt(Tensor a) => Tensor.Wrap(Native.pj_sqrt(a.Handle, out var r), r);
+
+    /// <summary>1 / sqrt(a).</summary>
+    public static Tensor Rsqrt(Tensor a) => Tensor.Wrap(Native.pj_rsqrt(a.Handle, out var r), r);
+
+    /// <summary>tanh(a).</summary>
+    public static Tensor Tanh(Tensor a) => Tensor.Wrap(Native.pj_tanh(a.Handle, out var r), r);
+
+    /// <summary>1 / (1 + e^-a).</summary>
+    public static Tensor Sigmoid(Tensor a) => Tensor.Wrap(Native.pj_sigmoid(a.Handle, out var r), r);
+
+    /// <summary>max(a, 0).</summary>
+    public static Tensor Relu(Tensor a) => Tensor.Wrap(Native.pj_relu(a.Handle, out var r), r);
+
+    /// <summary>a * sigmoid(a) (SiLU / swish).</summary>
+    public static Tensor Silu(Tensor a) => Tensor.Wrap(Native.pj_silu(a.Handle, out var r), r);
+
+    /// <summary>GELU: x * Phi(x) exactly, or the tanh approximation (approximate="tanh").</summary>
+    public static Tensor Gelu(Tensor a, bool tanhApproximation = false) =>
+        Tensor.Wrap(Native.pj_gelu(a.Handle, tanhApproximation ? 1 : 0, out var r), r);
+
+    /// <summary>Inverted dropout with drop probability <paramref name="p"/> (identity when not training).</summary>
+    public static Tensor Dropout(Tensor a, double p, bool training) =>
+        Tensor.Wrap(Native.pj_dropout(a.Handle, p, training ? 1 : 0, out var r), r);
+
+    /// <summary><paramref name="value"/> where the bool <paramref name="mask"/> is true, else a.</summary>
+    public static Tensor MaskedFill(Tensor a, Tensor mask, double value) =>
+        Tensor.Wrap(Native.pj_masked_fill(a.Handle, mask.Handle, value, out var r), r);
+
+    /// <summary>a where the bool <paramref name="condition"/> is true, else b.</summary>
+    public static Tensor Where(Tensor condition, Tensor a, Tensor b) =>
+        Tensor.Wrap(Native.pj_where(condition.Handle, a.Handle, b.Handle, out var r), r);
+
+    /// <summary>Matrix product with torch.matmul's batching and broadcasting rules.</summary>
+    public static Tensor MatMul(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_matmul(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>x W^T + b, W of shape [out, in] (torch.nn.functional.linear).</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+        Tensor.Wrap(Native.pj_linear(x.Handle, weight.Handle, bias?.Handle ?? TensorHandle.Null, out var r), r);
+
+    /// <summary>Rows of <paramref name="weight"/> [V, D] picked by int64 <paramref name="indices"/>.</summary>
+    public static Tensor Embedding(Tensor weight, Tensor indices) =>
+        Tensor.Wrap(Native.pj_embedding(weight.Handle, indices.Handle, out var r), r);
+
+    /// <summary>
+    /// RMSNorm over the last dim: y = w * x / sqrt(mean(x^2) + eps), statistics in float32 (HF Qwen2RMSNorm).
+    /// </summary>
+    public static Tensor RmsNorm(Tensor x, Tensor? weight, double eps = 1e-6) =>
+        Tensor.Wrap(Native.pj_rms_norm(x.Handle, weight?.Handle ?? TensorHandle.Null, eps, out var r), r);
+
+    /// <summary>LayerNorm over the last dim: (x - mean) / sqrt(var + eps) * w + b (biased variance).</summary>
+    public static Tensor LayerNorm(Tensor x, Tensor? weight, Tensor? bias, double eps = 1e-5) =>
+        Tensor.Wrap(
+            Native.pj_layer_norm(
+                x.Handle, weight?.Handle ?? TensorHandle.Null, bias?.Handle ?? TensorHandle.Null, eps, out var r),
+            r);
+
+    /// <summary>
+    /// Rotary embedding x*cos + rot(x)*sin; cos/sin hold the full head dim and broadcast against x. Half-split
+    /// (Qwen2/Llama rotate_half): rot(x) = cat(-x2, x1). Interleaved (GPT-J): rot(x)[2i] = -x[2i+1],
+    /// rot(x)[2i+1] = x[2i].
+    /// </summary>
+    public static Tensor Rotary(Tensor x, Tensor cos, Tensor sin, bool interleaved = false) =>
+        Tensor.Wrap(Native.pj_rotary(x.Handle, cos.Handle, sin.Handle, interleaved ? 1 : 0, out var r), r);
+
+    /// <summary>
+    /// softmax(q k^T * scale + mask) v over [..., heads, L, E] inputs; scale defaults to 1/sqrt(E). Fewer k/v heads
+    /// than q heads are repeated (grouped-query attention). Causal: query i sees key j iff j &lt;= i + S - L (the last
+    /// query sees every key: KV-cache decoding). A bool mask keeps true positions; a float mask is added (0 / -inf).
+    /// Softmax runs in float32.
+    /// </summary>
+    public static Tensor ScaledDotProductAttention(
+        Tensor q, Tensor k, Tensor v, Tensor? mask = null, bool isCausal = false, double? scale = null) =>
+        Tensor.Wrap(
+            Native.pj_sdpa(
+                q.Handle, k.Handle, v.Handle, mask?.Handle ?? TensorHandle.Null, isCausal ? 1 : 0, scale ?? 0, out var r),
+            r);
+
+    /// <summary>Softmax along <paramref name="dim"/>.</summary>
+    public static Tensor Softmax(Tensor x, long dim) => Tensor.Wrap(Native.pj_softmax(x.Handle, dim, out var r), r);
+
+    /// <summary>Log-softmax along <paramref name="dim"/>.</summary>
+    public static Tensor LogSoftmax(Tensor x, long dim) =>
+        Tensor.Wrap(Native.pj_log_softmax(x.Handle, dim, out var r), r);
+
+    /// <summary>2-D convolution, x [N, C, H, W], weight [O, C, kH, kW] (a ViT patch embed: stride = kernel).</summary>
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, long stride = 1, long padding = 0) =>
+        Conv2d(x, weight, bias, stride, stride, padding, padding);
+
+    /// <summary>2-D convolution with separate strides and paddings per axis.</summary>
+    public static Tensor Conv2d(
+        Tensor x, Tensor weight, Tensor? bias, long strideH, long strideW, long padH, long padW) =>
+        Tensor.Wrap(
+            Native.pj_conv2d(
+                x.Handle, weight.Handle, bias?.Handle ?? TensorHandle.Null, strideH, strideW, padH, padW, out var r),
+            r);
+
+    /// <summary>Same data, new shape (copies only when a view is impossible); one size may be -1.</summary>
+    public static unsafe Tensor Reshape(Tensor x, params long[] shape)
+    {
+        fixed (long* s = shape)
+        {
+            return Tensor.Wrap(Native.pj_reshape(x.Handle, s, shape.Length, out var r), r);
+        }
+    }
+
+    /// <summary>A view with a new shape (throws when the strides do not allow it).</summary>
+    public static unsafe Tensor View(Tensor x, params long[] shape)
+    {
+        fixed (long* s = shape)
+        {
+            return Tensor.Wrap(Native.pj_view(x.Handle, s, shape.Length, out var r), r);
+        }
+    }
+
+    /// <summary>Swaps two dimensions (a view).</summary>
+    public static Tensor Transpose(Tensor x, long dim0, long dim1) =>
+        Tensor.Wrap(Native.pj_transpose(x.Handle, dim0, dim1, out var r), r);
+
+    /// <summary>Reorders dimensions (a view).</summary>
+    public static unsafe Tensor Permute(Tensor x, params long[] dims)
+    {
+        fixed (long* d = dims)
+        {
+            return Tensor.Wrap(Native.pj_permute(x.Handle, d, dims.Length, out var r), r);
+        }
+    }
+
+    /// <summary>Inserts a size-1 dimension at <paramref name="dim"/>.</summary>
+    public static Tensor Unsqueeze(Tensor x, long dim) => Tensor.Wrap(Native.pj_unsqueeze(x.Handle, dim, out var r), r);
+
+    /// <summary>Removes dimension <paramref name="dim"/> when its size is 1.</summary>
+    public static Tensor Squeeze(Tensor x, long dim) => Tensor.Wrap(Native.pj_squeeze(x.Handle, dim, out var r), r);
+
+    /// <summary>Broadcasts size-1 dimensions to <paramref name="shape"/> (-1 keeps a size), without copying.</summary>
+    public static unsafe Tensor Expand(Tensor x, params long[] shape)
+    {
+        fixed (long* s = shape)
+        {
+            return Tensor.Wrap(Native.pj_expand(x.Handle, s, shape.Length, out var r), r);
+        }
+    }
+
+    /// <summary>Concatenates along <paramref name="dim"/>.</summary>
+    public static unsafe Tensor Cat(IReadOnlyList<Tensor> tensors, long dim = 0)
+    {
+        var raw = new nint[tensors.Count];
+        var added = 0;
+        try
+        {
+            for (; added < raw.Length; added++)
+            {
+                var success = false;
+                tensors[added].Handle.DangerousAddRef(ref success);
+                raw[added] = tensors[added].Handle.DangerousGetHandle();
+            }
+            fixed (nint* p = raw)
+            {
+                return Tensor.Wrap(Native.pj_cat(p, raw.Length, dim, out var r), r);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < added; i++)
+            {
+                tensors[i].Handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Elements start .. start+length-1 along <paramref name="dim"/> (a view).</summary>
+    public static Tensor Narrow(Tensor x, long dim, long start, long length) =>
+        Tensor.Wrap(Native.pj_narrow(x.Handle, dim, start, length, out var r), r);
+
+    /// <summary>x[start:end:step] along <paramref name="dim"/> (a view; end clamps to the size).</summary>
+    public static Tensor Slice(Tensor x, long dim, long start, long end, long step = 1) =>
+        Tensor.Wrap(Native.pj_slice(x.Handle, dim, start, end, step, out var r), r);
+
+    /// <summary>out[i][j] = x[index[i][j]][j] for dim 0, and so on (torch.gather).</summary>
+    public static Tensor Gather(Tensor x, long dim, Tensor index) =>
+        Tensor.Wrap(Native.pj_gather(x.Handle, dim, index.Handle, out var r), r);
+
+    /// <summary>The slices of <paramref name="x"/> at int64 <paramref name="index"/> along <paramref name="dim"/>.</summary>
+    public static Tensor IndexSelect(Tensor x, long dim, Tensor index) =>
+        Tensor.Wrap(Native.pj_index_select(x.Handle, dim, index.Handle, out var r), r);
+
+    /// <summary>Sum of every element (a 0-d tensor).</summary>
+    public static unsafe Tensor Sum(Tensor x) => Tensor.Wrap(Native.pj_sum(x.Handle, null, 0, 0, out var r), r);
+
+    /// <summary>Sum over <paramref name="dims"/>.</summary>
+    public static unsafe Tensor Sum(Tensor x, long[] dims, bool keepdim = false)
+    {
+        if (dims.Length == 0)
+        {
+            throw new TorchException("Sum: give at least one dim, or call Sum(x) for every element");
+        }
+        fixed (long* d = dims)
+        {
+            return Tensor.Wrap(Native.pj_sum(x.Handle, d, dims.Length, keepdim ? 1 : 0, out var r), r);
+        }
+    }
+
+    /// <summary>Mean of every element (a 0-d tensor).</summary>
+    public static unsafe Tensor Mean(Tensor x) => Tensor.Wrap(Native.pj_mean(x.Handle, null, 0, 0, out var r), r);
+
+    /// <summary>Mean over <paramref name="dims"/>.</summary>
+    public static unsafe Tensor Mean(Tensor x, long[] dims, bool keepdim = false)
+    {
+        if (dims.Length == 0)
+        {
+            throw new TorchException("Mean: give at least one dim, or call Mean(x) for every element");
+        }
+        fixed (long* d = dims)
+        {
+            return Tensor.Wrap(Native.pj_mean(x.Handle, d, dims.Length, keepdim ? 1 : 0, out var r), r);
+        }
+    }
+
+    /// <summary>Maximum along <paramref name="dim"/> and its int64 index.</summary>
+    public static (Tensor Values, Tensor Indices) Max(Tensor x, long dim, bool keepdim = false)
+    {
+        Native.Check(Native.pj_max(x.Handle, dim, keepdim ? 1 : 0, out var values, out var indices));
+        return (Tensor.Wrap(0, values), Tensor.Wrap(0, indices));
+    }
+
+    /// <summary>Index of the maximum along <paramref name="dim"/> (int64).</summary>
+    public static Tensor ArgMax(Tensor x, long dim, bool keepdim = false) =>
+        Tensor.Wrap(Native.pj_argmax(x.Handle, dim, keepdim ? 1 : 0, out var r), r);
+}
