@@ -281,7 +281,15 @@ int pj_tensor_requires_grad(const pj_tensor* t, int* requires_grad)
 
 int pj_tensor_set_requires_grad(pj_tensor* t, int requires_grad)
 {
-    PJ_GUARD(get_mut(t, "t").set_requires_grad(requires_grad != 0))
+    PJ_GUARD({
+        auto& x = get_mut(t, "t");
+        // Python's rule (the C++ API does not check it): only leaves change the flag.
+        if (!x.is_leaf())
+        {
+            throw pj::argument_error("you can only change requires_grad flags of leaf variables; use detach()");
+        }
+        x.set_requires_grad(requires_grad != 0);
+    })
 }
 
 int pj_tensor_backward(const pj_tensor* t, const pj_tensor* grad, int retain_graph)
