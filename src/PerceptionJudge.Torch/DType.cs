@@ -54,17 +54,17 @@ public static class DTypeInfo
     /// <summary>True when a span of <typeparamref name="T"/> may view elements of <paramref name="dtype"/>.</summary>
     public static bool Matches<T>(DType dtype)
         where T : unmanaged => dtype switch
-    {
-        DType.Float32 => typeof(T) == typeof(float),
-        DType.Float64 => typeof(T) == typeof(double),
-        DType.Int64 => typeof(T) == typeof(long),
-        DType.Int32 => typeof(T) == typeof(int),
-        DType.BFloat16 => typeof(T) == typeof(ushort),
-        DType.Float16 => typeof(T) == typeof(Half) || typeof(T) == typeof(ushort),
-        DType.Bool => typeof(T) == typeof(bool) || typeof(T) == typeof(byte),
-        DType.UInt8 => typeof(T) == typeof(byte),
-        _ => false,
-    };
+        {
+            DType.Float32 => typeof(T) == typeof(float),
+            DType.Float64 => typeof(T) == typeof(double),
+            DType.Int64 => typeof(T) == typeof(long),
+            DType.Int32 => typeof(T) == typeof(int),
+            DType.BFloat16 => typeof(T) == typeof(ushort),
+            DType.Float16 => typeof(T) == typeof(Half) || typeof(T) == typeof(ushort),
+            DType.Bool => typeof(T) == typeof(bool) || typeof(T) == typeof(byte),
+            DType.UInt8 => typeof(T) == typeof(byte),
+            _ => false,
+        };
 
     /// <summary>The dtype a host array of <typeparamref name="T"/> becomes.</summary>
     public static DType Of<T>()
