@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Torch.Tests;
@@ -98,4 +99,19 @@ public sealed class ScopeTests : TorchTest
         outer.Dispose();
         Assert.That(DisposeScope.Current, Is.Not.Null, "the fixture's own scope is current again");
     }
+
+    [Test]
+    public void Finalizer_IsOnlyASafetyNet()
+    {
+        var start = LibTorch.NativeLiveTensors;
+        LeakOneTensorOutsideAnyScope();
+        Assert.That(LibTorch.NativeLiveTensors, Is.EqualTo(start + 1), "nothing frees it deterministically");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.That(LibTorch.NativeLiveTensors, Is.EqualTo(start), "the SafeHandle finalizer frees it");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void LeakOneTensorOutsideAnyScope() => _ = Tensor.Ones([8]).DetachFromDisposeScope();
 }

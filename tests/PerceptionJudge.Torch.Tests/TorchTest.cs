@@ -10,6 +10,7 @@ public abstract class TorchTest
 {
     private DisposeScope? _scope;
     private long _liveAtStart;
+    private long _nativeLiveAtStart;
 
     [OneTimeSetUp]
     public void LoadLibTorch()
@@ -29,6 +30,7 @@ public abstract class TorchTest
     public void OpenScope()
     {
         _liveAtStart = LibTorch.LiveTensors;
+        _nativeLiveAtStart = LibTorch.NativeLiveTensors;
         _scope = LibTorch.NewDisposeScope();
     }
 
@@ -38,6 +40,7 @@ public abstract class TorchTest
         _scope?.Dispose();
         _scope = null;
         Assert.That(LibTorch.LiveTensors, Is.EqualTo(_liveAtStart), "tensor handles leaked by the test");
+        Assert.That(LibTorch.NativeLiveTensors, Is.EqualTo(_nativeLiveAtStart), "native tensors leaked by the test");
     }
 
     protected static Tensor F32(float[] data, params long[] shape) =>
