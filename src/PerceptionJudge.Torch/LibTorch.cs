@@ -3,10 +3,12 @@ namespace PerceptionJudge.Torch;
 /// <summary>Library-wide entry points: availability, seeding, grad mode and scopes, live-handle counts.</summary>
 public static class LibTorch
 {
-    /// <summary>True when libpjtorch and libtorch load; otherwise <paramref name="reason"/> says why and how to fix.</summary>
+    /// <summary>
+    /// True when libpjtorch and libtorch load; otherwise <paramref name="reason"/> says why and how to fix.
+    /// </summary>
     public static bool TryLoad(out string reason) => Native.TryLoad(out reason);
 
-    /// <summary>Loads the native library or throws one <see cref="TorchException"/> naming the Debian packages.</summary>
+    /// <summary>Loads the native library or throws a <see cref="TorchException"/> naming the Debian packages.</summary>
     public static void EnsureLoaded() => Native.EnsureLoaded();
 
     /// <summary>libtorch's version (major, minor) as compiled into the shim.</summary>

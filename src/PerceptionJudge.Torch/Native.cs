@@ -6,8 +6,8 @@ namespace PerceptionJudge.Torch;
 /// <summary>
 /// P/Invoke declarations for libpjtorch (native/pjtorch/include/pjtorch.h), source-generated with
 /// <see cref="LibraryImportAttribute"/>. Every entry returns a status; <see cref="Check"/> turns a non-zero status into
-/// a <see cref="TorchException"/> carrying <c>pj_last_error()</c>. Out-handles come back as raw pointers and are wrapped
-/// in <see cref="TensorHandle"/> at once by <see cref="Tensor"/>.
+/// a <see cref="TorchException"/> carrying <c>pj_last_error()</c>. Out-handles come back as raw pointers and are
+/// wrapped in <see cref="TensorHandle"/> at once by <see cref="Tensor"/>.
 /// </summary>
 internal static partial class Native
 {
@@ -24,7 +24,7 @@ internal static partial class Native
         NativeLibrary.SetDllImportResolver(typeof(Native).Assembly, Resolve);
     }
 
-    /// <summary>Loads libpjtorch (and through it libtorch) once; throws one clear error when either is missing.</summary>
+    /// <summary>Loads libpjtorch (and through it libtorch) once; throws one clear error if either is missing.</summary>
     internal static void EnsureLoaded()
     {
         if (s_library != 0)
@@ -109,7 +109,8 @@ internal static partial class Native
 
     // ---- library ----
     [LibraryImport(Library)] internal static partial nint pj_last_error();
-    [LibraryImport(Library)] internal static partial int pj_version(out int abi, out int torchMajor, out int torchMinor);
+    [LibraryImport(Library)]
+    internal static partial int pj_version(out int abi, out int torchMajor, out int torchMinor);
     [LibraryImport(Library)] internal static partial int pj_live_tensors(out long count);
     [LibraryImport(Library)] internal static partial int pj_manual_seed(ulong seed);
     [LibraryImport(Library)] internal static partial int pj_cuda_is_available(out int available);
@@ -120,7 +121,8 @@ internal static partial class Native
     // ---- lifetime and creation ----
     [LibraryImport(Library)] internal static partial int pj_tensor_free(nint t);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_tensor_from_data(void* data, int dtype, long* shape, int ndim, out nint result);
+    internal static unsafe partial int pj_tensor_from_data(
+        void* data, int dtype, long* shape, int ndim, out nint result);
     [LibraryImport(Library)]
     internal static unsafe partial int pj_tensor_empty(long* shape, int ndim, int dtype, out nint result);
     [LibraryImport(Library)]
@@ -138,7 +140,8 @@ internal static partial class Native
 
     // ---- queries ----
     [LibraryImport(Library)] internal static partial int pj_tensor_dim(TensorHandle t, out int ndim);
-    [LibraryImport(Library)] internal static unsafe partial int pj_tensor_shape(TensorHandle t, long* shape, int capacity);
+    [LibraryImport(Library)]
+    internal static unsafe partial int pj_tensor_shape(TensorHandle t, long* shape, int capacity);
     [LibraryImport(Library)]
     internal static unsafe partial int pj_tensor_strides(TensorHandle t, long* strides, int capacity);
     [LibraryImport(Library)] internal static partial int pj_tensor_numel(TensorHandle t, out long numel);
@@ -166,7 +169,8 @@ internal static partial class Native
 
     // ---- in-place ----
     [LibraryImport(Library)] internal static partial int pj_tensor_copy_(TensorHandle dst, TensorHandle src);
-    [LibraryImport(Library)] internal static partial int pj_tensor_add_(TensorHandle dst, TensorHandle src, double alpha);
+    [LibraryImport(Library)]
+    internal static partial int pj_tensor_add_(TensorHandle dst, TensorHandle src, double alpha);
     [LibraryImport(Library)] internal static partial int pj_tensor_mul_scalar_(TensorHandle dst, double value);
     [LibraryImport(Library)] internal static partial int pj_tensor_fill_(TensorHandle dst, double value);
     [LibraryImport(Library)] internal static partial int pj_tensor_zero_(TensorHandle dst);
@@ -195,6 +199,15 @@ internal static partial class Native
     [LibraryImport(Library)] internal static partial int pj_sigmoid(TensorHandle a, out nint result);
     [LibraryImport(Library)] internal static partial int pj_relu(TensorHandle a, out nint result);
     [LibraryImport(Library)] internal static partial int pj_silu(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_cos(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_sin(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_abs(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_logical_not(TensorHandle a, out nint result);
+    [LibraryImport(Library)]
+    internal static partial int pj_clamp(TensorHandle a, double min, double max, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_eq(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_lt(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_gt(TensorHandle a, TensorHandle b, out nint result);
     [LibraryImport(Library)] internal static partial int pj_gelu(TensorHandle a, int tanh, out nint result);
     [LibraryImport(Library)]
     internal static partial int pj_dropout(TensorHandle a, double p, int train, out nint result);
@@ -242,6 +255,10 @@ internal static partial class Native
     internal static unsafe partial int pj_expand(TensorHandle x, long* shape, int ndim, out nint result);
     [LibraryImport(Library)] internal static unsafe partial int pj_cat(nint* xs, int count, long dim, out nint result);
     [LibraryImport(Library)]
+    internal static unsafe partial int pj_stack(nint* xs, int count, long dim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tril(TensorHandle x, long diagonal, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_triu(TensorHandle x, long diagonal, out nint result);
+    [LibraryImport(Library)]
     internal static partial int pj_narrow(TensorHandle x, long dim, long start, long length, out nint result);
     [LibraryImport(Library)]
     internal static partial int pj_slice(TensorHandle x, long dim, long start, long end, long step, out nint result);
@@ -259,4 +276,13 @@ internal static partial class Native
     internal static partial int pj_max(TensorHandle x, long dim, int keepdim, out nint values, out nint indices);
     [LibraryImport(Library)]
     internal static partial int pj_argmax(TensorHandle x, long dim, int keepdim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_cumsum(TensorHandle x, long dim, out nint result);
+    [LibraryImport(Library)]
+    internal static partial int pj_topk(
+        TensorHandle x, long k, long dim, int largest, out nint values, out nint indices);
+
+    // ---- sampling ----
+    [LibraryImport(Library)]
+    internal static partial int pj_multinomial(
+        TensorHandle probs, long samples, int replacement, ulong seed, out nint result);
 }

@@ -21,10 +21,12 @@ public static class Ops
     public static Tensor Div(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_div(a.Handle, b.Handle, out var r), r);
 
     /// <summary>a + value.</summary>
-    public static Tensor Add(Tensor a, double value) => Tensor.Wrap(Native.pj_add_scalar(a.Handle, value, out var r), r);
+    public static Tensor Add(Tensor a, double value) =>
+        Tensor.Wrap(Native.pj_add_scalar(a.Handle, value, out var r), r);
 
     /// <summary>a * value.</summary>
-    public static Tensor Mul(Tensor a, double value) => Tensor.Wrap(Native.pj_mul_scalar(a.Handle, value, out var r), r);
+    public static Tensor Mul(Tensor a, double value) =>
+        Tensor.Wrap(Native.pj_mul_scalar(a.Handle, value, out var r), r);
 
     /// <summary>a ** exponent.</summary>
     public static Tensor Pow(Tensor a, double exponent) =>
@@ -56,6 +58,31 @@ public static class Ops
 
     /// <summary>a * sigmoid(a) (SiLU / swish).</summary>
     public static Tensor Silu(Tensor a) => Tensor.Wrap(Native.pj_silu(a.Handle, out var r), r);
+
+    /// <summary>cos(a).</summary>
+    public static Tensor Cos(Tensor a) => Tensor.Wrap(Native.pj_cos(a.Handle, out var r), r);
+
+    /// <summary>sin(a).</summary>
+    public static Tensor Sin(Tensor a) => Tensor.Wrap(Native.pj_sin(a.Handle, out var r), r);
+
+    /// <summary>|a|.</summary>
+    public static Tensor Abs(Tensor a) => Tensor.Wrap(Native.pj_abs(a.Handle, out var r), r);
+
+    /// <summary>Elementwise not, as bool.</summary>
+    public static Tensor LogicalNot(Tensor a) => Tensor.Wrap(Native.pj_logical_not(a.Handle, out var r), r);
+
+    /// <summary>min(max(a, min), max); pass an infinity for an open side.</summary>
+    public static Tensor Clamp(Tensor a, double min, double max) =>
+        Tensor.Wrap(Native.pj_clamp(a.Handle, min, max, out var r), r);
+
+    /// <summary>a == b elementwise (bool), broadcasting.</summary>
+    public static Tensor Eq(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_eq(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>a &lt; b elementwise (bool), broadcasting.</summary>
+    public static Tensor Lt(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_lt(a.Handle, b.Handle, out var r), r);
+
+    /// <summary>a &gt; b elementwise (bool), broadcasting.</summary>
+    public static Tensor Gt(Tensor a, Tensor b) => Tensor.Wrap(Native.pj_gt(a.Handle, b.Handle, out var r), r);
 
     /// <summary>GELU: x * Phi(x) exactly, or the tanh approximation (approximate="tanh").</summary>
     public static Tensor Gelu(Tensor a, bool tanhApproximation = false) =>
@@ -115,7 +142,8 @@ public static class Ops
         Tensor q, Tensor k, Tensor v, Tensor? mask = null, bool isCausal = false, double? scale = null) =>
         Tensor.Wrap(
             Native.pj_sdpa(
-                q.Handle, k.Handle, v.Handle, mask?.Handle ?? TensorHandle.Null, isCausal ? 1 : 0, scale ?? 0, out var r),
+                q.Handle, k.Handle, v.Handle, mask?.Handle ?? TensorHandle.Null, isCausal ? 1 : 0, scale ?? 0,
+                out var r),
             r);
 
     /// <summary>Softmax along <paramref name="dim"/>.</summary>
@@ -184,31 +212,20 @@ public static class Ops
     }
 
     /// <summary>Concatenates along <paramref name="dim"/>.</summary>
-    public static unsafe Tensor Cat(IReadOnlyList<Tensor> tensors, long dim = 0)
-    {
-        var raw = new nint[tensors.Count];
-        var added = 0;
-        try
-        {
-            for (; added < raw.Length; added++)
-            {
-                var success = false;
-                tensors[added].Handle.DangerousAddRef(ref success);
-                raw[added] = tensors[added].Handle.DangerousGetHandle();
-            }
-            fixed (nint* p = raw)
-            {
-                return Tensor.Wrap(Native.pj_cat(p, raw.Length, dim, out var r), r);
-            }
-        }
-        finally
-        {
-            for (var i = 0; i < added; i++)
-            {
-                tensors[i].Handle.DangerousRelease();
-            }
-        }
-    }
+    public static unsafe Tensor Cat(IReadOnlyList<Tensor> tensors, long dim = 0) =>
+        WithHandles(tensors, (p, n) => (Native.pj_cat(p, n, dim, out var r), r));
+
+    /// <summary>Stacks equal-shaped tensors along a new dimension <paramref name="dim"/>.</summary>
+    public static unsafe Tensor Stack(IReadOnlyList<Tensor> tensors, long dim = 0) =>
+        WithHandles(tensors, (p, n) => (Native.pj_stack(p, n, dim, out var r), r));
+
+    /// <summary>Lower triangle (on and below <paramref name="diagonal"/>); zeroes the rest.</summary>
+    public static Tensor Tril(Tensor x, long diagonal = 0) =>
+        Tensor.Wrap(Native.pj_tril(x.Handle, diagonal, out var r), r);
+
+    /// <summary>Upper triangle (on and above <paramref name="diagonal"/>); zeroes the rest.</summary>
+    public static Tensor Triu(Tensor x, long diagonal = 0) =>
+        Tensor.Wrap(Native.pj_triu(x.Handle, diagonal, out var r), r);
 
     /// <summary>Elements start .. start+length-1 along <paramref name="dim"/> (a view).</summary>
     public static Tensor Narrow(Tensor x, long dim, long start, long length) =>
@@ -222,7 +239,7 @@ public static class Ops
     public static Tensor Gather(Tensor x, long dim, Tensor index) =>
         Tensor.Wrap(Native.pj_gather(x.Handle, dim, index.Handle, out var r), r);
 
-    /// <summary>The slices of <paramref name="x"/> at int64 <paramref name="index"/> along <paramref name="dim"/>.</summary>
+    /// <summary>Slices of <paramref name="x"/> at int64 <paramref name="index"/> along a dim.</summary>
     public static Tensor IndexSelect(Tensor x, long dim, Tensor index) =>
         Tensor.Wrap(Native.pj_index_select(x.Handle, dim, index.Handle, out var r), r);
 
@@ -268,4 +285,51 @@ public static class Ops
     /// <summary>Index of the maximum along <paramref name="dim"/> (int64).</summary>
     public static Tensor ArgMax(Tensor x, long dim, bool keepdim = false) =>
         Tensor.Wrap(Native.pj_argmax(x.Handle, dim, keepdim ? 1 : 0, out var r), r);
+
+    /// <summary>Running sum along <paramref name="dim"/>.</summary>
+    public static Tensor Cumsum(Tensor x, long dim) => Tensor.Wrap(Native.pj_cumsum(x.Handle, dim, out var r), r);
+
+    /// <summary>The <paramref name="k"/> largest (or smallest) elements along <paramref name="dim"/>, sorted.</summary>
+    public static (Tensor Values, Tensor Indices) TopK(Tensor x, long k, long dim = -1, bool largest = true)
+    {
+        Native.Check(Native.pj_topk(x.Handle, k, dim, largest ? 1 : 0, out var values, out var indices));
+        return (Tensor.Wrap(0, values), Tensor.Wrap(0, indices));
+    }
+
+    /// <summary>
+    /// Draws <paramref name="samples"/> int64 indices per row of <paramref name="probs"/> (unnormalised weights) from a
+    /// generator seeded with <paramref name="seed"/> (CPU; other devices use their default generator).
+    /// </summary>
+    public static Tensor Multinomial(Tensor probs, long samples, ulong seed, bool replacement = false) =>
+        Tensor.Wrap(Native.pj_multinomial(probs.Handle, samples, replacement ? 1 : 0, seed, out var r), r);
+
+    // Pins every handle for the duration of a native call that takes an array of them.
+    private static unsafe Tensor WithHandles(IReadOnlyList<Tensor> tensors, HandleArrayCall call)
+    {
+        var raw = new nint[tensors.Count];
+        var added = 0;
+        try
+        {
+            for (; added < raw.Length; added++)
+            {
+                var success = false;
+                tensors[added].Handle.DangerousAddRef(ref success);
+                raw[added] = tensors[added].Handle.DangerousGetHandle();
+            }
+            fixed (nint* p = raw)
+            {
+                var (status, result) = call(p, raw.Length);
+                return Tensor.Wrap(status, result);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < added; i++)
+            {
+                tensors[i].Handle.DangerousRelease();
+            }
+        }
+    }
+
+    private unsafe delegate (int Status, nint Result) HandleArrayCall(nint* handles, int count);
 }

@@ -6,7 +6,7 @@ public sealed partial class Tensor
     public static Tensor From<T>(ReadOnlySpan<T> data, params long[] shape)
         where T : unmanaged => From(data, DTypeInfo.Of<T>(), shape);
 
-    /// <summary>A tensor holding a copy of <paramref name="data"/> as <paramref name="dtype"/> (bfloat16: ushort bits).</summary>
+    /// <summary>A copy of <paramref name="data"/> as <paramref name="dtype"/> (bfloat16: ushort bits).</summary>
     public static unsafe Tensor From<T>(ReadOnlySpan<T> data, DType dtype, params long[] shape)
         where T : unmanaged
     {
@@ -19,7 +19,8 @@ public sealed partial class Tensor
         if ((long)data.Length * sizeof(T) != numel * dtype.ElementSize())
         {
             throw new TorchException(
-                $"From: {data.Length} {typeof(T).Name} values do not fill shape [{string.Join(", ", shape)}] of {dtype}");
+                $"From: {data.Length} {typeof(T).Name} values do not fill shape [{string.Join(", ", shape)}] " +
+                $"of {dtype}");
         }
         fixed (T* p = data)
         fixed (long* s = shape)
@@ -71,7 +72,7 @@ public sealed partial class Tensor
         }
     }
 
-    /// <summary>Standard normal draws from a generator seeded with <paramref name="seed"/> (drawn in float32, cast).</summary>
+    /// <summary>Standard normal draws seeded with <paramref name="seed"/> (drawn in float32, then cast).</summary>
     public static unsafe Tensor Randn(long[] shape, ulong seed, DType dtype = DType.Float32)
     {
         Native.EnsureLoaded();

@@ -145,7 +145,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>Takes this tensor out of its dispose scope (parameters); the caller disposes it.</summary>
     public Tensor DetachFromDisposeScope() => Scope is null ? this : Scope.DetachFromScope(this);
 
-    /// <summary>Runs autograd from this tensor; <paramref name="grad"/> is d loss / d this (null for a scalar: 1).</summary>
+    /// <summary>Runs autograd from here; <paramref name="grad"/> is d loss / d this (null: 1 for a scalar).</summary>
     public void Backward(Tensor? grad = null, bool retainGraph = false) =>
         Native.Check(Native.pj_tensor_backward(_handle, grad?._handle ?? TensorHandle.Null, retainGraph ? 1 : 0));
 
@@ -158,7 +158,7 @@ public sealed partial class Tensor : IDisposable
     /// <summary>A copy with its own storage (autograd-tracked).</summary>
     public Tensor Clone() => Wrap(Native.pj_tensor_clone(_handle, out var r), r);
 
-    /// <summary>This tensor converted to <paramref name="dtype"/> (a fresh handle even when the type matches).</summary>
+    /// <summary>This tensor as <paramref name="dtype"/> (a fresh handle even when the type matches).</summary>
     public Tensor To(DType dtype) => Wrap(Native.pj_tensor_to_dtype(_handle, (int)dtype, out var r), r);
 
     /// <summary>This tensor on another device (index -1: the current one).</summary>

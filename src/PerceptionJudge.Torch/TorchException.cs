@@ -30,6 +30,6 @@ public sealed class TorchException : Exception
     {
     }
 
-    /// <summary>The shim's status: 1 libtorch error, 2 bad argument, 3 unknown; 0 when not from a native call.</summary>
+    /// <summary>The shim's status: 1 libtorch error, 2 bad argument, 3 unknown; 0 if not from a native call.</summary>
     public int Status { get; }
 }

@@ -39,7 +39,8 @@ public sealed class CreationTests : TorchTest
         Assert.That(Tensor.Full([2], 2.5, DType.Float64).ToArray<double>(), Is.All.EqualTo(2.5));
         Assert.That(Tensor.Empty([4, 5], DType.BFloat16).Shape, Is.EqualTo(new long[] { 4, 5 }));
         Assert.That(Tensor.Arange(0, 5).ToArray<long>(), Is.EqualTo(new long[] { 0, 1, 2, 3, 4 }));
-        Assert.That(Tensor.Arange(1, 2, 0.25, DType.Float32).ToArray<float>(), Is.EqualTo(new[] { 1f, 1.25f, 1.5f, 1.75f }));
+        Assert.That(
+            Tensor.Arange(1, 2, 0.25, DType.Float32).ToArray<float>(), Is.EqualTo(new[] { 1f, 1.25f, 1.5f, 1.75f }));
         var s = Tensor.Scalar(4.5);
         Assert.That(s.Dim, Is.EqualTo(0));
         Assert.That(s.Item(), Is.EqualTo(4.5));

@@ -2,7 +2,7 @@ using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Torch.Tests;
 
-/// <summary>libtorch errors cross the C ABI as TorchException with libtorch's message, and the process goes on.</summary>
+/// <summary>libtorch errors cross the C ABI as TorchException with libtorch's message; the process goes on.</summary>
 [TestFixture]
 public sealed class ErrorTests : TorchTest
 {

@@ -3,7 +3,7 @@ using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Torch.Tests;
 
-/// <summary>Zero-copy: our kernels read and write libtorch storage through AsSpan, and each side sees the other.</summary>
+/// <summary>Zero-copy: our kernels read and write libtorch storage through AsSpan; each side sees the other.</summary>
 [TestFixture]
 public sealed class InteropTests : TorchTest
 {

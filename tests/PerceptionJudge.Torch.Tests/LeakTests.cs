@@ -61,7 +61,8 @@ public sealed class LeakTests : TorchTest
             var growth = Rss() - rssAfterWarmup;
             TestContext.Out.WriteLine(
                 $"leak test: {Steps} steps, loss {firstLoss:F4} -> {lastLoss:F4}, RSS growth after step {Warmup}: " +
-                $"{growth / 1024.0:F0} KiB (bound {RssBoundBytes >> 20} MiB), live handles {LibTorch.LiveTensors - liveStart - 2}");
+                $"{growth / 1024.0:F0} KiB (bound {RssBoundBytes >> 20} MiB), " +
+                $"live handles {LibTorch.LiveTensors - liveStart - 2}");
             Assert.That(lastLoss, Is.LessThan(firstLoss * 0.9));
             Assert.That(growth, Is.LessThan(RssBoundBytes));
             Assert.That(LibTorch.LiveTensors, Is.EqualTo(liveStart + 2), "only the two parameters are alive");

@@ -118,6 +118,14 @@ PJ_API int pj_tanh(const pj_tensor* a, pj_tensor** out);
 PJ_API int pj_sigmoid(const pj_tensor* a, pj_tensor** out);
 PJ_API int pj_relu(const pj_tensor* a, pj_tensor** out);
 PJ_API int pj_silu(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_cos(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_sin(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_abs(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_logical_not(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_clamp(const pj_tensor* a, double min, double max, pj_tensor** out); /* +-inf: unbounded */
+PJ_API int pj_eq(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);       /* bool results */
+PJ_API int pj_lt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_gt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
 PJ_API int pj_gelu(const pj_tensor* a, int tanh_approximation, pj_tensor** out);
 PJ_API int pj_dropout(const pj_tensor* a, double p, int train, pj_tensor** out);
 PJ_API int pj_masked_fill(const pj_tensor* a, const pj_tensor* mask, double value, pj_tensor** out);
@@ -149,6 +157,9 @@ PJ_API int pj_unsqueeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
 PJ_API int pj_squeeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
 PJ_API int pj_expand(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
 PJ_API int pj_cat(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
+PJ_API int pj_stack(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
+PJ_API int pj_tril(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
+PJ_API int pj_triu(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
 PJ_API int pj_narrow(const pj_tensor* x, int64_t dim, int64_t start, int64_t length, pj_tensor** out);
 PJ_API int pj_slice(const pj_tensor* x, int64_t dim, int64_t start, int64_t end, int64_t step, pj_tensor** out);
 PJ_API int pj_gather(const pj_tensor* x, int64_t dim, const pj_tensor* index, pj_tensor** out);
@@ -159,6 +170,11 @@ PJ_API int pj_sum(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim
 PJ_API int pj_mean(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim, pj_tensor** out);
 PJ_API int pj_max(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** values, pj_tensor** indices);
 PJ_API int pj_argmax(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** out);
+PJ_API int pj_cumsum(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_topk(const pj_tensor* x, int64_t k, int64_t dim, int largest, pj_tensor** values, pj_tensor** indices);
+
+/* ---- sampling (seeded generator on CPU; other devices use the device's default generator) ---- */
+PJ_API int pj_multinomial(const pj_tensor* probs, int64_t samples, int replacement, uint64_t seed, pj_tensor** out);
 
 #ifdef __cplusplus
 }
