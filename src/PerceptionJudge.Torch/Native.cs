@@ -67,8 +67,11 @@ internal static partial class Native
             }
             catch (DllNotFoundException e)
             {
-                // The file is there, so what is missing is one of its dependencies (libtorch, OpenBLAS).
-                details.Add(e.Message);
+                // The file is there, so what is missing is one of its dependencies (libtorch, OpenBLAS); the loader's
+                // own words (dlerror) are the last line of the runtime's message.
+                var lines = e.Message.Split(
+                    '\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                details.Add($"{path}: {lines[^1]}");
             }
         }
         if (NativeLibrary.TryLoad(Library, typeof(Native).Assembly, null, out var handle))
@@ -89,7 +92,10 @@ internal static partial class Native
         {
             yield return assemblyDirectory;
         }
-        yield return AppContext.BaseDirectory;
+        if (Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory) != assemblyDirectory)
+        {
+            yield return AppContext.BaseDirectory;
+        }
     }
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
