@@ -189,106 +189,106 @@ internal static partial class Native
 
     // ---- pointwise ----
     [LibraryImport(Library)]
-    internal static partial int pj_add(TensorHandle a, TensorHandle b, double alpha, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_sub(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_mul(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_div(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_add_scalar(TensorHandle a, double value, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_mul_scalar(TensorHandle a, double value, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_pow_scalar(TensorHandle a, double value, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_neg(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_exp(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_log(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_sqrt(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_rsqrt(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_tanh(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_sigmoid(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_relu(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_silu(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_cos(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_sin(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_abs(TensorHandle a, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_logical_not(TensorHandle a, out nint result);
+    internal static partial int pj_tensor_add(TensorHandle a, TensorHandle b, double alpha, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_sub(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_mul(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_div(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_add_scalar(TensorHandle a, double value, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_mul_scalar(TensorHandle a, double value, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_pow_scalar(TensorHandle a, double value, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_neg(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_exp(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_log(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_sqrt(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_rsqrt(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_tanh(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_sigmoid(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_nn_relu(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_nn_silu(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_cos(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_sin(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_abs(TensorHandle a, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_logical_not(TensorHandle a, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_clamp(TensorHandle a, double min, double max, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_eq(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_lt(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_gt(TensorHandle a, TensorHandle b, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_gelu(TensorHandle a, int tanh, out nint result);
+    internal static partial int pj_tensor_clamp(TensorHandle a, double min, double max, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_eq(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_lt(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_gt(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_nn_gelu(TensorHandle a, int tanh, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_dropout(TensorHandle a, double p, int train, out nint result);
+    internal static partial int pj_nn_dropout(TensorHandle a, double p, int train, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_masked_fill(TensorHandle a, TensorHandle mask, double value, out nint result);
+    internal static partial int pj_tensor_masked_fill(TensorHandle a, TensorHandle mask, double value, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_where(TensorHandle cond, TensorHandle a, TensorHandle b, out nint result);
+    internal static partial int pj_tensor_where(TensorHandle cond, TensorHandle a, TensorHandle b, out nint result);
 
     // ---- linear algebra and nn ----
-    [LibraryImport(Library)] internal static partial int pj_matmul(TensorHandle a, TensorHandle b, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_matmul(TensorHandle a, TensorHandle b, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_linear(TensorHandle x, TensorHandle weight, TensorHandle bias, out nint result);
+    internal static partial int pj_nn_linear(TensorHandle x, TensorHandle weight, TensorHandle bias, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_embedding(TensorHandle weight, TensorHandle indices, out nint result);
+    internal static partial int pj_nn_embedding(TensorHandle weight, TensorHandle indices, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_rms_norm(TensorHandle x, TensorHandle weight, double eps, out nint result);
+    internal static partial int pj_nn_rms_norm(TensorHandle x, TensorHandle weight, double eps, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_layer_norm(
+    internal static partial int pj_nn_layer_norm(
         TensorHandle x, TensorHandle weight, TensorHandle bias, double eps, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_rotary(
+    internal static partial int pj_nn_rotary(
         TensorHandle x, TensorHandle cos, TensorHandle sin, int interleaved, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_sdpa(
+    internal static partial int pj_nn_sdpa(
         TensorHandle q, TensorHandle k, TensorHandle v, TensorHandle mask, int causal, double scale, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_softmax(TensorHandle x, long dim, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_log_softmax(TensorHandle x, long dim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_nn_softmax(TensorHandle x, long dim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_nn_log_softmax(TensorHandle x, long dim, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_conv2d(
+    internal static partial int pj_nn_conv2d(
         TensorHandle x, TensorHandle weight, TensorHandle bias, long strideH, long strideW, long padH, long padW,
         out nint result);
 
     // ---- shape ----
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_reshape(TensorHandle x, long* shape, int ndim, out nint result);
+    internal static unsafe partial int pj_tensor_reshape(TensorHandle x, long* shape, int ndim, out nint result);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_view(TensorHandle x, long* shape, int ndim, out nint result);
+    internal static unsafe partial int pj_tensor_view(TensorHandle x, long* shape, int ndim, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_transpose(TensorHandle x, long dim0, long dim1, out nint result);
+    internal static partial int pj_tensor_transpose(TensorHandle x, long dim0, long dim1, out nint result);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_permute(TensorHandle x, long* dims, int ndim, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_unsqueeze(TensorHandle x, long dim, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_squeeze(TensorHandle x, long dim, out nint result);
+    internal static unsafe partial int pj_tensor_permute(TensorHandle x, long* dims, int ndim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_unsqueeze(TensorHandle x, long dim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_squeeze(TensorHandle x, long dim, out nint result);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_expand(TensorHandle x, long* shape, int ndim, out nint result);
-    [LibraryImport(Library)] internal static unsafe partial int pj_cat(nint* xs, int count, long dim, out nint result);
+    internal static unsafe partial int pj_tensor_expand(TensorHandle x, long* shape, int ndim, out nint result);
+    [LibraryImport(Library)] internal static unsafe partial int pj_tensor_cat(nint* xs, int count, long dim, out nint result);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_stack(nint* xs, int count, long dim, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_tril(TensorHandle x, long diagonal, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_triu(TensorHandle x, long diagonal, out nint result);
+    internal static unsafe partial int pj_tensor_stack(nint* xs, int count, long dim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_tril(TensorHandle x, long diagonal, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_triu(TensorHandle x, long diagonal, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_narrow(TensorHandle x, long dim, long start, long length, out nint result);
+    internal static partial int pj_tensor_narrow(TensorHandle x, long dim, long start, long length, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_slice(TensorHandle x, long dim, long start, long end, long step, out nint result);
+    internal static partial int pj_tensor_slice(TensorHandle x, long dim, long start, long end, long step, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_gather(TensorHandle x, long dim, TensorHandle index, out nint result);
+    internal static partial int pj_tensor_gather(TensorHandle x, long dim, TensorHandle index, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_index_select(TensorHandle x, long dim, TensorHandle index, out nint result);
+    internal static partial int pj_tensor_index_select(TensorHandle x, long dim, TensorHandle index, out nint result);
 
     // ---- reductions ----
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_sum(TensorHandle x, long* dims, int ndim, int keepdim, out nint result);
+    internal static unsafe partial int pj_tensor_sum(TensorHandle x, long* dims, int ndim, int keepdim, out nint result);
     [LibraryImport(Library)]
-    internal static unsafe partial int pj_mean(TensorHandle x, long* dims, int ndim, int keepdim, out nint result);
+    internal static unsafe partial int pj_tensor_mean(TensorHandle x, long* dims, int ndim, int keepdim, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_max(TensorHandle x, long dim, int keepdim, out nint values, out nint indices);
+    internal static partial int pj_tensor_max(TensorHandle x, long dim, int keepdim, out nint values, out nint indices);
     [LibraryImport(Library)]
-    internal static partial int pj_argmax(TensorHandle x, long dim, int keepdim, out nint result);
-    [LibraryImport(Library)] internal static partial int pj_cumsum(TensorHandle x, long dim, out nint result);
+    internal static partial int pj_tensor_argmax(TensorHandle x, long dim, int keepdim, out nint result);
+    [LibraryImport(Library)] internal static partial int pj_tensor_cumsum(TensorHandle x, long dim, out nint result);
     [LibraryImport(Library)]
-    internal static partial int pj_topk(
+    internal static partial int pj_tensor_topk(
         TensorHandle x, long k, long dim, int largest, out nint values, out nint indices);
 
     // ---- sampling ----
     [LibraryImport(Library)]
-    internal static partial int pj_multinomial(
+    internal static partial int pj_tensor_multinomial(
         TensorHandle probs, long samples, int replacement, ulong seed, out nint result);
 }

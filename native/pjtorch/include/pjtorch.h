@@ -21,13 +21,20 @@
 #endif
 
 #ifdef __cplusplus
-extern "C" {
+extern "C"
+{
 #endif
 
 typedef struct pj_tensor pj_tensor;
 
 /* Status codes. */
-enum { PJ_OK = 0, PJ_ERR_TORCH = 1, PJ_ERR_ARGUMENT = 2, PJ_ERR_UNKNOWN = 3 };
+enum
+{
+    PJ_OK = 0,
+    PJ_ERR_TORCH = 1,
+    PJ_ERR_ARGUMENT = 2,
+    PJ_ERR_UNKNOWN = 3
+};
 
 /* Element types (stable numbering; the C# DType enum mirrors it). */
 enum
@@ -43,7 +50,11 @@ enum
 };
 
 /* Device types. */
-enum { PJ_CPU = 0, PJ_CUDA = 1 };
+enum
+{
+    PJ_CPU = 0,
+    PJ_CUDA = 1
+};
 
 /* ---- library ---- */
 PJ_API const char* pj_last_error(void);
@@ -102,79 +113,81 @@ PJ_API int pj_tensor_save(const pj_tensor* t, const char* path);
 PJ_API int pj_tensor_load(const char* path, pj_tensor** out);
 
 /* ---- pointwise ---- */
-PJ_API int pj_add(const pj_tensor* a, const pj_tensor* b, double alpha, pj_tensor** out); /* a + alpha*b */
-PJ_API int pj_sub(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_mul(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_div(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_add_scalar(const pj_tensor* a, double value, pj_tensor** out);
-PJ_API int pj_mul_scalar(const pj_tensor* a, double value, pj_tensor** out);
-PJ_API int pj_pow_scalar(const pj_tensor* a, double exponent, pj_tensor** out);
-PJ_API int pj_neg(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_exp(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_log(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_sqrt(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_rsqrt(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_tanh(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_sigmoid(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_relu(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_silu(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_cos(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_sin(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_abs(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_logical_not(const pj_tensor* a, pj_tensor** out);
-PJ_API int pj_clamp(const pj_tensor* a, double min, double max, pj_tensor** out); /* +-inf: unbounded */
-PJ_API int pj_eq(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);       /* bool results */
-PJ_API int pj_lt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_gt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_gelu(const pj_tensor* a, int tanh_approximation, pj_tensor** out);
-PJ_API int pj_dropout(const pj_tensor* a, double p, int train, pj_tensor** out);
-PJ_API int pj_masked_fill(const pj_tensor* a, const pj_tensor* mask, double value, pj_tensor** out);
-PJ_API int pj_where(const pj_tensor* cond, const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_tensor_add(const pj_tensor* a, const pj_tensor* b, double alpha, pj_tensor** out); /* a + alpha*b */
+PJ_API int pj_tensor_sub(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_tensor_mul(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_tensor_div(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_tensor_add_scalar(const pj_tensor* a, double value, pj_tensor** out);
+PJ_API int pj_tensor_mul_scalar(const pj_tensor* a, double value, pj_tensor** out);
+PJ_API int pj_tensor_pow_scalar(const pj_tensor* a, double exponent, pj_tensor** out);
+PJ_API int pj_tensor_neg(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_exp(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_log(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_sqrt(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_rsqrt(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_tanh(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_sigmoid(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_nn_relu(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_nn_silu(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_cos(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_sin(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_abs(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_logical_not(const pj_tensor* a, pj_tensor** out);
+PJ_API int pj_tensor_clamp(const pj_tensor* a, double min, double max, pj_tensor** out); /* +-inf: unbounded */
+PJ_API int pj_tensor_eq(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);        /* bool results */
+PJ_API int pj_tensor_lt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_tensor_gt(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_nn_gelu(const pj_tensor* a, int tanh_approximation, pj_tensor** out);
+PJ_API int pj_nn_dropout(const pj_tensor* a, double p, int train, pj_tensor** out);
+PJ_API int pj_tensor_masked_fill(const pj_tensor* a, const pj_tensor* mask, double value, pj_tensor** out);
+PJ_API int pj_tensor_where(const pj_tensor* cond, const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
 
 /* ---- linear algebra and nn ---- */
-PJ_API int pj_matmul(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
-PJ_API int pj_linear(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias /* nullable */,
-                     pj_tensor** out);
-PJ_API int pj_embedding(const pj_tensor* weight, const pj_tensor* indices, pj_tensor** out);
-PJ_API int pj_rms_norm(const pj_tensor* x, const pj_tensor* weight /* nullable */, double eps, pj_tensor** out);
-PJ_API int pj_layer_norm(const pj_tensor* x, const pj_tensor* weight /* nullable */,
-                         const pj_tensor* bias /* nullable */, double eps, pj_tensor** out);
-PJ_API int pj_rotary(const pj_tensor* x, const pj_tensor* cos, const pj_tensor* sin, int interleaved,
-                     pj_tensor** out);
-PJ_API int pj_sdpa(const pj_tensor* q, const pj_tensor* k, const pj_tensor* v, const pj_tensor* mask /* nullable */,
-                   int causal, double scale /* <= 0: 1/sqrt(head_dim) */, pj_tensor** out);
-PJ_API int pj_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out);
-PJ_API int pj_log_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out);
-PJ_API int pj_conv2d(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias /* nullable */,
-                     int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, pj_tensor** out);
+PJ_API int pj_tensor_matmul(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
+PJ_API int pj_nn_linear(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias /* nullable */,
+                        pj_tensor** out);
+PJ_API int pj_nn_embedding(const pj_tensor* weight, const pj_tensor* indices, pj_tensor** out);
+PJ_API int pj_nn_rms_norm(const pj_tensor* x, const pj_tensor* weight /* nullable */, double eps, pj_tensor** out);
+PJ_API int pj_nn_layer_norm(const pj_tensor* x, const pj_tensor* weight /* nullable */,
+                            const pj_tensor* bias /* nullable */, double eps, pj_tensor** out);
+PJ_API int pj_nn_rotary(const pj_tensor* x, const pj_tensor* cos, const pj_tensor* sin, int interleaved,
+                        pj_tensor** out);
+PJ_API int pj_nn_sdpa(const pj_tensor* q, const pj_tensor* k, const pj_tensor* v, const pj_tensor* mask /* nullable */,
+                      int causal, double scale /* <= 0: 1/sqrt(head_dim) */, pj_tensor** out);
+PJ_API int pj_nn_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_nn_log_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_nn_conv2d(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias /* nullable */,
+                        int64_t stride_h, int64_t stride_w, int64_t pad_h, int64_t pad_w, pj_tensor** out);
 
 /* ---- shape ---- */
-PJ_API int pj_reshape(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
-PJ_API int pj_view(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
-PJ_API int pj_transpose(const pj_tensor* x, int64_t dim0, int64_t dim1, pj_tensor** out);
-PJ_API int pj_permute(const pj_tensor* x, const int64_t* dims, int ndim, pj_tensor** out);
-PJ_API int pj_unsqueeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
-PJ_API int pj_squeeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
-PJ_API int pj_expand(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
-PJ_API int pj_cat(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
-PJ_API int pj_stack(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
-PJ_API int pj_tril(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
-PJ_API int pj_triu(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
-PJ_API int pj_narrow(const pj_tensor* x, int64_t dim, int64_t start, int64_t length, pj_tensor** out);
-PJ_API int pj_slice(const pj_tensor* x, int64_t dim, int64_t start, int64_t end, int64_t step, pj_tensor** out);
-PJ_API int pj_gather(const pj_tensor* x, int64_t dim, const pj_tensor* index, pj_tensor** out);
-PJ_API int pj_index_select(const pj_tensor* x, int64_t dim, const pj_tensor* index, pj_tensor** out);
+PJ_API int pj_tensor_reshape(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
+PJ_API int pj_tensor_view(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
+PJ_API int pj_tensor_transpose(const pj_tensor* x, int64_t dim0, int64_t dim1, pj_tensor** out);
+PJ_API int pj_tensor_permute(const pj_tensor* x, const int64_t* dims, int ndim, pj_tensor** out);
+PJ_API int pj_tensor_unsqueeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_tensor_squeeze(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_tensor_expand(const pj_tensor* x, const int64_t* shape, int ndim, pj_tensor** out);
+PJ_API int pj_tensor_cat(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
+PJ_API int pj_tensor_stack(const pj_tensor* const* xs, int count, int64_t dim, pj_tensor** out);
+PJ_API int pj_tensor_tril(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
+PJ_API int pj_tensor_triu(const pj_tensor* x, int64_t diagonal, pj_tensor** out);
+PJ_API int pj_tensor_narrow(const pj_tensor* x, int64_t dim, int64_t start, int64_t length, pj_tensor** out);
+PJ_API int pj_tensor_slice(const pj_tensor* x, int64_t dim, int64_t start, int64_t end, int64_t step, pj_tensor** out);
+PJ_API int pj_tensor_gather(const pj_tensor* x, int64_t dim, const pj_tensor* index, pj_tensor** out);
+PJ_API int pj_tensor_index_select(const pj_tensor* x, int64_t dim, const pj_tensor* index, pj_tensor** out);
 
 /* ---- reductions (ndim == 0: over every element, keepdim ignored) ---- */
-PJ_API int pj_sum(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim, pj_tensor** out);
-PJ_API int pj_mean(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim, pj_tensor** out);
-PJ_API int pj_max(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** values, pj_tensor** indices);
-PJ_API int pj_argmax(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** out);
-PJ_API int pj_cumsum(const pj_tensor* x, int64_t dim, pj_tensor** out);
-PJ_API int pj_topk(const pj_tensor* x, int64_t k, int64_t dim, int largest, pj_tensor** values, pj_tensor** indices);
+PJ_API int pj_tensor_sum(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim, pj_tensor** out);
+PJ_API int pj_tensor_mean(const pj_tensor* x, const int64_t* dims, int ndim, int keepdim, pj_tensor** out);
+PJ_API int pj_tensor_max(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** values, pj_tensor** indices);
+PJ_API int pj_tensor_argmax(const pj_tensor* x, int64_t dim, int keepdim, pj_tensor** out);
+PJ_API int pj_tensor_cumsum(const pj_tensor* x, int64_t dim, pj_tensor** out);
+PJ_API int pj_tensor_topk(const pj_tensor* x, int64_t k, int64_t dim, int largest, pj_tensor** values,
+                          pj_tensor** indices);
 
 /* ---- sampling (seeded generator on CPU; other devices use the device's default generator) ---- */
-PJ_API int pj_multinomial(const pj_tensor* probs, int64_t samples, int replacement, uint64_t seed, pj_tensor** out);
+PJ_API int pj_tensor_multinomial(const pj_tensor* probs, int64_t samples, int replacement, uint64_t seed,
+                                 pj_tensor** out);
 
 #ifdef __cplusplus
 }

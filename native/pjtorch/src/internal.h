@@ -58,8 +58,7 @@ inline c10::optional<at::Tensor> optional(const pj_tensor* t)
     return t == nullptr ? c10::optional<at::Tensor>() : c10::optional<at::Tensor>(t->value);
 }
 
-template <typename T>
-T* out_ptr(T* p, const char* name)
+template <typename T> T* out_ptr(T* p, const char* name)
 {
     if (p == nullptr)
     {
@@ -82,7 +81,7 @@ int dtype_code(at::ScalarType type);
 } // namespace pj
 
 // Every entry point runs its body inside PJ_GUARD, which maps every exception to a status and a thread-local message.
-#define PJ_GUARD(...)                                                                                                 \
+#define PJ_GUARD(...)                                                                                                  \
     try                                                                                                                \
     {                                                                                                                  \
         __VA_ARGS__;                                                                                                   \

@@ -94,24 +94,45 @@ at::Tensor sdpa(at::Tensor q, at::Tensor k, at::Tensor v, const c10::optional<at
 
 } // namespace
 
-extern "C" {
+extern "C"
+{
 
-int pj_linear(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, pj_tensor** out)
+int pj_nn_relu(const pj_tensor* a, pj_tensor** out)
+{
+    PJ_RETURN(out, at::relu(get(a, "a")))
+}
+
+int pj_nn_silu(const pj_tensor* a, pj_tensor** out)
+{
+    PJ_RETURN(out, at::silu(get(a, "a")))
+}
+
+int pj_nn_gelu(const pj_tensor* a, int tanh_approximation, pj_tensor** out)
+{
+    PJ_RETURN(out, at::gelu(get(a, "a"), tanh_approximation != 0 ? "tanh" : "none"))
+}
+
+int pj_nn_dropout(const pj_tensor* a, double p, int train, pj_tensor** out)
+{
+    PJ_RETURN(out, at::dropout(get(a, "a"), p, train != 0))
+}
+
+int pj_nn_linear(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, pj_tensor** out)
 {
     PJ_RETURN(out, at::linear(get(x, "x"), get(weight, "weight"), optional(bias)))
 }
 
-int pj_embedding(const pj_tensor* weight, const pj_tensor* indices, pj_tensor** out)
+int pj_nn_embedding(const pj_tensor* weight, const pj_tensor* indices, pj_tensor** out)
 {
     PJ_RETURN(out, at::embedding(get(weight, "weight"), get(indices, "indices")))
 }
 
-int pj_rms_norm(const pj_tensor* x, const pj_tensor* weight, double eps, pj_tensor** out)
+int pj_nn_rms_norm(const pj_tensor* x, const pj_tensor* weight, double eps, pj_tensor** out)
 {
     PJ_RETURN(out, rms_norm(get(x, "x"), optional(weight), eps))
 }
 
-int pj_layer_norm(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, double eps, pj_tensor** out)
+int pj_nn_layer_norm(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, double eps, pj_tensor** out)
 {
     PJ_RETURN(out, [&] {
         const auto& input = get(x, "x");
@@ -123,32 +144,31 @@ int pj_layer_norm(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* 
     }())
 }
 
-int pj_rotary(const pj_tensor* x, const pj_tensor* cos, const pj_tensor* sin, int interleaved, pj_tensor** out)
+int pj_nn_rotary(const pj_tensor* x, const pj_tensor* cos, const pj_tensor* sin, int interleaved, pj_tensor** out)
 {
     PJ_RETURN(out, rotary(get(x, "x"), get(cos, "cos"), get(sin, "sin"), interleaved != 0))
 }
 
-int pj_sdpa(const pj_tensor* q, const pj_tensor* k, const pj_tensor* v, const pj_tensor* mask, int causal,
-            double scale, pj_tensor** out)
+int pj_nn_sdpa(const pj_tensor* q, const pj_tensor* k, const pj_tensor* v, const pj_tensor* mask, int causal,
+               double scale, pj_tensor** out)
 {
     PJ_RETURN(out, sdpa(get(q, "q"), get(k, "k"), get(v, "v"), optional(mask), causal != 0, scale))
 }
 
-int pj_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out)
+int pj_nn_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out)
 {
     PJ_RETURN(out, at::softmax(get(x, "x"), dim))
 }
 
-int pj_log_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out)
+int pj_nn_log_softmax(const pj_tensor* x, int64_t dim, pj_tensor** out)
 {
     PJ_RETURN(out, at::log_softmax(get(x, "x"), dim))
 }
 
-int pj_conv2d(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, int64_t stride_h, int64_t stride_w,
-              int64_t pad_h, int64_t pad_w, pj_tensor** out)
+int pj_nn_conv2d(const pj_tensor* x, const pj_tensor* weight, const pj_tensor* bias, int64_t stride_h, int64_t stride_w,
+                 int64_t pad_h, int64_t pad_w, pj_tensor** out)
 {
-    PJ_RETURN(out, at::conv2d(get(x, "x"), get(weight, "weight"), optional(bias), {stride_h, stride_w},
-                              {pad_h, pad_w}))
+    PJ_RETURN(out, at::conv2d(get(x, "x"), get(weight, "weight"), optional(bias), {stride_h, stride_w}, {pad_h, pad_w}))
 }
 
 } // extern "C"

@@ -80,7 +80,8 @@ using pj::get;
 using pj::get_mut;
 using pj::out_ptr;
 
-extern "C" {
+extern "C"
+{
 
 const char* pj_last_error(void)
 {
@@ -294,8 +295,7 @@ int pj_tensor_set_requires_grad(pj_tensor* t, int requires_grad)
 
 int pj_tensor_backward(const pj_tensor* t, const pj_tensor* grad, int retain_graph)
 {
-    PJ_GUARD(get(t, "t").backward(grad == nullptr ? at::Tensor() : grad->value,
-                                  c10::optional<bool>(retain_graph != 0)))
+    PJ_GUARD(get(t, "t").backward(grad == nullptr ? at::Tensor() : grad->value, c10::optional<bool>(retain_graph != 0)))
 }
 
 int pj_tensor_grad(const pj_tensor* t, pj_tensor** out)
