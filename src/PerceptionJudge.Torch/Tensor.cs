@@ -100,7 +100,10 @@ public sealed partial class Tensor : IDisposable
         set => Native.Check(Native.pj_tensor_set_requires_grad(_handle, value ? 1 : 0));
     }
 
-    /// <summary>The accumulated gradient (a fresh handle sharing its storage), or null before any backward.</summary>
+    /// <summary>
+    /// The accumulated gradient, or null before any backward. Each read returns a fresh handle sharing the gradient's
+    /// storage, owned like any op result (by the current dispose scope, or by the caller).
+    /// </summary>
     public Tensor? Grad
     {
         get
