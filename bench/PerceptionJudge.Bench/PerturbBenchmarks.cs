@@ -77,7 +77,11 @@ public class PerturbBenchmarks
             var img = _batch.AsSpan(n * s_shape.Size, s_shape.Size);
             var noise = _noise.AsSpan(n * s_shape.Size, s_shape.Size);
             Clamp(img, x => TensorPrimitives.Multiply(x, s_chain.Brightness, x));
-            Clamp(img, x => TensorPrimitives.MultiplyAdd(x, s_chain.Contrast, 0.5f - 0.5f * s_chain.Contrast, x));
+            Clamp(img, x =>
+            {
+                TensorPrimitives.Multiply(x, s_chain.Contrast, x);
+                TensorPrimitives.Add(x, 0.5f - 0.5f * s_chain.Contrast, x);
+            });
             var l = _luma.AsSpan();
             TensorPrimitives.Multiply(img[..plane], 0.299f, l);
             TensorPrimitives.MultiplyAdd(img.Slice(plane, plane), 0.587f, l, l);
