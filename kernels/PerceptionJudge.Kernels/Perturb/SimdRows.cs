@@ -18,7 +18,6 @@ internal readonly unsafe struct PointwiseRows(float* batch, ImageShape s, Pointw
         if (Vector256.IsHardwareAccelerated && s.ColourChannels == 3)
         {
             float* r = img + off, g = r + plane, b = g + plane;
-            float* noise = stackalloc float[24];
             var zero = Vector256<float>.Zero;
             var one = Vector256<float>.One;
             var half = Vector256.Create(0.5f);
@@ -55,18 +54,11 @@ internal readonly unsafe struct PointwiseRows(float* batch, ImageShape s, Pointw
 
                 if (k.NoiseStd != 0f)
                 {
-                    for (int j = 0; j < 8; j++)
-                    {
-                        ulong i = (ulong)(off + x + j);
-                        noise[j] = HashRng.Normal(seed, i);
-                        noise[8 + j] = HashRng.Normal(seed, (ulong)plane + i);
-                        noise[16 + j] = HashRng.Normal(seed, 2 * (ulong)plane + i);
-                    }
-
                     var f = Vector256.Create(k.NoiseStd);
-                    vr = Clamp(vr + f * Vector256.Load(noise), zero, one);
-                    vg = Clamp(vg + f * Vector256.Load(noise + 8), zero, one);
-                    vb = Clamp(vb + f * Vector256.Load(noise + 16), zero, one);
+                    ulong i = (ulong)(off + x);
+                    vr = Clamp(vr + f * HashRng.Normal8(seed, i), zero, one);
+                    vg = Clamp(vg + f * HashRng.Normal8(seed, (ulong)plane + i), zero, one);
+                    vb = Clamp(vb + f * HashRng.Normal8(seed, 2 * (ulong)plane + i), zero, one);
                 }
 
                 vr.Store(r + x);

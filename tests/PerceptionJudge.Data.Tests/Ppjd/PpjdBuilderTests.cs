@@ -118,3 +118,28 @@ public sealed class PpjdBuilderTests
         }));
     }
 }
+
+[TestFixture]
+public sealed class ContactSheetTests
+{
+    [Test]
+    public void Render_PlacesPairsSideBySideWithALabel()
+    {
+        var a = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 255, 0, 0);
+        var b = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 0, 0, 255);
+        var sheet = ContactSheet.Render([new ContactSheetRow(a, b, "object 1 recoloured red→blue")]);
+        Assert.That(sheet.Width, Is.EqualTo(2 * 20 + 3 * 8));
+        Assert.That(sheet.Pixel(8, 8).ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 255 }));
+        Assert.That(sheet.Pixel(2 * 8 + 20, 8).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
+        int dark = 0;
+        for (int y = 18; y < sheet.Height; y++)
+        {
+            for (int x = 0; x < sheet.Width; x++)
+            {
+                dark += sheet.Pixel(x, y)[0] == 0 ? 1 : 0;
+            }
+        }
+
+        Assert.That(dark, Is.GreaterThan(20), "label ink");
+    }
+}
