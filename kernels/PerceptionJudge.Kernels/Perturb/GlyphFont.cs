@@ -52,7 +52,9 @@ public static class GlyphFont
         return (uint)col < GlyphWidth && (uint)row < GlyphHeight && bits[row * GlyphWidth + col] == '1';
     }
 
-    /// <summary>Pixel size of <paramref name="text"/> at <paramref name="scale"/> (no trailing spacing column).</summary>
+    /// <summary>
+    /// Pixel size of <paramref name="text"/> at <paramref name="scale"/> (no trailing spacing column).
+    /// </summary>
     public static (int Width, int Height) Measure(ReadOnlySpan<char> text, int scale) =>
         text.Length == 0 ? (0, 0) : ((text.Length * (GlyphWidth + 1) - 1) * scale, GlyphHeight * scale);
 

@@ -19,10 +19,14 @@ public interface IPerturbKernels
     /// <summary>Separable Gaussian blur of every channel, radius ⌈3σ⌉, normalised weights, edge replication.</summary>
     void GaussianBlur(Span<float> image, ImageShape shape, float sigma);
 
-    /// <summary>Each pixel, with probability <paramref name="amount"/>, gets all colour channels 0 or 1 (½ each).</summary>
+    /// <summary>
+    /// Each pixel, with probability <paramref name="amount"/>, gets all colour channels 0 or 1 (½ each).
+    /// </summary>
     void SaltPepper(Span<float> image, ImageShape shape, float amount, ulong seed);
 
-    /// <summary>Luma-preserving hue rotation (YIQ) by <paramref name="degrees"/>; an empty mask means everywhere.</summary>
+    /// <summary>
+    /// Luma-preserving hue rotation (YIQ) by <paramref name="degrees"/>; an empty mask means everywhere.
+    /// </summary>
     void HueRotate(Span<float> image, ImageShape shape, float degrees, ReadOnlySpan<byte> mask);
 
     /// <summary>Recolours the masked object to <paramref name="target"/>, keeping its shading (luma ratio).</summary>
@@ -45,7 +49,9 @@ public interface IPerturbKernels
     /// <summary>Warps <paramref name="source"/> into <paramref name="image"/> (bilinear, edge replication).</summary>
     void Affine(ReadOnlySpan<float> source, Span<float> image, ImageShape shape, AffineTransform transform);
 
-    /// <summary>Cutout: sets the colour channels of <paramref name="rect"/> (clipped) to <paramref name="colour"/>.</summary>
+    /// <summary>
+    /// Cutout: sets the colour channels of <paramref name="rect"/> (clipped) to <paramref name="colour"/>.
+    /// </summary>
     void FillRect(Span<float> image, ImageShape shape, PixelRect rect, Rgb colour);
 
     /// <summary>Renders <paramref name="text"/> in the 5×7 <see cref="GlyphFont"/> at (x, y), scaled.</summary>

@@ -41,7 +41,9 @@ internal static unsafe class Jpeg
         return c;
     }
 
-    /// <summary>The luma (0) or chroma (1) table scaled for <paramref name="quality"/> 1..100, entries 1..255.</summary>
+    /// <summary>
+    /// The luma (0) or chroma (1) table scaled for <paramref name="quality"/> 1..100, entries 1..255.
+    /// </summary>
     public static double[] Table(int quality, bool chroma)
     {
         int scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;

@@ -11,7 +11,9 @@ public interface IPerturbation
     /// <summary>Registry-style name, snake_case, e.g. <c>gaussian_blur</c>, <c>recolour</c>.</summary>
     string Name { get; }
 
-    /// <summary>The parameters as text for manifests and contact sheets, e.g. <c>gaussian_blur(sigma=1.5)</c>.</summary>
+    /// <summary>
+    /// The parameters as text for manifests and contact sheets, e.g. <c>gaussian_blur(sigma=1.5)</c>.
+    /// </summary>
     string Describe();
 
     /// <summary>Applies the edit in place to one planar image; <paramref name="seed"/> drives any randomness.</summary>

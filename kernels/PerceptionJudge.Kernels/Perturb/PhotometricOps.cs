@@ -26,7 +26,9 @@ public sealed class BlurOp : IPerturbation
         kernels.GaussianBlur(image, shape, Sigma);
 }
 
-/// <summary>Additive Gaussian noise x + σ·n on the colour channels, clamped; n from <see cref="HashRng.Normal"/>.</summary>
+/// <summary>
+/// Additive Gaussian noise x + σ·n on the colour channels, clamped; n from <see cref="HashRng.Normal"/>.
+/// </summary>
 public sealed class GaussianNoiseOp : IPerturbation
 {
     /// <summary>Checks σ ∈ [0, 1].</summary>

@@ -68,7 +68,9 @@ internal static unsafe class PixelMath
         return adj;
     }
 
-    /// <summary>Row y of a hue rotation: rgb' = clamp(M·rgb), blended x + (x' − x)·m/255; mask null = all 255.</summary>
+    /// <summary>
+    /// Row y of a hue rotation: rgb' = clamp(M·rgb), blended x + (x' − x)·m/255; mask null = all 255.
+    /// </summary>
     public static void HueRow(float* img, int plane, int w, int y, byte* mask, float* m)
     {
         float* r = img + y * w;
@@ -251,7 +253,9 @@ internal static unsafe class PixelMath
         }
     }
 
-    /// <summary>Sets every pixel of <paramref name="rect"/> (clipped) to <paramref name="colour"/>; alpha untouched.</summary>
+    /// <summary>
+    /// Sets every pixel of <paramref name="rect"/> (clipped) to <paramref name="colour"/>; alpha untouched.
+    /// </summary>
     public static void FillRect(float* img, ImageShape s, PixelRect rect, Rgb colour)
     {
         var r = rect.Clip(s.Width, s.Height);

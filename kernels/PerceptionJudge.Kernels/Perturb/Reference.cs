@@ -30,7 +30,9 @@ public sealed unsafe class PerturbReference : IPerturbKernels
         }
     }
 
-    /// <summary>The chain at pixel i of one image: the scalar definition the SIMD path must match bit for bit.</summary>
+    /// <summary>
+    /// The chain at pixel i of one image: the scalar definition the SIMD path must match bit for bit.
+    /// </summary>
     internal static void PointwisePixel(Span<float> img, ImageShape s, int i, PointwiseChain k, ulong seed)
     {
         int cc = s.ColourChannels;

@@ -2,7 +2,9 @@ using PerceptionJudge.Kernels.Runtime;
 
 namespace PerceptionJudge.Kernels.Perturb;
 
-/// <summary>One row of an image operation (ImageSharp's <c>IRowOperation</c> shape): a row writes only its pixels.</summary>
+/// <summary>
+/// One row of an image operation (ImageSharp's <c>IRowOperation</c> shape): a row writes only its pixels.
+/// </summary>
 internal interface IRowOperation
 {
     void Invoke(int row);

@@ -44,8 +44,10 @@ public sealed class RecolourOp : IPerturbation
 
     /// <inheritdoc />
     public string Describe() => Target is Rgb t
-        ? $"recolour(target=#{(int)MathF.Round(t.R * 255):X2}{(int)MathF.Round(t.G * 255):X2}{(int)MathF.Round(t.B * 255):X2})"
+        ? $"recolour(target=#{Hex(t.R)}{Hex(t.G)}{Hex(t.B)})"
         : $"recolour(hue={HueDegrees:0.#})";
+
+    private static string Hex(float v) => ((int)MathF.Round(v * 255)).ToString("X2");
 
     /// <inheritdoc />
     public void Apply(IPerturbKernels kernels, Span<float> image, ImageShape shape, ulong seed)

@@ -11,7 +11,9 @@ namespace PerceptionJudge.Data.Images;
 /// </summary>
 public static unsafe class ImageCodec
 {
-    /// <summary>Reads and decodes <paramref name="path"/>. Missing, corrupt or unsupported → <see cref="DataException"/>.</summary>
+    /// <summary>
+    /// Reads and decodes <paramref name="path"/>. Missing, corrupt or unsupported → <see cref="DataException"/>.
+    /// </summary>
     public static Rgba8Image Load(string path)
     {
         byte[] bytes;
@@ -78,7 +80,9 @@ public static unsafe class ImageCodec
         return Encode(image, png: false, quality);
     }
 
-    /// <summary>Writes PNG or JPEG by the extension of <paramref name="path"/> (.png, .jpg, .jpeg), atomically.</summary>
+    /// <summary>
+    /// Writes PNG or JPEG by the extension of <paramref name="path"/> (.png, .jpg, .jpeg), atomically.
+    /// </summary>
     public static void Save(Rgba8Image image, string path, int jpegQuality = 90)
     {
         string ext = System.IO.Path.GetExtension(path).ToLowerInvariant();
@@ -91,7 +95,9 @@ public static unsafe class ImageCodec
         WriteAtomically(path, bytes);
     }
 
-    /// <summary>Writes <paramref name="bytes"/> to a temp file beside <paramref name="path"/>, then renames over it.</summary>
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a temp file beside <paramref name="path"/>, then renames over it.
+    /// </summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         string full = System.IO.Path.GetFullPath(path);

@@ -35,7 +35,9 @@ internal static unsafe partial class NativeStb
             : "the loaded libstb.so.0 lacks stb_image_write; install the Debian package libstb0";
     }
 
-    /// <summary><c>stbi_uc *stbi_load_from_memory(buffer, len, *x, *y, *channels_in_file, desired_channels)</c>.</summary>
+    /// <summary>
+    /// <c>stbi_uc *stbi_load_from_memory(buffer, len, *x, *y, *channels_in_file, desired_channels)</c>.
+    /// </summary>
     [LibraryImport(Library, EntryPoint = "stbi_load_from_memory")]
     public static partial byte* LoadFromMemory(byte* buffer, int length, out int x, out int y, out int channels,
         int desiredChannels);

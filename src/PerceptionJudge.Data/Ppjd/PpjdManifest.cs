@@ -6,7 +6,9 @@ namespace PerceptionJudge.Data.Ppjd;
 /// <summary>Reads and validates a dataset folder written by <see cref="PpjdWriter"/>.</summary>
 public static class PpjdManifest
 {
-    /// <summary>Streams the records of manifest.jsonl; a bad line is a <see cref="DataException"/> with its number.</summary>
+    /// <summary>
+    /// Streams the records of manifest.jsonl; a bad line is a <see cref="DataException"/> with its number.
+    /// </summary>
     public static IEnumerable<PpjdRecord> Read(string dir)
     {
         string path = Path.Combine(dir, "manifest.jsonl");
@@ -57,7 +59,8 @@ public static class PpjdManifest
                 PpjdTask.Score => r.Responses.Count == 1 && r.Label is "0" or "1",
                 PpjdTask.Pair => r.Responses.Count == 2 && r.Label is "A" or "B" or "C",
                 PpjdTask.BatchRanking => r.Label.Length == r.Responses.Count
-                    && r.Label.Order().SequenceEqual(Enumerable.Range(0, r.Responses.Count).Select(i => (char)('A' + i))),
+                    && r.Label.Order().SequenceEqual(
+                        Enumerable.Range(0, r.Responses.Count).Select(i => (char)('A' + i))),
                 _ => false,
             };
             if (!labelOk)
@@ -70,7 +73,8 @@ public static class PpjdManifest
                 Fail("image must be original or perturbed and the question non-empty");
             }
 
-            foreach (var (rel, sha) in new[] { (r.OriginalImage, r.OriginalSha256), (r.PerturbedImage, r.PerturbedSha256) })
+            var images = new[] { (r.OriginalImage, r.OriginalSha256), (r.PerturbedImage, r.PerturbedSha256) };
+            foreach (var (rel, sha) in images)
             {
                 if (!hashes.TryGetValue(rel, out var actual))
                 {

@@ -76,7 +76,9 @@ internal static class PpjdRecords
         return a;
     }
 
-    /// <summary>A short natural-language response stating <paramref name="answer"/>; variant 1 is a paraphrase.</summary>
+    /// <summary>
+    /// A short natural-language response stating <paramref name="answer"/>; variant 1 is a paraphrase.
+    /// </summary>
     public static string Phrase(string kind, string answer, int variant) => (kind, variant) switch
     {
         ("count", 0) => $"I count {answer}.",

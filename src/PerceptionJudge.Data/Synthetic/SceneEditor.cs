@@ -29,7 +29,9 @@ public static class SceneEditor
         throw new InvalidOperationException($"no semantic edit applies to scene {scene.Seed}");
     }
 
-    /// <summary>The edit of <paramref name="kind"/>, or null when it cannot apply (e.g. swap with one object).</summary>
+    /// <summary>
+    /// The edit of <paramref name="kind"/>, or null when it cannot apply (e.g. swap with one object).
+    /// </summary>
     public static SceneEdit? TryEdit(Scene scene, string kind, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(scene);
@@ -121,12 +123,14 @@ public static class SceneEditor
         if (text is not null)
         {
             var b = text.Mask.Bounds;
-            occupied.Add((b.X + b.Width / 2f, b.Y + b.Height / 2f, MathF.Sqrt(b.Width * b.Width + b.Height * b.Height) / 2));
+            float half = MathF.Sqrt(b.Width * b.Width + b.Height * b.Height) / 2;
+            occupied.Add((b.X + b.Width / 2f, b.Y + b.Height / 2f, half));
         }
 
         for (int attempt = 0; attempt < 200; attempt++)
         {
-            int cx = rng.Next(o.Radius + 4, s.Width - o.Radius - 4), cy = rng.Next(o.Radius + 4, s.Height - o.Radius - 4);
+            int cx = rng.Next(o.Radius + 4, s.Width - o.Radius - 4);
+            int cy = rng.Next(o.Radius + 4, s.Height - o.Radius - 4);
             if (!SceneGenerator.IsFree(occupied, cx, cy, o.Radius))
             {
                 continue;
@@ -169,10 +173,8 @@ public static class SceneEditor
         var (ab, bb) = (a.Bounds, b.Bounds);
         int adx = bb.X + (bb.Width - ab.Width) / 2 - ab.X, ady = bb.Y + (bb.Height - ab.Height) / 2 - ab.Y;
         int bdx = ab.X + (ab.Width - bb.Width) / 2 - bb.X, bdy = ab.Y + (ab.Height - bb.Height) / 2 - bb.Y;
-        var edited = objs.Select(x =>
-            x.Id == a.Id ? x with { CentreX = a.CentreX + adx, CentreY = a.CentreY + ady, Mask = Shift(a.Mask, adx, ady) }
-            : x.Id == b.Id ? x with { CentreX = b.CentreX + bdx, CentreY = b.CentreY + bdy, Mask = Shift(b.Mask, bdx, bdy) }
-            : x).ToList();
+        var edited = objs.Select(x => x.Id == a.Id ? Moved(a, adx, ady) : x.Id == b.Id ? Moved(b, bdx, bdy) : x)
+            .ToList();
         return (new SwapOp(a.Mask, b.Mask), $"objects {a.Id} ({a.Describe()}) and {b.Id} ({b.Describe()}) swapped",
             edited, text);
     }
@@ -200,6 +202,9 @@ public static class SceneEditor
         return (new GlyphOp(next, text.X, text.Y, text.Scale, new Rgb(0.08f, 0.08f, 0.1f), text.Mask),
             $"text \"{text.Text}\" changed to \"{next}\"", objs.ToList(), patch);
     }
+
+    private static SceneObject Moved(SceneObject o, int dx, int dy) =>
+        o with { CentreX = o.CentreX + dx, CentreY = o.CentreY + dy, Mask = Shift(o.Mask, dx, dy) };
 
     /// <summary>The mask moved by (dx, dy); pixels pushed off the image are dropped.</summary>
     internal static RegionMask Shift(RegionMask m, int dx, int dy)
