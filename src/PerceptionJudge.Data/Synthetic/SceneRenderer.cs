@@ -79,8 +79,8 @@ internal static class SceneRenderer
         bool inside = false;
         for (int i = 0, j = 9; i < 10; j = i++)
         {
-            var (xi, yi) = StarVertex(i);
-            var (xj, yj) = StarVertex(j);
+            var (xi, yi) = s_star[i];
+            var (xj, yj) = s_star[j];
             if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi)
             {
                 inside = !inside;
@@ -89,6 +89,8 @@ internal static class SceneRenderer
 
         return inside;
     }
+
+    private static readonly (float X, float Y)[] s_star = Enumerable.Range(0, 10).Select(StarVertex).ToArray();
 
     private static (float X, float Y) StarVertex(int i)
     {
