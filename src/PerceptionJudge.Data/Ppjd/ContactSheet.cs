@@ -52,7 +52,7 @@ public static class ContactSheet
 
     private static string Printable(string label, int maxChars)
     {
-        var chars = label.Select(c => GlyphFont.Supports(c) ? c : ' ').Take(maxChars).ToArray();
+        var chars = label.Replace('→', '>').Select(c => GlyphFont.Supports(c) ? c : ' ').Take(maxChars).ToArray();
         return new string(chars);
     }
 

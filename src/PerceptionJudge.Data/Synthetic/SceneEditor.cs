@@ -139,7 +139,10 @@ public static class SceneEditor
             int dx = cx - o.CentreX, dy = cy - o.CentreY;
             var copy = o with
             {
-                Id = objs.Max(x => x.Id) + 1, CentreX = cx, CentreY = cy, Mask = Shift(o.Mask, dx, dy),
+                Id = objs.Max(x => x.Id) + 1,
+                CentreX = cx,
+                CentreY = cy,
+                Mask = Shift(o.Mask, dx, dy),
             };
             return (TransplantOp.Duplicate(o.Mask, dx, dy),
                 $"object {o.Id} ({o.Describe()}) duplicated as object {copy.Id} at ({cx},{cy})", [.. objs, copy], text);

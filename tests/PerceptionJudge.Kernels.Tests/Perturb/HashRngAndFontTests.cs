@@ -28,7 +28,7 @@ public sealed class HashRngAndFontTests
     [Test]
     public void Font_HasWellFormedGlyphsForDigitsAndLetters()
     {
-        foreach (char c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ abc")
+        foreach (char c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ abc.,-():>=[]#\"/")
         {
             Assert.That(GlyphFont.Supports(c), c.ToString());
             int ink = 0;
@@ -40,7 +40,7 @@ public sealed class HashRngAndFontTests
                 }
             }
 
-            Assert.That(ink, c == ' ' ? Is.EqualTo(0) : Is.GreaterThan(5), c.ToString());
+            Assert.That(ink, c == ' ' ? Is.EqualTo(0) : Is.GreaterThan(3), c.ToString());
         }
 
         // '1' vs '7' differ; '8' has 17 ink pixels in this font.
