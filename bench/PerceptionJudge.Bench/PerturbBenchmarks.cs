@@ -60,10 +60,11 @@ public class PerturbBenchmarks
     [Benchmark]
     public void OneAtATime()
     {
-        _cpu.Pointwise(_batch, s_shape, Stage(PointwiseChain.Identity with { Brightness = s_chain.Brightness }), _seeds);
-        _cpu.Pointwise(_batch, s_shape, Stage(PointwiseChain.Identity with { Contrast = s_chain.Contrast }), _seeds);
-        _cpu.Pointwise(_batch, s_shape, Stage(PointwiseChain.Identity with { Saturation = s_chain.Saturation }), _seeds);
-        _cpu.Pointwise(_batch, s_shape, Stage(PointwiseChain.Identity with { NoiseStd = s_chain.NoiseStd }), _seeds);
+        var id = PointwiseChain.Identity;
+        _cpu.Pointwise(_batch, s_shape, Stage(id with { Brightness = s_chain.Brightness }), _seeds);
+        _cpu.Pointwise(_batch, s_shape, Stage(id with { Contrast = s_chain.Contrast }), _seeds);
+        _cpu.Pointwise(_batch, s_shape, Stage(id with { Saturation = s_chain.Saturation }), _seeds);
+        _cpu.Pointwise(_batch, s_shape, Stage(id with { NoiseStd = s_chain.NoiseStd }), _seeds);
     }
 
     private PointwiseChain[] Stage(PointwiseChain c) => Enumerable.Repeat(c, Images).ToArray();

@@ -86,7 +86,7 @@ public sealed class ImageCodecTests
         ImageCodec.Save(image, png); // overwrite
         ImageCodec.Save(image, jpg);
         Assert.That(ImageCodec.Load(png).Pixels, Is.EqualTo(image.Pixels));
-        Assert.That(Psnr(image, ImageCodec.Load(jpg)), Is.GreaterThan(22.0), "16x16 with a high-frequency blue channel");
+        Assert.That(Psnr(image, ImageCodec.Load(jpg)), Is.GreaterThan(22.0), "16x16, high-frequency blue channel");
         Assert.That(Directory.GetFiles(_dir).Select(Path.GetFileName), Is.EquivalentTo(new[] { "a.png", "a.jpg" }));
     }
 
@@ -162,7 +162,8 @@ public sealed class ImageCodecTests
         Prop.ForAll<byte[]>(bytes =>
         {
             // Prefix valid magic so the bytes reach stb, then anything may follow.
-            foreach (var magic in new byte[][] { [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [(byte)'B', (byte)'M'] })
+            byte[][] magics = [[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [(byte)'B', (byte)'M']];
+            foreach (var magic in magics)
             {
                 try
                 {

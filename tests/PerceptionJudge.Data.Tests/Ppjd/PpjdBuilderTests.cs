@@ -35,7 +35,8 @@ public sealed class PpjdBuilderTests
         Assert.That(info.RecordsByTask[PpjdTask.Pair], Is.InRange(16, 24));
         Assert.That(info.PairsByPerturbation.Values.Sum(), Is.EqualTo(8));
         Assert.That(info.BuilderVersion, Is.EqualTo(PpjdBuilder.Version));
-        Assert.That(File.ReadAllText(Path.Combine(_dir, "dataset.json")), Does.Contain("\"builder_version\": \"0.1.0\""));
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "dataset.json")),
+            Does.Contain("\"builder_version\": \"0.1.0\""));
         Assert.That(Directory.GetFiles(_dir, "*.tmp"), Is.Empty);
     }
 
@@ -47,7 +48,8 @@ public sealed class PpjdBuilderTests
         foreach (var r in records.Where(r => r.Task == PpjdTask.Pair && !r.Id.EndsWith("-tie", StringComparison.Ordinal)))
         {
             Assert.That(r.Label, Is.EqualTo(r.CorrectFor[r.Image]), r.Id);
-            Assert.That(r.Responses[r.Label[0] - 'A'], Is.Not.EqualTo(r.Responses[r.CorrectFor[r.Image == "original" ? "perturbed" : "original"][0] - 'A']));
+            string other = r.CorrectFor[r.Image == "original" ? "perturbed" : "original"];
+            Assert.That(r.Responses[r.Label[0] - 'A'], Is.Not.EqualTo(r.Responses[other[0] - 'A']));
         }
 
         foreach (var r in records.Where(r => r.Task == PpjdTask.BatchRanking))

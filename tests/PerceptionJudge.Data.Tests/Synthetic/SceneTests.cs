@@ -20,7 +20,8 @@ public sealed class SceneTests
     {
         var (r, g, b) = PixelAt(scene, x, y);
         var nearest = NamedColour.Nearest(r, g, b);
-        int d = (nearest.R - r) * (nearest.R - r) + (nearest.G - g) * (nearest.G - g) + (nearest.B - b) * (nearest.B - b);
+        int dr = nearest.R - r, dg = nearest.G - g, db = nearest.B - b;
+        int d = dr * dr + dg * dg + db * db;
         return nearest == expected && d < 30 * 30;
     }
 
@@ -105,7 +106,8 @@ public sealed class SceneTests
             "recolour" or "remove" => (x, y) => e.Original.Objects.Any(o => o.Mask.Coverage[y * 160 + x] != 0),
             "duplicate" => (x, y) => Inside(((TransplantOp)e.Operation).To, x, y),
             "swap" => (x, y) => e.Original.Objects.Concat(e.Perturbed.Objects).Any(o => Inside(o.Bounds, x, y)),
-            _ => (x, y) => e.Original.Text!.Mask.Coverage[y * 160 + x] != 0 || Inside(e.Perturbed.Text!.Mask.Bounds, x, y),
+            _ => (x, y) => e.Original.Text!.Mask.Coverage[y * 160 + x] != 0
+                || Inside(e.Perturbed.Text!.Mask.Bounds, x, y),
         };
         for (int i = 0; i < before.Length; i++)
         {
@@ -152,7 +154,8 @@ public sealed class SceneTests
             {
                 if (SceneEditor.TryEdit(gen.Generate(seed), kind, seed) is SceneEdit e)
                 {
-                    TestContext.Out.WriteLine($"{kind}: {e.Description} | {e.Question} {e.OriginalAnswer} -> {e.PerturbedAnswer}");
+                    TestContext.Out.WriteLine(
+                        $"{kind}: {e.Description} | {e.Question} {e.OriginalAnswer} -> {e.PerturbedAnswer}");
                     rows.Add((e.Original.ToImage(), e.Perturbed.ToImage()));
                     break;
                 }

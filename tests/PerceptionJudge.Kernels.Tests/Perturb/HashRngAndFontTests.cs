@@ -50,7 +50,8 @@ public sealed class HashRngAndFontTests
 
     [Test]
     public void Pointwise_AnyChainStaysInRangeAndCpuEqualsReference() =>
-        Prop.ForAll(Gen.Choose(0, 300).ToArbitrary(), Gen.Choose(0, 300).ToArbitrary(), Gen.Choose(0, 30_000).ToArbitrary(),
+        Prop.ForAll(
+            Gen.Choose(0, 300).ToArbitrary(), Gen.Choose(0, 300).ToArbitrary(), Gen.Choose(0, 30_000).ToArbitrary(),
             (b, c, sn) =>
             {
                 int s = sn % 300, n = sn / 300;

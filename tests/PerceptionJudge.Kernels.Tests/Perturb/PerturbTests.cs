@@ -158,7 +158,8 @@ public sealed class PerturbTests(Backend backend)
         _k.SaltPepper(a, s, 0.1f, 9);
         int hit = Enumerable.Range(0, s.Plane).Count(i => a[i] != 0.5f);
         Assert.That(hit, Is.InRange(900, 1100));
-        Assert.That(Enumerable.Range(0, s.Plane).All(i => a[i] == 0.5f || (a[i] == a[s.Plane + i] && a[i] is 0f or 1f)));
+        Assert.That(Enumerable.Range(0, s.Plane)
+            .All(i => a[i] == 0.5f || (a[i] == a[s.Plane + i] && a[i] is 0f or 1f)));
         var b = Constant(s, 0.5f, 0.5f, 0.5f);
         s_ref.SaltPepper(b, s, 0.1f, 9);
         Assert.That(a, Is.EqualTo(b));
@@ -209,11 +210,11 @@ public sealed class PerturbTests(Backend backend)
             var rect = new PixelRect(rng.Next(-5, 25), rng.Next(-5, 20), rng.Next(1, 15), rng.Next(1, 15));
             var mask = RectMask(s, rect);
             var before = (float[])img.Clone();
+            var region = new RegionMask(31, 24, mask.Any(b => b != 0) ? mask : RectMask(s, new(0, 0, 1, 1)));
             var op = rng.Next(2) == 0
-                ? RecolourOp.ToColour(new RegionMask(31, 24, mask.Any(b => b != 0) ? mask : RectMask(s, new(0, 0, 1, 1))),
+                ? RecolourOp.ToColour(region,
                     new Rgb((float)rng.NextDouble(), (float)rng.NextDouble(), (float)rng.NextDouble()))
-                : RecolourOp.HueShift(new RegionMask(31, 24, mask.Any(b => b != 0) ? mask : RectMask(s, new(0, 0, 1, 1))),
-                    rng.Next(-180, 181));
+                : RecolourOp.HueShift(region, rng.Next(-180, 181));
             op.Apply(_k, img, s, 0);
             var m = op.Mask.Coverage.ToArray();
             for (int i = 0; i < s.Size; i++)
