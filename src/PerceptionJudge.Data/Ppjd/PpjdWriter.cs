@@ -45,25 +45,45 @@ public sealed class PpjdWriter : IDisposable
     public int Records => _records;
 
     /// <summary>Writes the two images of <paramref name="edit"/> and its judge records.</summary>
-    public void Add(SceneEdit edit, ulong seed)
+    public void Add(SceneEdit edit, ulong seed) => Add(Prepare(edit, seed, _pairs));
+
+    /// <summary>
+    /// The CPU-heavy half of <see cref="Add(SceneEdit, ulong)"/> (PNG encoding, hashing, records) for pair
+    /// <paramref name="index"/>: no I/O and no shared state, so pairs can be prepared in parallel.
+    /// </summary>
+    internal static PreparedPair Prepare(SceneEdit edit, ulong seed, int index)
     {
         ArgumentNullException.ThrowIfNull(edit);
-        ObjectDisposedException.ThrowIf(_completed, this);
-        string stem = $"{_pairs:D6}";
-        var (origPath, origHash) = WriteImage(edit.Original.ToImage(), $"images/{stem}-original.png");
-        var (pertPath, pertHash) = WriteImage(edit.Perturbed.ToImage(), $"images/{stem}-perturbed.png");
+        string stem = $"{index:D6}";
+        byte[] orig = ImageCodec.EncodePng(edit.Original.ToImage());
+        byte[] pert = ImageCodec.EncodePng(edit.Perturbed.ToImage());
+        string origPath = $"images/{stem}-original.png", pertPath = $"images/{stem}-perturbed.png";
         string kind = edit.Original.Questions.FirstOrDefault(q => q.Question == edit.Question)?.Kind ?? "count";
         var perturbation = new PpjdPerturbation(edit.Kind, edit.Description, edit.Operation.Describe());
-        var pair = new PpjdPair(stem, seed, origPath, pertPath, origHash, pertHash, edit.Question, kind,
+        var pair = new PpjdPair(stem, seed, origPath, pertPath, Sha256(orig), Sha256(pert), edit.Question, kind,
             edit.OriginalAnswer, edit.PerturbedAnswer, perturbation);
-        foreach (var record in PpjdRecords.For(pair))
+        return new PreparedPair(index, edit.Kind, origPath, orig, pertPath, pert, PpjdRecords.For(pair).ToList());
+    }
+
+    /// <summary>Writes a prepared pair; pairs must arrive in index order.</summary>
+    internal void Add(PreparedPair pair)
+    {
+        ObjectDisposedException.ThrowIf(_completed, this);
+        if (pair.Index != _pairs)
+        {
+            throw new InvalidOperationException($"pair {pair.Index} added out of order; expected {_pairs}");
+        }
+
+        ImageCodec.WriteAtomically(Path.Combine(_dir, pair.OriginalPath), pair.OriginalPng);
+        ImageCodec.WriteAtomically(Path.Combine(_dir, pair.PerturbedPath), pair.PerturbedPng);
+        foreach (var record in pair.Records)
         {
             _manifest.WriteLine(JsonSerializer.Serialize(record, PpjdJson.Line));
             _byTask[record.Task] = _byTask.GetValueOrDefault(record.Task) + 1;
             _records++;
         }
 
-        _byKind[edit.Kind] = _byKind.GetValueOrDefault(edit.Kind) + 1;
+        _byKind[pair.Kind] = _byKind.GetValueOrDefault(pair.Kind) + 1;
         _pairs++;
     }
 
@@ -94,10 +114,9 @@ public sealed class PpjdWriter : IDisposable
         File.Delete(_manifestTemp);
     }
 
-    private (string Relative, string Sha256) WriteImage(Rgba8Image image, string relative)
-    {
-        byte[] png = ImageCodec.EncodePng(image);
-        ImageCodec.WriteAtomically(Path.Combine(_dir, relative), png);
-        return (relative, Convert.ToHexStringLower(SHA256.HashData(png)));
-    }
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
+
+/// <summary>A pair ready to write: encoded images and its manifest records.</summary>
+internal sealed record PreparedPair(int Index, string Kind, string OriginalPath, byte[] OriginalPng,
+    string PerturbedPath, byte[] PerturbedPng, IReadOnlyList<PpjdRecord> Records);

@@ -85,6 +85,37 @@ public sealed class PpjdBuilderTests
     }
 
     [Test]
+    public void BuildSynthetic_ParallelWindowsEqualOnePairAtATime()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 11, 3, s_small);
+        string serial = _dir + "-serial";
+        try
+        {
+            var gen = new SceneGenerator(s_small);
+            using (var writer = new PpjdWriter(serial))
+            {
+                for (int i = 0; i < 11; i++)
+                {
+                    ulong seed = PerceptionJudge.Kernels.Perturb.HashRng.Derive(3, (ulong)i);
+                    writer.Add(SceneEditor.Edit(gen.Generate(seed), seed), seed);
+                }
+
+                writer.Complete("ppjd-synthetic", "synthetic", 3);
+            }
+
+            foreach (string file in new[] { "manifest.jsonl", "dataset.json", "images/000010-perturbed.png" })
+            {
+                Assert.That(File.ReadAllBytes(Path.Combine(serial, file)),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(_dir, file))), file);
+            }
+        }
+        finally
+        {
+            Directory.Delete(serial, recursive: true);
+        }
+    }
+
+    [Test]
     public void Validate_ReportsTheLineOfABadRecord()
     {
         PpjdBuilder.BuildSynthetic(_dir, 2, 1, s_small);
