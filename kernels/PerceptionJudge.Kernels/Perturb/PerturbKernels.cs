@@ -1,0 +1,21 @@
+using PerceptionJudge.Kernels.Runtime;
+
+namespace PerceptionJudge.Kernels.Perturb;
+
+/// <summary>The perturbation implementation for a backend.</summary>
+public static class PerturbKernels
+{
+    private static readonly PerturbReference s_reference = new();
+    private static readonly PerturbCpu s_cpu = new();
+
+    /// <summary>The instance for <paramref name="backend"/>; Vulkan throws (not built yet).</summary>
+    public static IPerturbKernels For(Backend backend) => backend switch
+    {
+        Backend.Reference => s_reference,
+        Backend.Cpu => s_cpu,
+        _ => throw new KernelInputException("backend", $"{backend} perturbation kernels are not available"),
+    };
+
+    /// <summary>The instance for <see cref="KernelBackend.Current"/>.</summary>
+    public static IPerturbKernels Current => For(KernelBackend.Current);
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Data.Synthetic;
+
+namespace PerceptionJudge.Data.Tests.Ppjd;
+
+[TestFixture]
+public sealed class PpjdBuilderTests
+{
+    private static readonly SceneOptions s_small = new(96, 96, 3, 5);
+    private string _dir = "";
+
+    [SetUp]
+    public void SetUp() => _dir = Path.Combine(Path.GetTempPath(), "pj-ppjd-" + Guid.NewGuid().ToString("N"));
+
+    [TearDown]
+    public void TearDown()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Test]
+    public void BuildSynthetic_WritesAValidDatasetWithAllThreeTasks()
+    {
+        int reported = 0;
+        var info = PpjdBuilder.BuildSynthetic(_dir, 8, 5, s_small, new Progress<int>(n => reported = n));
+        Assert.That(info.Pairs, Is.EqualTo(8));
+        Assert.That(PpjdManifest.Validate(_dir), Is.EqualTo(info.Records));
+        Assert.That(Directory.GetFiles(Path.Combine(_dir, "images"), "*.png"), Has.Length.EqualTo(16));
+        Assert.That(info.RecordsByTask[PpjdTask.Score], Is.EqualTo(16));
+        Assert.That(info.RecordsByTask[PpjdTask.BatchRanking], Is.EqualTo(16));
+        Assert.That(info.RecordsByTask[PpjdTask.Pair], Is.InRange(16, 24));
+        Assert.That(info.PairsByPerturbation.Values.Sum(), Is.EqualTo(8));
+        Assert.That(info.BuilderVersion, Is.EqualTo(PpjdBuilder.Version));
+        Assert.That(File.ReadAllText(Path.Combine(_dir, "dataset.json")),
+            Does.Contain("\"builder_version\": \"0.1.0\""));
+        Assert.That(Directory.GetFiles(_dir, "*.tmp"), Is.Empty);
+    }
+
+    [Test]
+    public void Records_PointAtTheResponseRightForTheImageShown()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 4, 9, s_small);
+        var records = PpjdManifest.Read(_dir).ToList();
+        foreach (var r in records.Where(r => r.Task == PpjdTask.Pair && !r.Id.EndsWith("-tie", StringComparison.Ordinal)))
+        {
+            Assert.That(r.Label, Is.EqualTo(r.CorrectFor[r.Image]), r.Id);
+            string other = r.CorrectFor[r.Image == "original" ? "perturbed" : "original"];
+            Assert.That(r.Responses[r.Label[0] - 'A'], Is.Not.EqualTo(r.Responses[other[0] - 'A']));
+        }
+
+        foreach (var r in records.Where(r => r.Task == PpjdTask.BatchRanking))
+        {
+            Assert.That(r.Label[0].ToString(), Is.EqualTo(r.CorrectFor[r.Image]), r.Id);
+            Assert.That(r.Responses[r.Label[2] - 'A'], Is.EqualTo("I cannot tell from the image."));
+        }
+
+        var scores = records.Where(r => r.Task == PpjdTask.Score).ToList();
+        Assert.That(scores.Where(r => r.Image == "original").All(r => r.Label == "1"));
+        Assert.That(scores.Where(r => r.Image == "perturbed").All(r => r.Label == "0"));
+        var first = records[0];
+        Assert.That(first.OriginalSha256, Has.Length.EqualTo(64));
+        Assert.That(first.Perturbation.Description, Is.Not.Empty);
+        Assert.That(first.Perturbation.Operation, Does.Contain("("));
+    }
+
+    [Test]
+    public void BuildSynthetic_IsDeterministic()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 3, 77, s_small);
+        string again = _dir + "-again";
+        try
+        {
+            PpjdBuilder.BuildSynthetic(again, 3, 77, s_small);
+            Assert.That(File.ReadAllBytes(Path.Combine(again, "manifest.jsonl")),
+                Is.EqualTo(File.ReadAllBytes(Path.Combine(_dir, "manifest.jsonl"))));
+        }
+        finally
+        {
+            Directory.Delete(again, recursive: true);
+        }
+    }
+
+    [Test]
+    public void BuildSynthetic_ParallelWindowsEqualOnePairAtATime()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 11, 3, s_small);
+        string serial = _dir + "-serial";
+        try
+        {
+            var gen = new SceneGenerator(s_small);
+            using (var writer = new PpjdWriter(serial))
+            {
+                for (int i = 0; i < 11; i++)
+                {
+                    ulong seed = PerceptionJudge.Kernels.Perturb.HashRng.Derive(3, (ulong)i);
+                    writer.Add(SceneEditor.Edit(gen.Generate(seed), seed), seed);
+                }
+
+                writer.Complete("ppjd-synthetic", "synthetic", 3);
+            }
+
+            foreach (string file in new[] { "manifest.jsonl", "dataset.json", "images/000010-perturbed.png" })
+            {
+                Assert.That(File.ReadAllBytes(Path.Combine(serial, file)),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(_dir, file))), file);
+            }
+        }
+        finally
+        {
+            Directory.Delete(serial, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Validate_ReportsTheLineOfABadRecord()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 2, 1, s_small);
+        string manifest = Path.Combine(_dir, "manifest.jsonl");
+        var lines = File.ReadAllLines(manifest);
+        lines[2] = "{not json";
+        File.WriteAllLines(manifest, lines);
+        var ex = Assert.Throws<DataException>(() => PpjdManifest.Validate(_dir));
+        Assert.That(ex!.Line, Is.EqualTo(3));
+        Assert.That(ex.Path, Is.EqualTo(manifest));
+    }
+
+    [Test]
+    public void Validate_RejectsATamperedImage()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 2, 1, s_small);
+        var record = PpjdManifest.Read(_dir).First();
+        File.AppendAllText(Path.Combine(_dir, record.PerturbedImage), "x");
+        var ex = Assert.Throws<DataException>(() => PpjdManifest.Validate(_dir));
+        Assert.That(ex!.Message, Does.Contain("SHA-256"));
+    }
+
+    [Test]
+    public void Manifest_UsesSnakeCaseFields()
+    {
+        PpjdBuilder.BuildSynthetic(_dir, 1, 2, s_small);
+        using var doc = JsonDocument.Parse(File.ReadLines(Path.Combine(_dir, "manifest.jsonl")).First());
+        var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(names, Is.SupersetOf(new[]
+        {
+            "id", "task", "seed", "image", "original_image", "perturbed_image", "original_sha256", "perturbed_sha256",
+            "question", "responses", "correct_for", "label", "perturbation",
+        }));
+    }
+}
+
+[TestFixture]
+public sealed class ContactSheetTests
+{
+    [Test]
+    public void Render_PlacesPairsSideBySideWithALabel()
+    {
+        var a = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 255, 0, 0);
+        var b = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 0, 0, 255);
+        var sheet = ContactSheet.Render([new ContactSheetRow(a, b, "object 1 recoloured red→blue")]);
+        Assert.That(sheet.Width, Is.EqualTo(2 * 20 + 3 * 8));
+        Assert.That(sheet.Pixel(8, 8).ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 255 }));
+        Assert.That(sheet.Pixel(2 * 8 + 20, 8).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
+        int dark = 0;
+        for (int y = 18; y < sheet.Height; y++)
+        {
+            for (int x = 0; x < sheet.Width; x++)
+            {
+                dark += sheet.Pixel(x, y)[0] == 0 ? 1 : 0;
+            }
+        }
+
+        Assert.That(dark, Is.GreaterThan(20), "label ink");
+    }
+}
