@@ -67,6 +67,15 @@ Task("Test")
     }
 });
 
+Task("Demo")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    DotNetRun("./src/PerceptionJudge.Cli/PerceptionJudge.Cli.csproj",
+        new ProcessArgumentBuilder().Append("demo"),
+        new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+});
+
 Task("Bench")
     .IsDependentOn("Build")
     .Does(() =>

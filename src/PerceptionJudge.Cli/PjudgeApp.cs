@@ -1,6 +1,8 @@
 using System.CommandLine;
 using PerceptionJudge.Cli.Json;
 using PerceptionJudge.Cli.Math;
+using PerceptionJudge.Cli.Ppjd;
+using PerceptionJudge.Data;
 using PerceptionJudge.Kernels.Runtime;
 
 namespace PerceptionJudge.Cli;
@@ -39,6 +41,8 @@ internal sealed class PjudgeApp
         var root = new RootCommand("pjudge: PerceptionJudge kernels and tools from the command line") { backend };
         root.Add(InfoCommand.Create(_stdout));
         root.Add(MathCommand.Create(_ops, _stdout, _stderr));
+        root.Add(PpjdCommand.Create(_stdout, _stderr));
+        root.Add(DemoCommand.Create(_stdout, _stderr));
 
         try
         {
@@ -57,7 +61,7 @@ internal sealed class PjudgeApp
             };
             return parse.Invoke(config);
         }
-        catch (Exception e) when (e is CliInputException or KernelInputException)
+        catch (Exception e) when (e is CliInputException or KernelInputException or DataException)
         {
             return Fail(e.Message);
         }
