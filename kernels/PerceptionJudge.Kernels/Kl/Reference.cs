@@ -46,15 +46,15 @@ public sealed class KlReference : IKlKernels
                 grad = d;
                 return 0.5f * (d * d);
             default:
-            {
-                float x = refLogprob - logprob;
-                float xc = Math.Clamp(x, -20f, 20f);
-                float ratio = MathF.Exp(xc);
-                float kld = ratio - xc - 1f;
-                bool pass = x >= -20f && x <= 20f && kld >= -10f && kld <= 10f;
-                grad = pass ? -(ratio - 1f) : 0f;
-                return Math.Clamp(kld, -10f, 10f);
-            }
+                {
+                    float x = refLogprob - logprob;
+                    float xc = Math.Clamp(x, -20f, 20f);
+                    float ratio = MathF.Exp(xc);
+                    float kld = ratio - xc - 1f;
+                    bool pass = x >= -20f && x <= 20f && kld >= -10f && kld <= 10f;
+                    grad = pass ? -(ratio - 1f) : 0f;
+                    return Math.Clamp(kld, -10f, 10f);
+                }
         }
     }
 }

@@ -22,50 +22,50 @@ internal static class AggMath
         switch (mode)
         {
             case AggMode.TokenMean:
-            {
-                double num = 0, den = 0;
-                for (int i = 0; i < rows; i++)
                 {
-                    num += rowLoss[i];
-                    den += rowMask[i];
-                }
+                    double num = 0, den = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        num += rowLoss[i];
+                        den += rowMask[i];
+                    }
 
-                double s = 1.0 / (den + Eps);
-                rowScale.Fill(s);
-                return num * s;
-            }
+                    double s = 1.0 / (den + Eps);
+                    rowScale.Fill(s);
+                    return num * s;
+                }
 
             case AggMode.SeqMeanTokenSum:
             case AggMode.SeqMeanTokenMean:
-            {
-                int nonEmpty = 0;
-                for (int i = 0; i < rows; i++)
                 {
-                    nonEmpty += rowMask[i] > 0 ? 1 : 0;
-                }
+                    int nonEmpty = 0;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        nonEmpty += rowMask[i] > 0 ? 1 : 0;
+                    }
 
-                double seqDen = nonEmpty + Eps;
-                for (int i = 0; i < rows; i++)
-                {
-                    double tokenDen = mode == AggMode.SeqMeanTokenMean ? rowMask[i] + Eps : 1.0;
-                    double s = rowMask[i] > 0 ? 1.0 / (tokenDen * seqDen) : 0.0;
-                    rowScale[i] = s;
-                    loss += rowMask[i] > 0 ? rowLoss[i] / tokenDen : 0.0;
-                }
+                    double seqDen = nonEmpty + Eps;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        double tokenDen = mode == AggMode.SeqMeanTokenMean ? rowMask[i] + Eps : 1.0;
+                        double s = rowMask[i] > 0 ? 1.0 / (tokenDen * seqDen) : 0.0;
+                        rowScale[i] = s;
+                        loss += rowMask[i] > 0 ? rowLoss[i] / tokenDen : 0.0;
+                    }
 
-                return loss / seqDen;
-            }
+                    return loss / seqDen;
+                }
 
             case AggMode.SeqMeanTokenSumNorm:
-            {
-                for (int i = 0; i < rows; i++)
                 {
-                    loss += rowLoss[i];
-                }
+                    for (int i = 0; i < rows; i++)
+                    {
+                        loss += rowLoss[i];
+                    }
 
-                rowScale.Fill(1.0 / sumNormDivisor);
-                return loss / sumNormDivisor;
-            }
+                    rowScale.Fill(1.0 / sumNormDivisor);
+                    return loss / sumNormDivisor;
+                }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(mode));

@@ -115,7 +115,10 @@ public sealed class PolicyLossTests(Backend backend)
         {
             var o = new PolicyLossOptions
             {
-                LossAggMode = agg, KlCovRatio = 0.1, ClipCovLb = 1e30f, ClipCovUb = float.MaxValue,
+                LossAggMode = agg,
+                KlCovRatio = 0.1,
+                ClipCovLb = 1e30f,
+                ClipCovUb = float.MaxValue,
             };
             var g = new float[b.Old.Length];
             var r = Run(mode, b, g, o);
