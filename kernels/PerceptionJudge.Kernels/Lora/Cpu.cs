@@ -84,7 +84,7 @@ public sealed class LoraCpu : ILoraKernels
             where TV : struct
         {
             int inF = Shape.InFeatures, r = Shape.Rank, n = TOps.Count;
-            float* b0 = B + (long)o * r, b1 = b0 + r, b2 = b1 + r, b3 = b2 + r;
+            float* a = A, b0 = B + (long)o * r, b1 = b0 + r, b2 = b1 + r, b3 = b2 + r;
             int j = c0;
             for (; j + 2 * n <= c1; j += 2 * n)
             {
@@ -92,7 +92,7 @@ public sealed class LoraCpu : ILoraKernels
                 TV s20 = default, s21 = default, s30 = default, s31 = default;
                 for (int k = 0; k < r; k++)
                 {
-                    float* ak = A + (long)k * inF + j;
+                    float* ak = a + (long)k * inF + j;
                     TV x0 = TOps.Load(ak), x1 = TOps.Load(ak + n);
                     TV y0 = TOps.Broadcast(b0[k]), y1 = TOps.Broadcast(b1[k]);
                     TV y2 = TOps.Broadcast(b2[k]), y3 = TOps.Broadcast(b3[k]);

@@ -43,7 +43,7 @@ public sealed class FusedAdamWTests(Backend backend)
     {
         var t = new Tensors([Enumerable.Repeat(1f, 19).ToArray()], [Enumerable.Repeat(0.5f, 19).ToArray()],
             [new float[19]], [new float[19]]);
-        var o = new AdamWOptions(Lr: 0.1f);
+        var o = new AdamWOptions(Lr: 0.1);
         Step(t, 1, o);
         Assert.That(t.P[0], Is.All.EqualTo(0.899000002).Within(1e-6));
         Assert.That(t.M[0], Is.All.EqualTo(0.05).Within(1e-8));
@@ -60,7 +60,7 @@ public sealed class FusedAdamWTests(Backend backend)
     {
         var t = Random(n, n, 5, n / 3 + 1);
         var r = t.Duplicate();
-        var o = new AdamWOptions(Lr: 3e-3f, WeightDecay: 0.1f, MaxGradNorm: clip ? 0.5f : null);
+        var o = new AdamWOptions(Lr: 3e-3, WeightDecay: 0.1, MaxGradNorm: clip ? 0.5 : null);
         for (int step = 1; step <= 3; step++)
         {
             double norm = Step(t, step, o);
@@ -95,7 +95,7 @@ public sealed class FusedAdamWTests(Backend backend)
             [.. sizes.Select(n => new float[n])], [.. sizes.Select(n => new float[n])]);
         double[][] p = [.. sizes.Select(n => new double[n])], m = [.. sizes.Select(n => new double[n])];
         double[][] v = [.. sizes.Select(n => new double[n])];
-        var o = new AdamWOptions(Lr: 0.05f);
+        var o = new AdamWOptions(Lr: 0.05);
         double Curv(int j) => 0.5 + j % 5;
         double loss0 = 0, loss = 0;
         for (int step = 1; step <= 100; step++)
@@ -133,7 +133,7 @@ public sealed class FusedAdamWTests(Backend backend)
     {
         // grads (3, 4) and (12): total norm 13; max 1.3 → coefficient 1.3 / (13 + 1e-6).
         var t = new Tensors([[0f, 0f], [0f]], [[3f, 4f], [12f]], [[0f, 0f], [0f]], [[0f, 0f], [0f]]);
-        double norm = Step(t, 1, new AdamWOptions(Lr: 0.1f, WeightDecay: 0f, MaxGradNorm: 1.3f));
+        double norm = Step(t, 1, new AdamWOptions(Lr: 0.1, WeightDecay: 0f, MaxGradNorm: 1.3));
         Assert.That(norm, Is.EqualTo(13.0).Within(1e-12));
         double c = 1.3 / (13 + 1e-6);
         Assert.That(t.M[0][0], Is.EqualTo(0.1 * 3 * c).Within(1e-7));
@@ -146,7 +146,7 @@ public sealed class FusedAdamWTests(Backend backend)
     public void Step_LeavesGradsUnscaledWhenNormBelowMax()
     {
         var t = new Tensors([[0f, 0f]], [[3f, 4f]], [[0f, 0f]], [[0f, 0f]]);
-        double norm = Step(t, 1, new AdamWOptions(MaxGradNorm: 10f));
+        double norm = Step(t, 1, new AdamWOptions(MaxGradNorm: 10));
         Assert.That(norm, Is.EqualTo(5.0).Within(1e-12));
         Assert.That(t.M[0][0], Is.EqualTo(0.3).Within(1e-7));
         Assert.That(t.M[0][1], Is.EqualTo(0.4).Within(1e-7));
@@ -215,7 +215,7 @@ public sealed class FusedAdamWTests(Backend backend)
                 Array.Clear(a);
             }
 
-            Step(t, 1, new AdamWOptions(Lr: 0.5f, WeightDecay: 0f));
+            Step(t, 1, new AdamWOptions(Lr: 0.5, WeightDecay: 0f));
             return t.P.Zip(before.P).All(x => x.First.SequenceEqual(x.Second));
         }).QuickCheckThrowOnFailure();
 }
