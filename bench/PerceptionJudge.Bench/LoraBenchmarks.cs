@@ -26,7 +26,8 @@ public class LoraBenchmarks
     public void Setup()
     {
         var rng = new Random(20261122);
-        float[] Fill(int n, double s) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * s)).ToArray();
+        float[] Fill(int n, double s) =>
+            Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * s)).ToArray();
         _w = Fill(Out * In, 0.1);
         _a = Fill(Rank * In, 0.02);
         _b = Fill(Out * Rank, 0.02);

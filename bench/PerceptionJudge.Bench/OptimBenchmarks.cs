@@ -34,7 +34,8 @@ public class OptimBenchmarks
     public void Setup()
     {
         var rng = new Random(20261122);
-        float[] Fill(int n, double s) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * s)).ToArray();
+        float[] Fill(int n, double s) =>
+            Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * s)).ToArray();
         _p = [.. s_sizes.Select(n => Fill(n, 0.2))];
         _g = [.. s_sizes.Select(n => Fill(n, 1e-3))];
         _m = [.. s_sizes.Select(n => Fill(n, 1e-4))];

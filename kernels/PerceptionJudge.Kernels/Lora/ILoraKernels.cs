@@ -18,7 +18,7 @@ public interface ILoraKernels
         bool accumulate);
 }
 
-/// <summary>Shapes of one LoRA-adapted linear layer (PEFT names: <c>in_features</c>, <c>out_features</c>, <c>r</c>).</summary>
+/// <summary>Shapes of one LoRA-adapted linear layer (PEFT <c>out_features</c>, <c>in_features</c>, <c>r</c>).</summary>
 /// <param name="OutFeatures">Rows of W and of B.</param>
 /// <param name="InFeatures">Columns of W and of A.</param>
 /// <param name="Rank">LoRA rank r: rows of A, columns of B.</param>

@@ -6,7 +6,7 @@ namespace PerceptionJudge.Kernels.Lora;
 /// Folding a LoRA adapter into its base weight and back, on <see cref="KernelBackend.Current"/>, as PEFT's
 /// <c>merge</c> / <c>unmerge</c> / <c>get_delta_weight</c> (formula in <see cref="LoraReference"/>). Shapes:
 /// <c>weight</c> [out][in], <c>lora_A</c> [r][in], <c>lora_B</c> [out][r], row-major (torch's nn.Linear layout).
-/// Merge then unmerge restores W to within two float roundings of W + scale·B·A (≈ 2·2⁻²⁴·(|W| + |scale·B·A|)).
+/// Merge then unmerge restores W to within two float roundings: |ΔW| ≤ 2⁻²³·(|W| + |scale·B·A|) per element.
 /// </summary>
 public static class LoraMerge
 {
@@ -49,7 +49,8 @@ public static class LoraMerge
         if (weight.Length != wLength)
         {
             throw new KernelInputException(
-                "weight", $"expected [{shape.OutFeatures}][{shape.InFeatures}] = {wLength} elements, got {weight.Length}");
+                "weight",
+                $"expected [{shape.OutFeatures}][{shape.InFeatures}] = {wLength} elements, got {weight.Length}");
         }
 
         if (loraA.Length != (long)shape.Rank * shape.InFeatures)

@@ -208,7 +208,7 @@ public sealed class OptimCpu : IOptimKernels
             return new ChunkTable(tensor, start, length);
         }
 
-        /// <summary>Runs body(chunk, tensor, start, length); parallel once the total passes the serial threshold.</summary>
+        /// <summary>Runs body(chunk, tensor, start, length), in parallel above the serial threshold.</summary>
         public void Run(Action<int, int, int, int> body)
         {
             var (tensor, start, length) = (_tensor, _start, _length);

@@ -31,7 +31,8 @@ public static class FusedAdamW
             int n = s.Param.Length;
             if (s.Grad.Length != n)
             {
-                throw new KernelInputException("grads", $"expected {n} elements like params[{i}], got {s.Grad.Length}", i);
+                throw new KernelInputException(
+                    "grads", $"expected {n} elements like params[{i}], got {s.Grad.Length}", i);
             }
 
             if (s.ExpAvg.Length != n)

@@ -44,7 +44,7 @@ public static class GradNorm
         return norm;
     }
 
-    /// <summary>The global L2 norm of <paramref name="grads"/> on <see cref="KernelBackend.Current"/>; throws on NaN/Inf.</summary>
+    /// <summary>The global L2 norm of <paramref name="grads"/> (current backend); throws on NaN/Inf.</summary>
     public static double Global(ReadOnlySpan<ReadOnlyMemory<float>> grads) =>
         Global(OptimKernels.For(KernelBackend.Current), grads);
 

@@ -33,7 +33,8 @@ public sealed class LoraMergeTests(Backend backend)
     }
 
     // W [2][3] = 0, A [1][3] = (1, 2, 3), B [2][1] = (1, −2), α = 2, r = 1 → scale 2:
-    // scale·B·A = 2·[[1, 2, 3], [−2, −4, −6]] = [[2, 4, 6], [−4, −8, −12]]. With W = 1 everywhere, merge adds it.
+    // scale·B·A = 2·[[1, 2, 3], [−2, −4, −6]] = [[2, 4, 6], [−4, −8, −12]].
+    // With W = 1 everywhere, merge adds it.
     [Test]
     public void Merge_HandComputed2x3() => WithBackend(() =>
     {
