@@ -21,9 +21,9 @@ public static class GradNorm
     /// and returns the pre-clip total norm. A NaN/Inf grad throws <see cref="KernelInputException"/> naming
     /// <c>grads[i]</c> and leaves every grad untouched.
     /// </summary>
-    public static double ClipByGlobalNorm(ReadOnlySpan<Memory<float>> grads, float maxNorm)
+    public static double ClipByGlobalNorm(ReadOnlySpan<Memory<float>> grads, double maxNorm)
     {
-        if (!(maxNorm > 0) || !float.IsFinite(maxNorm))
+        if (!(maxNorm > 0) || !double.IsFinite(maxNorm))
         {
             throw new KernelInputException("max_norm", $"must be finite and positive, got {maxNorm}");
         }
