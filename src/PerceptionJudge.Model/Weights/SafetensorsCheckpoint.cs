@@ -19,7 +19,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
     private readonly List<SafetensorsFile> _shards;
     private readonly Dictionary<string, SafetensorsFile> _owner;
 
-    private SafetensorsCheckpoint(string source, List<SafetensorsFile> shards, Dictionary<string, SafetensorsFile> owner)
+    private SafetensorsCheckpoint(
+        string source, List<SafetensorsFile> shards, Dictionary<string, SafetensorsFile> owner)
     {
         Source = source;
         _shards = shards;
@@ -177,7 +178,8 @@ public sealed class SafetensorsCheckpoint : IDisposable
                 var shard = entry.Value.ValueKind == JsonValueKind.String ? entry.Value.GetString()! : "";
                 if (shard.Length == 0 || shard != System.IO.Path.GetFileName(shard) || shard is "." or "..")
                 {
-                    throw new ModelException(indexPath, entry.Name, "weight_map value must be a file name in the folder");
+                    throw new ModelException(
+                        indexPath, entry.Name, "weight_map value must be a file name in the folder");
                 }
                 if (!seen.Add(entry.Name))
                 {

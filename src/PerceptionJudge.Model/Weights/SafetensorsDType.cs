@@ -2,7 +2,7 @@ using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Model.Weights;
 
-/// <summary>Element types of the safetensors format; the header spells them as the member names (F32, BF16, ...).</summary>
+/// <summary>Element types of the safetensors format; the header spells them as the member names (F32, ...).</summary>
 public enum SafetensorsDType
 {
     /// <summary>Boolean, one byte per element.</summary>
@@ -130,7 +130,7 @@ public static class SafetensorsDTypeInfo
             _ => false,
         };
 
-    /// <summary>The natural dtype of <typeparamref name="T"/> (ushort is ambiguous: pass BF16/F16/U16 explicitly).</summary>
+    /// <summary>The natural dtype of <typeparamref name="T"/> (ushort is ambiguous: pass BF16/F16/U16).</summary>
     public static SafetensorsDType Of<T>()
         where T : unmanaged
     {

@@ -85,7 +85,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>True when the file holds a tensor called <paramref name="name"/>.</summary>
     public bool Contains(string name) => Header.TryGet(name, out _);
 
-    /// <summary>The header entry of <paramref name="name"/>; unknown names are a <see cref="ModelException"/>.</summary>
+    /// <summary>The header entry of <paramref name="name"/>; unknown: a <see cref="ModelException"/>.</summary>
     public SafetensorsTensorInfo Info(string name)
     {
         if (!Header.TryGet(name, out var info))

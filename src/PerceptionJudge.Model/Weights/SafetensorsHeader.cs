@@ -69,7 +69,8 @@ public sealed class SafetensorsHeader
     {
         if (fileLength < 8 || first8.Length < 8)
         {
-            throw new ModelException(file, null, $"truncated: {fileLength} bytes, too short for the 8-byte header length");
+            throw new ModelException(
+                file, null, $"truncated: {fileLength} bytes, too short for the 8-byte header length");
         }
         var n = BinaryPrimitives.ReadUInt64LittleEndian(first8);
         if (n > (ulong)(fileLength - 8))

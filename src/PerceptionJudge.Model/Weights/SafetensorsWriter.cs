@@ -8,8 +8,8 @@ namespace PerceptionJudge.Model.Weights;
 
 /// <summary>
 /// Builds a safetensors file. Output is deterministic: tensors are laid out by item size (largest first, so every
-/// tensor starts aligned to its element size, as HF's serializer does) and then by name (ordinal); the header lists them
-/// in that order after <c>__metadata__</c> (keys sorted) and is padded with spaces to a multiple of 8 bytes.
+/// tensor starts aligned to its element size, as HF's serializer does) and then by name (ordinal); the header lists
+/// them in that order after <c>__metadata__</c> (keys sorted) and is padded with spaces to a multiple of 8 bytes.
 /// <see cref="Save"/> is atomic: it writes a temporary file in the target folder and renames it over the target.
 /// Data is read from the sources only when written, so large tensors are not copied first.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class SafetensorsWriter
     public SafetensorsWriter Add(string name, SafetensorsDType dtype, long[] shape, ReadOnlyMemory<byte> data) =>
         Add(name, dtype, shape, data.Length, () => data.Span);
 
-    /// <summary>Adds <paramref name="data"/> as <typeparamref name="T"/>'s natural dtype (ushort: use the other overload).</summary>
+    /// <summary>Adds <paramref name="data"/> as <typeparamref name="T"/>'s natural dtype (not ushort).</summary>
     public SafetensorsWriter Add<T>(string name, T[] data, params long[] shape)
         where T : unmanaged => Add(name, SafetensorsDTypeInfo.Of<T>(), data, shape);
 
