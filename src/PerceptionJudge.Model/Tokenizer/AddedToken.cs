@@ -15,7 +15,7 @@ public sealed record AddedToken(
     int Id, string Content, bool Special = true, bool LStrip = false, bool RStrip = false, bool SingleWord = false,
     bool Normalized = false);
 
-/// <summary>Finds added tokens in text: leftmost match first, longest content on ties (HF's leftmost-longest).</summary>
+/// <summary>Finds added tokens in text: leftmost match, longest content on ties (HF's leftmost-longest).</summary>
 internal sealed class AddedTokenMatcher
 {
     private readonly Dictionary<char, AddedToken[]> _byFirstChar;

@@ -2,8 +2,8 @@ namespace PerceptionJudge.Model.Tokenizer;
 
 /// <summary>
 /// GPT-2's reversible byte-to-unicode table (openai/gpt-2 encoder.py <c>bytes_to_unicode</c>): the printable bytes
-/// '!'..'~', '¡'..'¬' and '®'..'ÿ' stand for themselves; the other 68 bytes map, in byte order, to U+0100 upward, so
-/// every byte is one visible BMP char and a token string never holds whitespace or control characters.
+/// '!'..'~', '¡'..'¬' and '®'..'ÿ' stand for themselves; the other 68 bytes map, in byte order, to U+0100 upward,
+/// so every byte is one visible BMP char and a token string never holds whitespace or control characters.
 /// </summary>
 public static class ByteLevel
 {

@@ -68,8 +68,8 @@ public sealed class BytePairModel
     public string? IdToToken(int id) => (uint)id < (uint)_idToToken.Length ? _idToToken[id] : null;
 
     /// <summary>
-    /// Appends the ids of one pre-tokenized piece to <paramref name="output"/>. Returns false (appending nothing) when a
-    /// byte has no token and there is no unknown token.
+    /// Appends the ids of one pre-tokenized piece to <paramref name="output"/>. Returns false (appending nothing)
+    /// when a byte has no token and there is no unknown token.
     /// </summary>
     public bool TryEncodePiece(string piece, List<int> output)
     {

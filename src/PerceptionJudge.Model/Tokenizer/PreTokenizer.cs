@@ -17,7 +17,8 @@ public sealed class PreTokenizer
     /// <summary>Qwen2's split regex (Qwen2TokenizerFast): contractions, letter runs with one leading non-letter,
     /// single digits, punctuation runs, newline runs, and whitespace not followed by non-space.</summary>
     public const string Qwen2Pattern =
-        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+        @"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|" +
+        @"\s*[\r\n]+|\s+(?!\S)|\s+";
 
     /// <summary>GPT-2's split regex (the ByteLevel pre-tokenizer with use_regex).</summary>
     public const string Gpt2Pattern =

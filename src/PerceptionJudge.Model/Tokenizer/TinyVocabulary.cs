@@ -87,7 +87,7 @@ public static class TinyVocabulary
         return new Tokenizer(model, PreTokenizer.Qwen2, added, normalizer: null, source: "<tiny>");
     }
 
-    /// <summary>Learns merges into <paramref name="vocab"/> (new tokens take the next ids); returns them by rank.</summary>
+    /// <summary>Learns merges into <paramref name="vocab"/> (new tokens take the next ids), in rank order.</summary>
     private static List<(string, string)> LearnMerges(Dictionary<string, int> vocab)
     {
         var frequency = new Dictionary<string, int>(StringComparer.Ordinal);

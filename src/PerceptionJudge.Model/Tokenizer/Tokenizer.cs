@@ -13,7 +13,7 @@ public sealed class Tokenizer
     private readonly Dictionary<int, AddedToken> _addedById;
     private readonly Dictionary<string, AddedToken> _addedByContent;
 
-    /// <summary>Assembles a tokenizer; <see cref="Load"/> and <see cref="CreateTiny"/> are the usual entry points.</summary>
+    /// <summary>Assembles a tokenizer; <see cref="Load"/> and <see cref="CreateTiny"/> are the usual ways.</summary>
     public Tokenizer(
         BytePairModel model, PreTokenizer preTokenizer, IReadOnlyList<AddedToken> addedTokens,
         string? normalizer = null, string source = "<memory>")
@@ -51,7 +51,7 @@ public sealed class Tokenizer
     /// <summary>One more than the largest id (the embedding table's row count must be at least this).</summary>
     public int VocabSize { get; }
 
-    /// <summary>Loads a HF <c>tokenizer.json</c> (or a folder holding one); errors are <see cref="ModelException"/>.</summary>
+    /// <summary>Loads a HF <c>tokenizer.json</c> (or a folder holding one); errors are ModelException.</summary>
     public static Tokenizer Load(string path)
     {
         var file = Directory.Exists(path) ? System.IO.Path.Combine(path, "tokenizer.json") : path;

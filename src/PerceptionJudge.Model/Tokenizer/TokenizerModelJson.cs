@@ -75,7 +75,8 @@ internal static class TokenizerModelJson
             }
             result.Add(new AddedToken(
                 id, content, reader.Bool(item, "special", $"{path}.special", false),
-                reader.Bool(item, "lstrip", $"{path}.lstrip", false), reader.Bool(item, "rstrip", $"{path}.rstrip", false),
+                reader.Bool(item, "lstrip", $"{path}.lstrip", false),
+                reader.Bool(item, "rstrip", $"{path}.rstrip", false),
                 reader.Bool(item, "single_word", $"{path}.single_word", false),
                 reader.Bool(item, "normalized", $"{path}.normalized", false)));
         }
@@ -169,7 +170,8 @@ internal static class TokenizerModelJson
             {
                 if (!vocab.ContainsKey(part))
                 {
-                    throw new ModelException(reader.Source, path, $"'{part}' of merge '{left} {right}' is not in vocab");
+                    throw new ModelException(
+                        reader.Source, path, $"'{part}' of merge '{left} {right}' is not in vocab");
                 }
             }
             merges.Add((left, right));
@@ -178,7 +180,7 @@ internal static class TokenizerModelJson
     }
 }
 
-/// <summary>Typed access to JSON fields; a missing or mistyped field is a <see cref="ModelException"/> naming it.</summary>
+/// <summary>Typed JSON field access; a missing or mistyped field is a <see cref="ModelException"/> naming it.</summary>
 internal sealed class FieldReader(string source)
 {
     public string Source { get; } = source;
@@ -203,7 +205,7 @@ internal sealed class FieldReader(string source)
             : throw new ModelException(Source, path, "must be true or false");
     }
 
-    /// <summary>A non-negative int id: the field <paramref name="name"/> of parent, or parent itself when null.</summary>
+    /// <summary>A non-negative int: field <paramref name="name"/> of parent, or parent itself when null.</summary>
     public int Id(JsonElement parent, string? name, string path)
     {
         var value = name is null ? parent : Get(parent, name, path, JsonValueKind.Number, "a number");

@@ -32,7 +32,8 @@ public sealed class HandWrittenTokenizerTests
     public void Encode_MergesByRank()
     {
         var tokenizer = PerceptionJudge.Model.Tokenizer.Tokenizer.FromJson(Json());
-        // "hello": h e l l o → (h,e) r0 → he l l o → (l,l) r1 → he ll o → (he,ll) r2 → hell o → r3 → hello = 11.
+        // "hello": h e l l o → (h,e) r0 → he l l o → (l,l) r1 → he ll o → (he,ll) r2 → hell o
+        //   → (hell,o) r3 → hello = 11.
         // " world": Ġ w o r l d → (Ġ,w) r4 → Ġw o r l d → (o,r) r5 → Ġw or l d = 12 13 2 7.
         Assert.That(tokenizer.Encode("hello world"), Is.EqualTo(new[] { 11, 12, 13, 2, 7 }));
         // "hell": he l l → he ll → hell = 10; "oh" has no merge: o h = 3 0.
@@ -43,7 +44,8 @@ public sealed class HandWrittenTokenizerTests
     [Test]
     public void Encode_PairMergesEqualStringMerges()
     {
-        const string pairs = "[[\"h\",\"e\"],[\"l\",\"l\"],[\"he\",\"ll\"],[\"hell\",\"o\"],[\"Ġ\",\"w\"],[\"o\",\"r\"]]";
+        const string pairs =
+            "[[\"h\",\"e\"],[\"l\",\"l\"],[\"he\",\"ll\"],[\"hell\",\"o\"],[\"Ġ\",\"w\"],[\"o\",\"r\"]]";
         var a = PerceptionJudge.Model.Tokenizer.Tokenizer.FromJson(Json());
         var b = PerceptionJudge.Model.Tokenizer.Tokenizer.FromJson(Json(pairs));
         Assert.That(b.Encode("hello world hello"), Is.EqualTo(a.Encode("hello world hello")));
@@ -151,7 +153,8 @@ public sealed class HandWrittenTokenizerTests
         {
             Assert.That(Item("{}"), Is.EqualTo("model"));
             Assert.That(Item("{\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}"), Is.EqualTo("pre_tokenizer"));
-            Assert.That(Item(Json(pre: "{\"type\":\"Split\",\"pattern\":{\"String\":\" \"},\"behavior\":\"Isolated\"}")),
+            const string splitOnly = "{\"type\":\"Split\",\"pattern\":{\"String\":\" \"},\"behavior\":\"Isolated\"}";
+            Assert.That(Item(Json(pre: splitOnly)),
                 Is.EqualTo("pre_tokenizer"));
             Assert.That(Item("{\"model\":"), Is.Null);
             Assert.That(Item("[1]"), Is.Null);
