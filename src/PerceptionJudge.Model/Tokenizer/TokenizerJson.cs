@@ -83,8 +83,12 @@ internal static class TokenizerJson
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteNull("post_processor");
+            // HF requires all four ByteLevel fields; these are Qwen2's (decoding ignores them).
             w.WriteStartObject("decoder");
             w.WriteString("type", "ByteLevel");
+            w.WriteBoolean("add_prefix_space", true);
+            w.WriteBoolean("trim_offsets", true);
+            w.WriteBoolean("use_regex", true);
             w.WriteEndObject();
             TokenizerModelJson.WriteModel(w, tokenizer.Model);
             w.WriteEndObject();
