@@ -35,7 +35,8 @@ public sealed class HuggingFaceGoldenTests
                 return candidate;
             }
         }
-        throw new FileNotFoundException("Tokenizer/Golden/tiny-golden.json not found above " + AppContext.BaseDirectory);
+        throw new FileNotFoundException(
+            "Tokenizer/Golden/tiny-golden.json not found above " + AppContext.BaseDirectory);
     }
 
     [TestCaseSource(nameof(Cases))]

@@ -30,6 +30,45 @@ public sealed class SafetensorsFormatTests
     }
 
     [Test]
+    public void Writer_MatchesTheReferenceImplementationBytes()
+    {
+        // Byte vectors asserted by huggingface/safetensors' own tests (tensor.rs: test_serialization, test_empty).
+        var attn = new SafetensorsWriter().Add("attn.0", new[] { 0f, 1f, 2f, 3f, 4f, 5f }, 1, 2, 3).ToArray();
+        var expected = new List<byte> { 64, 0, 0, 0, 0, 0, 0, 0 };
+        expected.AddRange(Encoding.ASCII.GetBytes(
+            "{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}"));
+        expected.AddRange(
+            new byte[] { 0, 0, 0, 0, 0, 0, 128, 63, 0, 0, 0, 64, 0, 0, 64, 64, 0, 0, 128, 64, 0, 0, 160, 64 });
+        Assert.Multiple(() =>
+        {
+            Assert.That(attn, Is.EqualTo(expected.ToArray()));
+            Assert.That(
+                new SafetensorsWriter().ToArray(),
+                Is.EqualTo(new byte[] { 8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32 }));
+            var framework = new SafetensorsWriter().AddMetadata("framework", "pt").ToArray();
+            Assert.That(framework[..8], Is.EqualTo(new byte[] { 40, 0, 0, 0, 0, 0, 0, 0 }));
+            Assert.That(
+                Encoding.ASCII.GetString(framework[8..]),
+                Is.EqualTo("{\"__metadata__\":{\"framework\":\"pt\"}}     "));
+        });
+    }
+
+    [Test]
+    public void Writer_OrdersByDtypeThenName()
+    {
+        var bytes = new SafetensorsWriter()
+            .Add("a", SafetensorsDType.F16, new ushort[] { 1 }, 1)
+            .Add("b", SafetensorsDType.BF16, new ushort[] { 2 }, 1)
+            .Add("c", new[] { 3f }, 1)
+            .Add("d", new sbyte[] { 4 }, 1)
+            .ToArray();
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("o.safetensors"), bytes);
+        using var file = SafetensorsFile.Open(folder.File("o.safetensors"));
+        Assert.That(file.Tensors.Select(t => t.Name), Is.EqualTo(new[] { "c", "b", "a", "d" }));
+    }
+
+    [Test]
     public void Writer_HeaderIsPaddedToEightBytes()
     {
         var bytes = new SafetensorsWriter().Add("x", new long[] { 7 }, 1).ToArray();
