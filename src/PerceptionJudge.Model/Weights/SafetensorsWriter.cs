@@ -8,8 +8,9 @@ namespace PerceptionJudge.Model.Weights;
 
 /// <summary>
 /// Builds a safetensors file with the bytes HF's serializer writes (safetensors <c>prepare</c>): tensors are laid out
-/// by dtype in descending <see cref="SafetensorsDType"/> order (which is ascending alignment, so every tensor starts
-/// aligned to its element size) and then by name (ordinal); the header lists them in that order after <c>__metadata__</c> (keys sorted) and is padded with spaces to a multiple of 8 bytes.
+/// by dtype, last <see cref="SafetensorsDType"/> member first (the enum ascends in alignment, so every tensor starts
+/// aligned to its element size), then by name (ordinal); the header lists them in that order after
+/// <c>__metadata__</c> (keys sorted) and is padded with spaces to a multiple of 8 bytes.
 /// <see cref="Save"/> is atomic: it writes a temporary file in the target folder and renames it over the target.
 /// Data is read from the sources only when written, so large tensors are not copied first.
 /// </summary>
