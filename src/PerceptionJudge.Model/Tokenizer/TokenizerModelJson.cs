@@ -205,13 +205,16 @@ internal sealed class FieldReader(string source)
             : throw new ModelException(Source, path, "must be true or false");
     }
 
-    /// <summary>A non-negative int: field <paramref name="name"/> of parent, or parent itself when null.</summary>
+    /// <summary>Largest token id accepted (2^24): ids index dense tables, and no real vocabulary comes near it.</summary>
+    public const int MaxId = 1 << 24;
+
+    /// <summary>A token id in [0, 2^24): field <paramref name="name"/> of parent, or parent itself when null.</summary>
     public int Id(JsonElement parent, string? name, string path)
     {
         var value = name is null ? parent : Get(parent, name, path, JsonValueKind.Number, "a number");
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var id) && id >= 0
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var id) && id >= 0 && id < MaxId
             ? id
-            : throw new ModelException(Source, path, $"id {value.GetRawText()} is not a non-negative integer");
+            : throw new ModelException(Source, path, $"id {value.GetRawText()} is not an integer in [0, {MaxId})");
     }
 
     private JsonElement Get(JsonElement parent, string name, string path, JsonValueKind kind, string what)

@@ -118,6 +118,7 @@ public sealed class HandWrittenTokenizerTests
     [TestCase("\"merges\":" + StringMerges, "\"merges\":{}", "model.merges")]
     [TestCase("\"h\":0,", "\"h\":-1,", "model.vocab")]
     [TestCase("\"e\":1,", "\"e\":0,", "model.vocab")]
+    [TestCase("\"e\":1,", "\"e\":2000000000,", "model.vocab")]
     [TestCase("\"unk_token\":null", "\"unk_token\":\"<unk>\"", "model.unk_token")]
     [TestCase("\"content\":\"<image>\"", "\"contents\":\"<image>\"", "added_tokens[1].content")]
     [TestCase("{\"id\":101,", "{\"id\":\"x\",", "added_tokens[1].id")]
