@@ -1,0 +1,144 @@
+using PerceptionJudge.Model.Tokenizer;
+
+namespace PerceptionJudge.Model.Config;
+
+/// <summary>
+/// The vision tower (HF <c>vision_config</c>, CLIP/SigLIP field names): a ViT over <see cref="PatchSize"/>-pixel
+/// patches of an <see cref="ImageSize"/>-square image, pre-norm blocks, then a 2-layer MLP projector to the decoder.
+/// </summary>
+public sealed record VisionConfig
+{
+    /// <summary>ViT width (hidden_size).</summary>
+    public int HiddenSize { get; init; }
+
+    /// <summary>ViT MLP width (intermediate_size).</summary>
+    public int IntermediateSize { get; init; }
+
+    /// <summary>ViT blocks (num_hidden_layers).</summary>
+    public int NumHiddenLayers { get; init; }
+
+    /// <summary>ViT attention heads (num_attention_heads).</summary>
+    public int NumAttentionHeads { get; init; }
+
+    /// <summary>Side of a square patch in pixels (patch_size).</summary>
+    public int PatchSize { get; init; }
+
+    /// <summary>Side of the square input image in pixels (image_size).</summary>
+    public int ImageSize { get; init; }
+
+    /// <summary>Input channels (num_channels).</summary>
+    public int NumChannels { get; init; } = 3;
+
+    /// <summary>LayerNorm epsilon (layer_norm_eps).</summary>
+    public double LayerNormEps { get; init; } = 1e-6;
+
+    /// <summary>Patches per image: (image_size / patch_size)².</summary>
+    public int NumPatches => ImageSize / PatchSize * (ImageSize / PatchSize);
+}
+
+/// <summary>
+/// A Qwen2-style decoder configuration with HF <c>config.json</c> field names (Qwen2Config): RMSNorm, RoPE,
+/// grouped-query attention with q/k/v bias, SwiGLU MLP; plus an optional <see cref="Vision"/> tower. Read and write
+/// with <see cref="ModelConfigJson"/>; <see cref="Validate"/> checks the shapes fit together.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Decoder width (hidden_size).</summary>
+    public int HiddenSize { get; init; }
+
+    /// <summary>SwiGLU inner width (intermediate_size).</summary>
+    public int IntermediateSize { get; init; }
+
+    /// <summary>Decoder blocks (num_hidden_layers).</summary>
+    public int NumHiddenLayers { get; init; }
+
+    /// <summary>Query heads (num_attention_heads).</summary>
+    public int NumAttentionHeads { get; init; }
+
+    /// <summary>Key/value heads for grouped-query attention (num_key_value_heads).</summary>
+    public int NumKeyValueHeads { get; init; }
+
+    /// <summary>RMSNorm epsilon (rms_norm_eps; HF default 1e-6).</summary>
+    public double RmsNormEps { get; init; } = 1e-6;
+
+    /// <summary>RoPE base (rope_theta; HF default 10000).</summary>
+    public double RopeTheta { get; init; } = 10000.0;
+
+    /// <summary>Embedding rows (vocab_size); at least the tokenizer's vocabulary size.</summary>
+    public int VocabSize { get; init; }
+
+    /// <summary>lm_head shares the embedding matrix (tie_word_embeddings).</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary>Longest sequence RoPE is sized for (max_position_embeddings; HF default 32768).</summary>
+    public int MaxPositionEmbeddings { get; init; } = 32768;
+
+    /// <summary>MLP activation (hidden_act); only "silu" is supported.</summary>
+    public string HiddenAct { get; init; } = "silu";
+
+    /// <summary>Id of the &lt;image&gt; placeholder token (image_token_id), if images are used.</summary>
+    public int? ImageTokenId { get; init; }
+
+    /// <summary>The vision tower (vision_config), or null for a text-only model.</summary>
+    public VisionConfig? Vision { get; init; }
+
+    /// <summary>Per-head width: hidden_size / num_attention_heads.</summary>
+    public int HeadDim => HiddenSize / NumAttentionHeads;
+
+    /// <summary>Query heads sharing one key/value head.</summary>
+    public int QueriesPerKeyValue => NumAttentionHeads / NumKeyValueHeads;
+
+    /// <summary>
+    /// Parameters of the Qwen2 language model: embedding V·H; per layer q (H·H + H), k and v (H·kv + kv each, kv =
+    /// kv_heads·head_dim), o (H·H), SwiGLU 3·H·I, two RMSNorms 2·H; the final norm H; lm_head V·H unless tied.
+    /// </summary>
+    public long DecoderParameterCount
+    {
+        get
+        {
+            long h = HiddenSize, kv = (long)NumKeyValueHeads * HeadDim, v = VocabSize, i = IntermediateSize;
+            var layer = (h * h + h) + 2 * (h * kv + kv) + h * h + 3 * h * i + 2 * h;
+            return v * h + NumHiddenLayers * layer + h + (TieWordEmbeddings ? 0 : v * h);
+        }
+    }
+
+    /// <summary>
+    /// The demo preset (about 3 million decoder parameters): width 256, 4 layers, 4 query and 2 key/value heads,
+    /// SwiGLU 688, tied embeddings, vocabulary = the built-in tiny tokenizer's rounded up to a multiple of 64, and a
+    /// 2-layer ViT of width 128 over 8-pixel patches of 64-pixel images.
+    /// </summary>
+    public static ModelConfig Tiny { get; } = CreateTiny();
+
+    /// <summary>Throws a <see cref="ModelException"/> naming the first field that does not fit.</summary>
+    public void Validate(string file = "<config>") => ModelConfigJson.Validate(this, file);
+
+    private static ModelConfig CreateTiny()
+    {
+        var tokenizer = TinyVocabulary.Create();
+        return new ModelConfig
+        {
+            HiddenSize = 256,
+            IntermediateSize = 688,
+            NumHiddenLayers = 4,
+            NumAttentionHeads = 4,
+            NumKeyValueHeads = 2,
+            RmsNormEps = 1e-6,
+            RopeTheta = 10000.0,
+            VocabSize = (tokenizer.VocabSize + 63) / 64 * 64,
+            TieWordEmbeddings = true,
+            MaxPositionEmbeddings = 1024,
+            ImageTokenId = tokenizer.TokenToId(TinyVocabulary.Image),
+            Vision = new VisionConfig
+            {
+                HiddenSize = 128,
+                IntermediateSize = 512,
+                NumHiddenLayers = 2,
+                NumAttentionHeads = 4,
+                PatchSize = 8,
+                ImageSize = 64,
+                NumChannels = 3,
+                LayerNormEps = 1e-6,
+            },
+        };
+    }
+}
