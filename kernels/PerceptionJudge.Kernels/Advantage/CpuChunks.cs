@@ -89,44 +89,6 @@ internal static unsafe class CpuChunks
         }
     }
 
-    /// <summary>
-    /// <c>adv[k] = ret[k] = (s[k] − mean) · scale · m[k]</c> in float over a contiguous run (a group's rows, cols 1).
-    /// </summary>
-    public static void CentredRun(float* s, float* m, float* adv, float* ret, int n, float mean, float scale)
-    {
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var vm = Vector256.Create(mean);
-            var vs = Vector256.Create(scale);
-            for (; k <= n - Vector256<float>.Count; k += Vector256<float>.Count)
-            {
-                var v = (Vector256.Load(s + k) - vm) * vs * Vector256.Load(m + k);
-                v.Store(adv + k);
-                v.Store(ret + k);
-            }
-        }
-
-        if (Vector128.IsHardwareAccelerated)
-        {
-            var vm = Vector128.Create(mean);
-            var vs = Vector128.Create(scale);
-            for (; k <= n - Vector128<float>.Count; k += Vector128<float>.Count)
-            {
-                var v = (Vector128.Load(s + k) - vm) * vs * Vector128.Load(m + k);
-                v.Store(adv + k);
-                v.Store(ret + k);
-            }
-        }
-
-        for (; k < n; k++)
-        {
-            float v = (s[k] - mean) * scale * m[k];
-            adv[k] = v;
-            ret[k] = v;
-        }
-    }
-
     /// <summary>REINFORCE++ return of one row, right to left: <c>G = r + γG; ret = G; G ← G·m</c> (double).</summary>
     public static void DiscountedReturn(float* r, float* m, float* ret, int cols, float gamma)
     {

@@ -164,13 +164,7 @@ internal readonly unsafe struct GroupJob
     /// <summary>Rows <c>first .. first+n−1</c> get <c>(s − mean) · scale</c> broadcast over their mask.</summary>
     private void WriteRun(long first, int n, double mean, double scale)
     {
-        if (_cols == 1)
-        {
-            CpuChunks.CentredRun(_scores + first, _mask + first, _advantages + first, _returns + first, n,
-                (float)mean, (float)scale);
-            return;
-        }
-
+        // Token-level rewards only: outcome rewards (cols = 1) in this layout take CpuOutcome's fused pass.
         for (int j = 0; j < n; j++)
         {
             Write((int)first + j, (float)((_scores[first + j] - mean) * scale));

@@ -8,8 +8,8 @@ namespace PerceptionJudge.Kernels.Advantage;
 /// rows. One fused pass reads each score and mask once and writes both outputs, with the NaN/Inf check folded in:
 /// per group <c>mean = Σs/k</c>, <c>std = √(Σ(s − mean)²/(k − 1))</c>, <c>a = (s − mean)/(std + ε) · m</c>
 /// (<c>s − mean</c> for Dr.GRPO; k = 1 gives mean 0, std 1).
-/// With AVX2, eight groups run at once: gathers at stride k give one lane per group for the two-pass statistics
-/// (double, like the reference), then the rows are streamed in vectors of eight and each lane picks its group's
+/// With AVX2, eight groups run at once: gathers at stride k give one lane per group for one-pass shifted moments
+/// (double), then the rows are streamed in vectors of eight and each lane picks its group's
 /// mean and scale with one permute.
 /// </summary>
 internal static unsafe class CpuOutcome
@@ -49,6 +49,10 @@ internal static unsafe class CpuOutcome
         return Array.IndexOf(finite, false) < 0;
     }
 
+    /// <summary>Four groups' mean as float head + tail, scale, and a NaN/Inf probe (0 when finite).</summary>
+    private readonly record struct Stats(
+        Vector128<float> Head, Vector128<float> Tail, Vector128<float> Scale, Vector128<float> Check);
+
     private readonly struct Job(float* s, float* m, float* a, float* r, int* picks, int k, bool norm, float eps)
     {
         public bool Run(int g0, int g1)
@@ -69,21 +73,24 @@ internal static unsafe class CpuOutcome
         }
 
         /// <summary>Eight consecutive groups starting at row <paramref name="o"/>: statistics in double, four lanes
-        /// at a time, so a constant group gives exactly <c>s − mean = 0</c> as in the reference.</summary>
+        /// at a time. The mean reaches the float pass as head + tail (<c>s − head</c> is exact for s near the mean),
+        /// so a constant group gives exactly 0 and a large offset loses no precision.</summary>
         private Vector256<float> Block8(long o, Vector128<int> lanes)
         {
-            var (meanLo, scaleLo, sumLo) = Stats4(s + o, lanes);
-            var (meanHi, scaleHi, sumHi) = Stats4(s + o + 4 * k, lanes);
-            var mean = Vector256.Create(meanLo, meanHi);
-            var scale = Vector256.Create(scaleLo, scaleHi);
-            var check = Vector256.Create(sumLo, sumHi) * Vector256<float>.Zero;
+            var lo = Stats4(s + o, lanes);
+            var hi = Stats4(s + o + 4 * k, lanes);
+            var head = Vector256.Create(lo.Head, hi.Head);
+            var tail = Vector256.Create(lo.Tail, hi.Tail);
+            var scale = Vector256.Create(lo.Scale, hi.Scale);
+            var check = Vector256.Create(lo.Check, hi.Check);
             for (int t = 0; t < k; t++)
             {
                 var pick = Vector256.Load(picks + 8 * t);
                 long at = o + 8 * t;
                 var mask = Vector256.Load(m + at);
-                var v = (Vector256.Load(s + at) - Avx2.PermuteVar8x32(mean, pick))
-                    * Avx2.PermuteVar8x32(scale, pick) * mask;
+                var centred = Vector256.Load(s + at) - Avx2.PermuteVar8x32(head, pick)
+                    - Avx2.PermuteVar8x32(tail, pick);
+                var v = centred * Avx2.PermuteVar8x32(scale, pick) * mask;
                 v.Store(a + at);
                 v.Store(r + at);
                 check += mask * Vector256<float>.Zero;
@@ -92,32 +99,36 @@ internal static unsafe class CpuOutcome
             return check;
         }
 
-        /// <summary>Mean and 1/(std + ε) (or 1) of four groups whose first rows are <paramref name="p"/> + lanes.</summary>
-        private (Vector128<float> Mean, Vector128<float> Scale, Vector128<float> Sum) Stats4(float* p, Vector128<int> lanes)
+        /// <summary>
+        /// Mean and 1/(std + ε) (or 1) of four groups whose first rows are <paramref name="p"/> + lanes, in one
+        /// gather pass: moments of <c>d = s − s₀</c> (shifted by each group's first score, so no cancellation),
+        /// <c>mean = s₀ + Σd/k</c>, <c>var = (Σd² − (Σd)²/k)/(k − 1)</c>, in double.
+        /// </summary>
+        private Stats Stats4(float* p, Vector128<int> lanes)
         {
-            var sum = Vector256<double>.Zero;
-            for (int j = 0; j < k; j++)
+            var first = Avx.ConvertToVector256Double(Avx2.GatherVector128(p, lanes, 4));
+            Vector256<double> sum = Vector256<double>.Zero, sumSq = Vector256<double>.Zero;
+            for (int j = 1; j < k; j++)
             {
-                sum += Avx.ConvertToVector256Double(Avx2.GatherVector128(p + j, lanes, 4));
+                var d = Avx.ConvertToVector256Double(Avx2.GatherVector128(p + j, lanes, 4)) - first;
+                sum += d;
+                sumSq += d * d;
             }
 
-            var mean = sum / Vector256.Create((double)k);
+            var invK = Vector256.Create(1.0 / k);
+            var mean = first + sum * invK;
             var scale = Vector256<double>.One;
             if (norm)
             {
-                var m2 = Vector256<double>.Zero;
-                for (int j = 0; j < k; j++)
-                {
-                    var d = Avx.ConvertToVector256Double(Avx2.GatherVector128(p + j, lanes, 4)) - mean;
-                    m2 += d * d;
-                }
-
-                var std = Vector256.Sqrt(m2 / Vector256.Create((double)(k - 1)));
-                scale = Vector256<double>.One / (std + Vector256.Create((double)eps));
+                var variance = Vector256.Max(sumSq - sum * sum * invK, Vector256<double>.Zero)
+                    * Vector256.Create(1.0 / (k - 1));
+                scale = Vector256<double>.One / (Vector256.Sqrt(variance) + Vector256.Create((double)eps));
             }
 
-            return (Avx.ConvertToVector128Single(mean), Avx.ConvertToVector128Single(scale),
-                Avx.ConvertToVector128Single(sum));
+            var head = Avx.ConvertToVector128Single(mean);
+            var tail = Avx.ConvertToVector128Single(mean - Avx.ConvertToVector256Double(head));
+            var check = Avx.ConvertToVector128Single((first + sum) * Vector256<double>.Zero);
+            return new Stats(head, tail, Avx.ConvertToVector128Single(scale), check);
         }
 
         /// <summary>Groups <paramref name="g0"/>..<paramref name="g1"/> one at a time (the tail, and k = 1 or k > 64).</summary>

@@ -69,6 +69,24 @@ public sealed partial class AdvantageTests
         TestRandom.AssertClose(ret, expectedRet, 1e-4, $"{estimator} returns");
     }
 
+    /// <summary>Large offset, small spread (e.g. reward-model scores near 1e3): the fused pass's shifted moments keep
+    /// the variance accurate where raw Σs² − (Σs)²/k would cancel.</summary>
+    [TestCase(5)]
+    [TestCase(8)]
+    public void Grpo_LargeOffsetSmallSpreadMatchesReference(int groupSize)
+    {
+        int rows = groupSize * 4001;
+        var rng = TestRandom.Create(groupSize);
+        var rewards = TestRandom.Normal(rng, rows, mean: 1000f, std: 0.05f);
+        var mask = Enumerable.Repeat(1f, rows).ToArray();
+        var index = GroupIndex.FromIds<int>(Enumerable.Range(0, rows).Select(i => i / groupSize).ToArray());
+        var (adv, _) = Run("grpo", rewards, mask, rows, 1, index);
+        var expected = new float[rows];
+        new AdvantageReference().Grpo(new AdvantageInput(rewards, mask, rows, 1, index), expected, new float[rows],
+            new AdvantageOptions());
+        TestRandom.AssertClose(adv, expected, 1e-5, "advantages");
+    }
+
     /// <summary>verl's layout (n consecutive rollouts per prompt) takes the Cpu contiguous fast path.</summary>
     [TestCase(3, 1, 1, true)]
     [TestCase(5, 3, 1, true)]
