@@ -84,13 +84,24 @@ internal static class PpjdCommand
 
     private static Command CreateBuild(TextWriter stdout, TextWriter stderr)
     {
-        var synthetic = new Option<int?>("--synthetic") { Description = "Number of synthetic scene pairs to generate" };
-        var input = new Option<string?>("--input") { Description = "MMPR-style JSONL: image, question, chosen, " +
-            "rejected, optional boxes [[x0,y0,x1,y1], ...]" };
-        var triples = new Option<string?>("--triples") { Description = "Text-side triples JSONL: image_path, " +
-            "question, answer, chosen, rejected_perception_1/2, rejected_perception_answer_1/2" };
+        var synthetic = new Option<int?>("--synthetic")
+        {
+            Description = "Number of synthetic scene pairs to generate",
+        };
+        var input = new Option<string?>("--input")
+        {
+            Description = "MMPR-style JSONL: image, question, chosen, rejected, optional boxes [[x0,y0,x1,y1], ...]",
+        };
+        var triples = new Option<string?>("--triples")
+        {
+            Description = "Text-side triples JSONL: image_path, question, answer, chosen, rejected_perception_1/2, "
+                + "rejected_perception_answer_1/2",
+        };
         var images = new Option<string?>("--images") { Description = "Folder the JSONL image paths are relative to" };
-        var strict = new Option<bool>("--strict") { Description = "Fail (exit 2) on the first bad row or unknown field" };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Fail (exit 2) on the first bad row or unknown field",
+        };
         var outDir = new Option<string>("--out") { Description = "Dataset folder to write", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Base seed", DefaultValueFactory = _ => 20261122 };
         var build = new Command("build", "Build a PPJD folder: manifest.jsonl, dataset.json and the images")

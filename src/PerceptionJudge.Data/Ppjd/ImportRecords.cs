@@ -7,7 +7,8 @@ internal sealed record MmprRow(string Stem, ulong Seed, string OriginalImage, st
     string OriginalSha256, string PerturbedSha256, string Question, string Chosen, string Rejected, bool Semantic,
     PpjdPerturbation Perturbation);
 
-/// <summary>One imported text-side triple; <see cref="Ranked"/> is best-first (chosen, rejected 1, rejected 2).</summary>
+/// <summary>One imported text-side triple; <see cref="Ranked"/> is best-first: chosen, rejected 1, rejected 2.
+/// </summary>
 internal sealed record TripleRow(string Stem, ulong Seed, string Image, string Sha256, string Question,
     string[] Ranked);
 

@@ -90,7 +90,7 @@ internal static class MmprEdit
             string.Join(" + ", ops.Select(o => o.Describe())));
     }
 
-    /// <summary>A saturated colour whose hue is 120°..240° (by <paramref name="u"/>) from the box's mean hue.</summary>
+    /// <summary>A saturated colour 120°..240° of hue (by <paramref name="u"/>) from the box's mean.</summary>
     private static Rgb DistantColour(float[] planes, ImageShape shape, PixelRect rect, float u)
     {
         double r = 0, g = 0, b = 0;

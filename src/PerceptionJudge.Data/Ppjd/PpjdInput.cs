@@ -6,10 +6,11 @@ namespace PerceptionJudge.Data.Ppjd;
 /// <param name="InputPath">The JSONL file, one row a line.</param>
 /// <param name="ImageDir">Folder that row image paths are relative to.</param>
 /// <param name="Seed">Base seed; row seeds are Derive(seed, line), so a skipped line shifts no other row.</param>
-/// <param name="Strict">Fail on the first bad row or unknown field (a <see cref="DataException"/> with the line).</param>
+/// <param name="Strict">Fail on the first bad row or unknown field (<see cref="DataException"/> with the line).
+/// </param>
 public sealed record PpjdImportOptions(string InputPath, string ImageDir, ulong Seed = 20261122, bool Strict = false);
 
-/// <summary>A problem with one input line: a skipped row, or a warning (unknown field) for a row that was kept.</summary>
+/// <summary>A problem with one input line: a skipped row, or a warning (unknown field) for a kept row.</summary>
 /// <param name="Line">1-based line of the input file.</param>
 /// <param name="Reason">What is wrong, e.g. "missing field 'question'".</param>
 /// <param name="Skipped">True when the row was skipped; false for a warning.</param>
@@ -18,7 +19,8 @@ public sealed record PpjdRowIssue(int Line, string Reason, bool Skipped);
 /// <summary>A row-level problem; the importer counts it and skips the row (or, with --strict, fails).</summary>
 internal sealed class RowException(string reason) : Exception(reason);
 
-/// <summary>One parsed JSONL line with typed field access; every access failure is a <see cref="RowException"/>.</summary>
+/// <summary>One parsed JSONL line with typed field access; access failures are <see cref="RowException"/>s.
+/// </summary>
 internal sealed class InputRow
 {
     private readonly JsonElement _root;
@@ -90,7 +92,7 @@ internal sealed class InputRow
         return v.GetString()!;
     }
 
-    /// <summary>The optional <c>boxes</c> field: a list of [x0, y0, x1, y1] in pixels (absent or null → empty).</summary>
+    /// <summary>The optional <c>boxes</c> field: a list of [x0, y0, x1, y1] pixels (absent or null → empty).</summary>
     public List<(double X0, double Y0, double X1, double Y1)> Boxes(string name)
     {
         var boxes = new List<(double, double, double, double)>();

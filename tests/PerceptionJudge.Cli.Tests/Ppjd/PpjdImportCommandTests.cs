@@ -79,7 +79,8 @@ public sealed class PpjdImportCommandTests
         Assert.That(build.ExitCode, Is.EqualTo(0), build.Stderr);
         Assert.That(build.Stdout, Does.Contain("batch_ranking 2, pair 6"));
         var ranking = PpjdManifest.Read(data).First(r => r.Task == PpjdTask.BatchRanking);
-        Assert.That(ranking.Label.Select(c => ranking.Responses[c - 'A']), Is.EqualTo(new[] { "One.", "Two.", "Nine." }));
+        Assert.That(ranking.Label.Select(c => ranking.Responses[c - 'A']),
+            Is.EqualTo(new[] { "One.", "Two.", "Nine." }));
         Assert.That(CliRun.Run("ppjd", "validate", data).ExitCode, Is.EqualTo(0));
     }
 
