@@ -70,7 +70,9 @@ internal static class PpjdCommand
         TextWriter stdout, TextWriter stderr)
     {
         void Report(PpjdRowIssue issue) =>
-            stderr.WriteLine($"{(issue.Skipped ? "skipped" : "warning")} line {issue.Line}: {issue.Reason}");
+            stderr.WriteLine(issue.Skipped
+                ? $"skipped line {issue.Line}: {issue.Reason}"
+                : $"warning line {issue.Line}: {issue.Reason} ignored");
         var progress = new SyncProgress(stderr, 0);
         var info = triples
             ? PpjdImport.BuildTriples(outDir, options, Report, progress)

@@ -108,7 +108,7 @@ public static class PpjdImport
 
             foreach (string unknown in row.UnknownFields(known))
             {
-                Issue(line, $"unknown field '{unknown}' ignored", skip: false);
+                Issue(line, $"unknown field '{unknown}'", skip: false);
             }
 
             PreparedPair pair;

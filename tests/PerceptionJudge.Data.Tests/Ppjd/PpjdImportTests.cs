@@ -180,7 +180,7 @@ public sealed class PpjdImportTests
         Assert.That(skipped[4].Reason, Does.Contain("outside the 64x48 image"));
         Assert.That(skipped[5].Reason, Does.Contain("'image' must be a non-empty string"));
         Assert.That(issues.Where(i => !i.Skipped).Select(i => (i.Line, i.Reason)),
-            Is.EqualTo(new[] { (6, "unknown field 'source' ignored") }));
+            Is.EqualTo(new[] { (6, "unknown field 'source'") }));
         Assert.That(info.Skipped, Is.EqualTo(7));
         Assert.That(info.Pairs, Is.EqualTo(2));
         Assert.That(File.ReadAllText(Path.Combine(_out, "dataset.json")), Does.Contain("\"skipped\": 7"));
@@ -205,7 +205,7 @@ public sealed class PpjdImportTests
         string input = Input(ImportFixture.Mmpr("a.png", """, "extra": 1"""));
         var e = Assert.Throws<DataException>(() =>
             PpjdImport.BuildMmpr(_out, new PpjdImportOptions(input, _images, Strict: true)));
-        Assert.That((e!.Line, e.Message), Is.EqualTo((1, $"{input}:1: unknown field 'extra' ignored")));
+        Assert.That((e!.Line, e.Message), Is.EqualTo((1, $"{input}:1: unknown field 'extra'")));
     }
 
     [Test]
