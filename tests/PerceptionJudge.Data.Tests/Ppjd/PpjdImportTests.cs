@@ -84,7 +84,8 @@ public sealed class PpjdImportTests
             .Select(_ => ImportFixture.Mmpr("a.png", """, "boxes": [[16, 8, 32, 24]]""")).ToArray());
         var info = PpjdImport.BuildMmpr(_out, new PpjdImportOptions(input, _images, 11));
         Assert.That(info.PairsByPerturbation.Keys, Is.SubsetOf(new[] { "recolour", "remove" }));
-        for (int i = 0; i < info.Pairs; i++)
+        Assert.That(info.Pairs, Is.EqualTo(6));
+        for (int i = 1; i <= info.Pairs; i++)
         {
             var a = ImageCodec.Load(Path.Combine(_out, "images", $"{i:D6}-original.png"));
             var b = ImageCodec.Load(Path.Combine(_out, "images", $"{i:D6}-perturbed.png"));
