@@ -5,7 +5,8 @@ namespace PerceptionJudge.Data.Ppjd;
 
 /// <summary>
 /// The perturbed variant of an imported image, chosen by the row seed. With boxes: one box (seeded) is either
-/// recoloured to a distant hue (target hue = the box's mean hue + 120°..240°, shading kept) or removed by
+/// recoloured to a distant hue (target hue = the box's mean hue + 120°..240°, shading kept; only the pixels that
+/// differ from the box's border, i.e. the object, when they are at least a tenth of the box) or removed by
 /// diffusion inpainting (only when the box covers at most a quarter of the image, so there are surroundings to
 /// fill from); both are semantic. Without boxes: colour jitter, a small affine warp and Gaussian noise, which
 /// keep the answer (non-semantic).
@@ -61,7 +62,7 @@ internal static class MmprEdit
             else
             {
                 var target = DistantColour(planes, shape, rect, HashRng.Uniform(seed, 3));
-                op = RecolourOp.ToColour(mask, target);
+                op = RecolourOp.ToColour(Foreground(planes, shape, rect) ?? mask, target);
                 (kind, description) = ("recolour", $"{box} recoloured to a distant hue");
             }
 
@@ -88,6 +89,47 @@ internal static class MmprEdit
 
         return new PpjdPerturbation("noise", "non-semantic photometric+geometric noise (answers unchanged)",
             string.Join(" + ", ops.Select(o => o.Describe())));
+    }
+
+    /// <summary>
+    /// The object inside a box: pixels whose L1 RGB distance from the mean of the box's border ring exceeds 0.25,
+    /// so a recolour spares the background. Null (use the whole box) when that is under a tenth of the box.
+    /// </summary>
+    private static RegionMask? Foreground(float[] planes, ImageShape shape, PixelRect rect)
+    {
+        int plane = shape.Plane, w = shape.Width, ring = 0;
+        double r = 0, g = 0, b = 0;
+        for (int y = rect.Y; y < rect.Bottom; y++)
+        {
+            for (int x = rect.X; x < rect.Right; x++)
+            {
+                if (y == rect.Y || y == rect.Bottom - 1 || x == rect.X || x == rect.Right - 1)
+                {
+                    int i = y * w + x;
+                    (r, g, b, ring) = (r + planes[i], g + planes[plane + i], b + planes[2 * plane + i], ring + 1);
+                }
+            }
+        }
+
+        (r, g, b) = (r / ring, g / ring, b / ring);
+        var coverage = new byte[plane];
+        int inside = 0;
+        for (int y = rect.Y; y < rect.Bottom; y++)
+        {
+            for (int x = rect.X; x < rect.Right; x++)
+            {
+                int i = y * w + x;
+                double d = Math.Abs(planes[i] - r) + Math.Abs(planes[plane + i] - g)
+                    + Math.Abs(planes[2 * plane + i] - b);
+                if (d > 0.25)
+                {
+                    coverage[i] = 255;
+                    inside++;
+                }
+            }
+        }
+
+        return inside * 10 >= rect.Width * rect.Height ? new RegionMask(shape.Width, shape.Height, coverage) : null;
     }
 
     /// <summary>A saturated colour 120°..240° of hue (by <paramref name="u"/>) from the box's mean.</summary>

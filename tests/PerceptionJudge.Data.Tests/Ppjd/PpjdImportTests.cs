@@ -106,6 +106,24 @@ public sealed class PpjdImportTests
     }
 
     [Test]
+    public void Mmpr_RecolourInALooseBoxSparesTheBackground()
+    {
+        string input = Input(Enumerable.Range(0, 8)
+            .Select(_ => ImportFixture.Mmpr("a.png", """, "boxes": [[12, 4, 36, 28]]""")).ToArray());
+        PpjdImport.BuildMmpr(_out, new PpjdImportOptions(input, _images, 13));
+        var recoloured = PpjdManifest.Read(_out).Where(r => r.Perturbation.Kind == "recolour")
+            .Select(r => r.PerturbedImage).Distinct().ToList();
+        Assert.That(recoloured, Is.Not.Empty);
+        var original = ImageCodec.Load(Path.Combine(_images, "a.png"));
+        foreach (string path in recoloured)
+        {
+            var b = ImageCodec.Load(Path.Combine(_out, path));
+            Assert.That(b.Pixel(13, 5).ToArray(), Is.EqualTo(original.Pixel(13, 5).ToArray()), "background kept");
+            Assert.That(b.Pixel(20, 12).ToArray(), Is.Not.EqualTo(original.Pixel(20, 12).ToArray()), "object edited");
+        }
+    }
+
+    [Test]
     public void Mmpr_SameSeedGivesSameBytes()
     {
         string input = Input(ImportFixture.Mmpr("a.png", """, "boxes": [[16, 8, 32, 24]]"""),
