@@ -92,7 +92,7 @@ internal sealed class InputRow
         return v.GetString()!;
     }
 
-    /// <summary>The optional <c>boxes</c> field: a list of [x0, y0, x1, y1] pixels (absent or null → empty).</summary>
+    /// <summary>The optional <c>boxes</c> field: [x0, y0, x1, y1] pixel boxes (absent or null → empty).</summary>
     public List<(double X0, double Y0, double X1, double Y1)> Boxes(string name)
     {
         var boxes = new List<(double, double, double, double)>();
