@@ -6,7 +6,8 @@ using PerceptionJudge.Data.Ppjd;
 namespace PerceptionJudge.Cli.Ppjd;
 
 /// <summary>
-/// <c>pjudge ppjd build --synthetic N --out DIR [--seed S]</c>, <c>pjudge ppjd validate DIR</c> and
+/// <c>pjudge ppjd build (--synthetic N | --input rows.jsonl --images DIR | --triples rows.jsonl --images DIR)
+/// --out DIR [--seed S] [--strict]</c>, <c>pjudge ppjd validate DIR</c> and
 /// <c>pjudge ppjd preview DIR [--out sheet.png] [--pairs K]</c>: thin commands over <see cref="PpjdBuilder"/>,
 /// <see cref="PpjdManifest"/> and <see cref="ContactSheet"/>.
 /// </summary>
@@ -61,29 +62,84 @@ internal static class PpjdCommand
         return rows.Count;
     }
 
+    /// <summary>
+    /// Imports MMPR-style rows (<paramref name="triples"/> false) or text-side triples and prints the summary;
+    /// each bad row is a stderr line <c>skipped line N: reason</c>, each unknown field <c>warning line N: ...</c>.
+    /// </summary>
+    internal static PpjdDatasetInfo Import(string outDir, PpjdImportOptions options, bool triples,
+        TextWriter stdout, TextWriter stderr)
+    {
+        void Report(PpjdRowIssue issue) =>
+            stderr.WriteLine(issue.Skipped
+                ? $"skipped line {issue.Line}: {issue.Reason}"
+                : $"warning line {issue.Line}: {issue.Reason} ignored");
+        var progress = new SyncProgress(stderr, 0);
+        var info = triples
+            ? PpjdImport.BuildTriples(outDir, options, Report, progress)
+            : PpjdImport.BuildMmpr(outDir, options, Report, progress);
+        stdout.WriteLine($"built {info.Pairs} image pairs, {info.Records} judge records in {outDir} " +
+            $"({info.Skipped} rows skipped)");
+        stdout.WriteLine($"  by task: {Counts(info.RecordsByTask)}");
+        stdout.WriteLine($"  by edit: {Counts(info.PairsByPerturbation)}");
+        return info;
+    }
+
     private static Command CreateBuild(TextWriter stdout, TextWriter stderr)
     {
-        var synthetic = new Option<int>("--synthetic")
+        var synthetic = new Option<int?>("--synthetic")
         {
             Description = "Number of synthetic scene pairs to generate",
-            Required = true,
         };
-        synthetic.Validators.Add(r =>
+        var input = new Option<string?>("--input")
         {
-            if (r.GetValue(synthetic) < 1)
-            {
-                r.AddError("--synthetic must be at least 1");
-            }
-        });
+            Description = "MMPR-style JSONL: image, question, chosen, rejected, optional boxes [[x0,y0,x1,y1], ...]",
+        };
+        var triples = new Option<string?>("--triples")
+        {
+            Description = "Text-side triples JSONL: image_path, question, answer, chosen, rejected_perception_1/2, "
+                + "rejected_perception_answer_1/2",
+        };
+        var images = new Option<string?>("--images") { Description = "Folder the JSONL image paths are relative to" };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Fail (exit 2) on the first bad row or unknown field",
+        };
         var outDir = new Option<string>("--out") { Description = "Dataset folder to write", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Base seed", DefaultValueFactory = _ => 20261122 };
         var build = new Command("build", "Build a PPJD folder: manifest.jsonl, dataset.json and the images")
         {
-            synthetic, outDir, seed,
+            synthetic, input, triples, images, strict, outDir, seed,
         };
+        build.Validators.Add(r =>
+        {
+            int sources = (r.GetValue(synthetic) is null ? 0 : 1) + (r.GetValue(input) is null ? 0 : 1)
+                + (r.GetValue(triples) is null ? 0 : 1);
+            if (sources != 1)
+            {
+                r.AddError("give exactly one of --synthetic, --input, --triples");
+            }
+            else if (r.GetValue(synthetic) is int n && n < 1)
+            {
+                r.AddError("--synthetic must be at least 1");
+            }
+            else if (r.GetValue(synthetic) is null && r.GetValue(images) is null)
+            {
+                r.AddError("--images is required with --input and --triples");
+            }
+        });
         build.SetAction(parse =>
         {
-            Build(parse.GetValue(outDir)!, parse.GetValue(synthetic), parse.GetValue(seed), stdout, stderr);
+            string dir = parse.GetValue(outDir)!;
+            if (parse.GetValue(synthetic) is int n)
+            {
+                Build(dir, n, parse.GetValue(seed), stdout, stderr);
+                return 0;
+            }
+
+            string? triplesPath = parse.GetValue(triples);
+            var options = new PpjdImportOptions(triplesPath ?? parse.GetValue(input)!, parse.GetValue(images)!,
+                parse.GetValue(seed), parse.GetValue(strict));
+            Import(dir, options, triplesPath is not null, stdout, stderr);
             return 0;
         });
         return build;
@@ -128,6 +184,7 @@ internal static class PpjdCommand
     /// <summary>Reports on the builder's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
     private sealed class SyncProgress(TextWriter stderr, int total) : IProgress<int>
     {
-        public void Report(int value) => stderr.WriteLine($"ppjd: {value}/{total} pairs");
+        public void Report(int value) =>
+            stderr.WriteLine(total > 0 ? $"ppjd: {value}/{total} pairs" : $"ppjd: {value} pairs");
     }
 }
