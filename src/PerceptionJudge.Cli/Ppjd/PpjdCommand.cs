@@ -2,6 +2,7 @@ using System.CommandLine;
 using PerceptionJudge.Data;
 using PerceptionJudge.Data.Images;
 using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Cli.Terminal;
 
 namespace PerceptionJudge.Cli.Ppjd;
 
@@ -25,7 +26,12 @@ internal static class PpjdCommand
     /// <summary>Builds a synthetic PPJD folder and prints its summary; progress goes to stderr.</summary>
     internal static PpjdDatasetInfo Build(string outDir, int pairs, ulong seed, TextWriter stdout, TextWriter stderr)
     {
-        var info = PpjdBuilder.BuildSynthetic(outDir, pairs, seed, progress: new SyncProgress(stderr, pairs));
+        PpjdDatasetInfo info;
+        using (var progress = new ProgressLine(stderr, "ppjd", pairs, "pairs"))
+        {
+            info = PpjdBuilder.BuildSynthetic(outDir, pairs, seed, progress: progress);
+        }
+
         stdout.WriteLine($"built {info.Pairs} image pairs, {info.Records} judge records in {outDir}");
         stdout.WriteLine($"  by task: {Counts(info.RecordsByTask)}");
         stdout.WriteLine($"  by edit: {Counts(info.PairsByPerturbation)}");
@@ -69,14 +75,15 @@ internal static class PpjdCommand
     internal static PpjdDatasetInfo Import(string outDir, PpjdImportOptions options, bool triples,
         TextWriter stdout, TextWriter stderr)
     {
+        using var progress = new ProgressLine(stderr, "ppjd", 0, "pairs");
         void Report(PpjdRowIssue issue) =>
-            stderr.WriteLine(issue.Skipped
+            progress.Message(issue.Skipped
                 ? $"skipped line {issue.Line}: {issue.Reason}"
                 : $"warning line {issue.Line}: {issue.Reason} ignored");
-        var progress = new SyncProgress(stderr, 0);
         var info = triples
             ? PpjdImport.BuildTriples(outDir, options, Report, progress)
             : PpjdImport.BuildMmpr(outDir, options, Report, progress);
+        progress.Dispose();
         stdout.WriteLine($"built {info.Pairs} image pairs, {info.Records} judge records in {outDir} " +
             $"({info.Skipped} rows skipped)");
         stdout.WriteLine($"  by task: {Counts(info.RecordsByTask)}");
@@ -180,11 +187,4 @@ internal static class PpjdCommand
 
     private static string Counts(IReadOnlyDictionary<string, int> counts) =>
         string.Join(", ", counts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
-
-    /// <summary>Reports on the builder's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
-    private sealed class SyncProgress(TextWriter stderr, int total) : IProgress<int>
-    {
-        public void Report(int value) =>
-            stderr.WriteLine(total > 0 ? $"ppjd: {value}/{total} pairs" : $"ppjd: {value} pairs");
-    }
 }
