@@ -2,7 +2,7 @@ using System.Text;
 
 namespace PerceptionJudge.Model.Lora;
 
-/// <summary>Whole-file writes that never leave a half-written target: a temp file in the same folder, then rename.</summary>
+/// <summary>Whole-file writes that never leave a half-written target: temp file in the folder, then rename.</summary>
 internal static class AtomicFile
 {
     public static void WriteAllText(string path, string text)

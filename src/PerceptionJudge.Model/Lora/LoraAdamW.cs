@@ -25,7 +25,9 @@ public sealed class LoraAdamW
     private readonly float[][] _expAvg;
     private readonly float[][] _expAvgSq;
 
-    /// <summary>An optimizer over <paramref name="parameters"/> (e.g. <see cref="LoraModel.NamedAdapterParameters"/>).</summary>
+    /// <summary>
+    /// An optimizer over <paramref name="parameters"/>, e.g. <see cref="LoraModel.NamedAdapterParameters"/>.
+    /// </summary>
     public LoraAdamW(IEnumerable<(string Name, Tensor Tensor)> parameters, AdamWOptions options)
     {
         var list = parameters.ToList();
@@ -42,7 +44,8 @@ public sealed class LoraAdamW
             }
             if (!t.RequiresGrad)
             {
-                throw new ModelException(Source, name, "does not require grad; only trainable tensors can be optimised");
+                throw new ModelException(
+                    Source, name, "does not require grad; only trainable tensors can be optimised");
             }
         }
         _names = [.. list.Select(p => p.Name)];
@@ -133,7 +136,7 @@ public sealed class LoraAdamW
         writer.Save(path);
     }
 
-    /// <summary>Reads a <see cref="SaveState"/> file; every tensor must be present with this optimizer's sizes.</summary>
+    /// <summary>Reads a <see cref="SaveState"/> file; every tensor must be there with this optimizer's sizes.</summary>
     public void LoadState(string path)
     {
         using var file = SafetensorsFile.Open(path);
@@ -170,7 +173,8 @@ public sealed class LoraAdamW
         if (info.DType != SafetensorsDType.F32 || info.Numel != length)
         {
             throw new ModelException(
-                file.Path, name, $"expected F32 with {length} elements, got {info.DType} [{string.Join(", ", info.Shape)}]");
+                file.Path, name,
+                $"expected F32 with {length} elements, got {info.DType} [{string.Join(", ", info.Shape)}]");
         }
         return file.GetSpan<float>(name).ToArray();
     }

@@ -158,7 +158,7 @@ public sealed class LoraAdapter : ILinearAdapter, IDisposable
     }
 }
 
-/// <summary>The enable flag shared by every adapter of one <see cref="LoraModel"/> (nested disable scopes count).</summary>
+/// <summary>The enable flag shared by the adapters of one <see cref="LoraModel"/> (disable scopes nest).</summary>
 internal sealed class AdapterSwitch
 {
     public int DisabledDepth { get; set; }

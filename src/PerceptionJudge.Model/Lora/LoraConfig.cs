@@ -27,7 +27,7 @@ public sealed record LoraConfig
     /// <summary><c>target_modules</c>: the Linear layers that get an adapter (required).</summary>
     public ModulePattern? TargetModules { get; init; }
 
-    /// <summary><c>exclude_modules</c>: layers never adapted, even when targeted (e.g. regex <c>.*visual.*</c>).</summary>
+    /// <summary><c>exclude_modules</c>: layers never adapted, even if targeted (e.g. <c>.*visual.*</c>).</summary>
     public ModulePattern? ExcludeModules { get; init; }
 
     /// <summary><c>bias</c>: only "none" (biases stay frozen and are not saved).</summary>
@@ -60,7 +60,8 @@ public sealed record LoraConfig
         if (Bias != "none")
         {
             throw new ModelException(
-                source, "bias", $"'{Bias}' is not supported; only \"none\" (PEFT's \"all\"/\"lora_only\" train biases)");
+                source, "bias",
+                $"'{Bias}' is not supported; only \"none\" (PEFT's \"all\"/\"lora_only\" train biases)");
         }
         if (TargetModules is null)
         {

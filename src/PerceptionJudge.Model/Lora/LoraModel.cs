@@ -15,7 +15,7 @@ public sealed class LoraModel : IDisposable
     /// <summary>PEFT's prefix of adapter keys in saved state dicts: <c>PeftModel.base_model.model</c>.</summary>
     public const string KeyPrefix = "base_model.model.";
 
-    /// <summary>The output layer PEFT's "all-linear" leaves out (<c>get_output_embeddings()</c> of HF models).</summary>
+    /// <summary>The output layer PEFT's "all-linear" leaves out (HF <c>get_output_embeddings()</c>).</summary>
     public const string OutputLayerName = "lm_head";
 
     private readonly AdapterSwitch _switch = new();
@@ -32,7 +32,7 @@ public sealed class LoraModel : IDisposable
     /// <summary>The adapted module tree.</summary>
     public Module Root { get; }
 
-    /// <summary>The config, with "all-linear" expanded to the explicit list of adapted paths (as PEFT saves it).</summary>
+    /// <summary>The config, "all-linear" expanded to the explicit list of adapted paths (as PEFT saves it).</summary>
     public LoraConfig Config { get; }
 
     /// <summary>Adapted layers in module order.</summary>
@@ -49,7 +49,9 @@ public sealed class LoraModel : IDisposable
     public static LoraModel Inject(Module root, LoraConfig config, ulong seed = 0)
     {
         config.Validate();
-        var resolved = config.TargetModules!.IsAllLinear ? config with { TargetModules = ExpandAllLinear(root) } : config;
+        var resolved = config.TargetModules!.IsAllLinear
+            ? config with { TargetModules = ExpandAllLinear(root) }
+            : config;
         var model = new LoraModel(root, resolved);
         var targets = Select(root, resolved);
         try
@@ -105,7 +107,7 @@ public sealed class LoraModel : IDisposable
         return new EnableOnDispose(_switch);
     }
 
-    /// <summary>Folds every ΔW into its weight (W += scaling·B·A, Kernels.Lora); forwards then skip the adapter.</summary>
+    /// <summary>Folds every ΔW into its weight (W += scaling·B·A, Kernels.Lora); forwards skip the adapter.</summary>
     public void Merge()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -42,7 +42,8 @@ public sealed class ModulePattern
     public string? Pattern { get; }
 
     /// <summary>True for the "all-linear" shorthand.</summary>
-    public bool IsAllLinear => Pattern is not null && Pattern.Equals(AllLinearShorthand, StringComparison.OrdinalIgnoreCase);
+    public bool IsAllLinear =>
+        Pattern is not null && Pattern.Equals(AllLinearShorthand, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A list of module names, each matched exactly or as the last dotted components of a path.</summary>
     public static ModulePattern Of(params string[] names)

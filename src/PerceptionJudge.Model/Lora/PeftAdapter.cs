@@ -113,7 +113,8 @@ public static class PeftAdapter
             {
                 throw new ModelException(
                     file, name,
-                    $"has shape [{string.Join(", ", info.Shape)}], the model expects [{string.Join(", ", target.Shape)}]");
+                    $"has shape [{string.Join(", ", info.Shape)}], " +
+                    $"the model expects [{string.Join(", ", target.Shape)}]");
             }
             if (info.DType is not (SafetensorsDType.F32 or SafetensorsDType.BF16 or SafetensorsDType.F16))
             {

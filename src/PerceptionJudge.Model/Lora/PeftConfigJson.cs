@@ -58,7 +58,7 @@ public static class PeftConfigJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Writes <paramref name="config"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    /// <summary>Writes <paramref name="config"/> to <paramref name="path"/> atomically (temp file, rename).</summary>
     public static void Save(LoraConfig config, string path) => AtomicFile.WriteAllText(path, ToJson(config) + "\n");
 
     /// <summary>Reads an adapter_config.json (or a folder holding one) and validates it.</summary>
@@ -103,7 +103,7 @@ public static class PeftConfigJson
                 throw new ModelException(source, "peft_type", $"'{peftType}' is not a LoRA adapter; expected \"LORA\"");
             }
             f.RejectUnless("use_dora", v => v.ValueKind is JsonValueKind.False, "DoRA is not supported");
-            f.RejectUnless("fan_in_fan_out", v => v.ValueKind is JsonValueKind.False, "Conv1D layouts are not supported");
+            f.RejectUnless("fan_in_fan_out", v => v.ValueKind is JsonValueKind.False, "Conv1D layouts are unsupported");
             f.RejectUnless("lora_bias", v => v.ValueKind is JsonValueKind.False, "LoRA bias terms are not supported");
             f.RejectUnless("modules_to_save", IsEmpty, "fully trained extra modules are not supported");
             f.RejectUnless("layers_to_transform", IsEmpty, "layer selection is not supported; use target_modules");

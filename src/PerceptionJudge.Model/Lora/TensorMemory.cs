@@ -33,7 +33,7 @@ internal sealed unsafe class TensorMemory : MemoryManager<float>
         if (tensor.Dtype != DType.Float32)
         {
             throw new ModelException(
-                source, name, $"is {tensor.Dtype}; the fused optimizer updates float32 tensors only (keep LoRA in f32)");
+                source, name, $"is {tensor.Dtype}; the fused optimizer updates float32 tensors only (keep LoRA f32)");
         }
         if (tensor.Device != DeviceType.Cpu)
         {

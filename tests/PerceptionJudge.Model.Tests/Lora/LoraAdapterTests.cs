@@ -9,7 +9,9 @@ public sealed class LoraAdapterTests : LoraTorchTest
 {
     private static readonly LoraConfig s_config = new()
     {
-        R = 3, LoraAlpha = 6, TargetModules = ModulePattern.Of("proj"),
+        R = 3,
+        LoraAlpha = 6,
+        TargetModules = ModulePattern.Of("proj"),
     };
 
     [Test]

@@ -64,7 +64,11 @@ public sealed class LoraConfigTests
     {
         var c = new LoraConfig
         {
-            R = r, LoraAlpha = alpha, LoraDropout = dropout, Bias = bias, TargetModules = ModulePattern.Of("q_proj"),
+            R = r,
+            LoraAlpha = alpha,
+            LoraDropout = dropout,
+            Bias = bias,
+            TargetModules = ModulePattern.Of("q_proj"),
         };
         var e = Assert.Throws<ModelException>(() => c.Validate());
         Assert.That(e!.Message, Does.Contain(field));

@@ -142,6 +142,6 @@ public sealed class LoraInjectionTests : LoraTorchTest
         lm.Eval();
         Assert.That(Values(lm.Forward(x, img)), Is.EqualTo(expected));
         lm.Train();
-        Assert.That(Values(lm.Forward(x, img)), Is.EqualTo(expected), "B = 0: dropout on the adapter input is invisible");
+        Assert.That(Values(lm.Forward(x, img)), Is.EqualTo(expected), "B = 0: dropout on the adapter is invisible");
     }
 }

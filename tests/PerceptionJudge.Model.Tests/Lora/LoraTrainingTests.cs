@@ -10,10 +10,13 @@ public sealed class LoraTrainingTests : LoraTorchTest
 {
     private static readonly LoraConfig s_config = new()
     {
-        R = 4, LoraAlpha = 8, TargetModules = ModulePattern.AllLinear, ExcludeModules = ModulePattern.Regex(".*visual.*"),
+        R = 4,
+        LoraAlpha = 8,
+        TargetModules = ModulePattern.AllLinear,
+        ExcludeModules = ModulePattern.Regex(".*visual.*"),
     };
 
-    /// <summary>One step: forward, MSE loss, backward, fused AdamW, zero_grad; all intermediates in one scope.</summary>
+    /// <summary>One step: forward, MSE loss, backward, fused AdamW, zero_grad; intermediates in one scope.</summary>
     private static double TrainStep(TinyLm lm, LoraAdamW opt, Tensor x, Tensor image, Tensor target)
     {
         using var scope = LibTorch.NewDisposeScope();
@@ -30,7 +33,8 @@ public sealed class LoraTrainingTests : LoraTorchTest
     {
         using var lm = new TinyLm();
         using var lora = LoraModel.Inject(lm, s_config, seed: 1);
-        var opt = new LoraAdamW(lora.NamedAdapterParameters(), new AdamWOptions(Lr: 0.02, WeightDecay: 0, MaxGradNorm: 1));
+        var options = new AdamWOptions(Lr: 0.02, WeightDecay: 0, MaxGradNorm: 1);
+        var opt = new LoraAdamW(lora.NamedAdapterParameters(), options);
         var x = Tensor.Randn([8, 8], 11);
         var image = Tensor.Randn([8, 8], 12);
         var target = Tensor.Randn([8, 6], 13);
@@ -50,7 +54,8 @@ public sealed class LoraTrainingTests : LoraTorchTest
         using (LibTorch.NoGrad())
         {
             var diff = lm.Forward(x, image) - target;
-            Assert.That(Ops.Mean(diff * diff).Item(), Is.EqualTo(first).Within(1e-5), "the reference policy is the base");
+            var baseLoss = Ops.Mean(diff * diff).Item();
+            Assert.That(baseLoss, Is.EqualTo(first).Within(1e-5), "the reference policy is the base");
         }
     }
 

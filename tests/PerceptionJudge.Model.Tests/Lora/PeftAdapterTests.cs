@@ -11,8 +11,12 @@ public sealed class PeftAdapterTests : LoraTorchTest
 {
     private static readonly LoraConfig s_config = new()
     {
-        R = 4, LoraAlpha = 16, LoraDropout = 0.05, TargetModules = ModulePattern.AllLinear,
-        ExcludeModules = ModulePattern.Regex(".*visual.*"), BaseModelNameOrPath = "Qwen/Qwen2-VL-2B-Instruct",
+        R = 4,
+        LoraAlpha = 16,
+        LoraDropout = 0.05,
+        TargetModules = ModulePattern.AllLinear,
+        ExcludeModules = ModulePattern.Regex(".*visual.*"),
+        BaseModelNameOrPath = "Qwen/Qwen2-VL-2B-Instruct",
     };
 
     private static readonly string[] s_peftFields =
@@ -108,8 +112,8 @@ public sealed class PeftAdapterTests : LoraTorchTest
         Assert.That((c.R, c.LoraAlpha, c.LoraDropout, c.UseRsLora), Is.EqualTo((16, 32.0, 0.1, true)));
         Assert.That(c.TargetModules!.Names, Is.EqualTo(new[] { "v_proj", "q_proj" }));
         Assert.That(c.ExcludeModules, Is.Null);
-        Assert.That(PeftConfigJson.Parse(json.Replace("[\"v_proj\", \"q_proj\"]", "\".*_proj\"")).TargetModules!.Pattern,
-            Is.EqualTo(".*_proj"));
+        var regex = PeftConfigJson.Parse(json.Replace("[\"v_proj\", \"q_proj\"]", "\".*_proj\""));
+        Assert.That(regex.TargetModules!.Pattern, Is.EqualTo(".*_proj"));
     }
 
     [TestCase("\"peft_type\": \"LORA\"", "\"peft_type\": \"IA3\"", "peft_type")]

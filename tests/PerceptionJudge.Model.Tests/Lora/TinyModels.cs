@@ -57,7 +57,11 @@ internal sealed class TinyLm : Module
     {
         var model = RegisterModule("model", new Container());
         var layers = model.Add("layers", new Container());
-        _blocks = [layers.Add("0", new TinyBlock(dim, hidden, seed, std)), layers.Add("1", new TinyBlock(dim, hidden, seed + 10, std))];
+        _blocks =
+        [
+            layers.Add("0", new TinyBlock(dim, hidden, seed, std)),
+            layers.Add("1", new TinyBlock(dim, hidden, seed + 10, std)),
+        ];
         var visual = RegisterModule("visual", new Container());
         var blocks = visual.Add("blocks", new Container());
         var block0 = blocks.Add("0", new Container());
