@@ -21,7 +21,6 @@ public sealed class LoraAdamW
 
     private readonly string[] _names;
     private readonly Tensor[] _params;
-    private readonly TensorMemory[] _paramMemory;
     private readonly float[][] _expAvg;
     private readonly float[][] _expAvgSq;
 
@@ -50,9 +49,9 @@ public sealed class LoraAdamW
         }
         _names = [.. list.Select(p => p.Name)];
         _params = [.. list.Select(p => p.Tensor)];
-        _paramMemory = [.. list.Select(p => TensorMemory.Over(p.Tensor, Source, p.Name))];
-        _expAvg = [.. _paramMemory.Select(m => new float[m.Memory.Length])];
-        _expAvgSq = [.. _paramMemory.Select(m => new float[m.Memory.Length])];
+        var lengths = list.Select(p => TensorMemory.Over(p.Tensor, Source, p.Name).Memory.Length).ToArray();
+        _expAvg = [.. lengths.Select(n => new float[n])];
+        _expAvgSq = [.. lengths.Select(n => new float[n])];
         Options = options;
     }
 
@@ -79,15 +78,21 @@ public sealed class LoraAdamW
         {
             for (int i = 0; i < _params.Length; i++)
             {
+                if (_params[i].IsDisposed)
+                {
+                    throw new ObjectDisposedException(_names[i], "the parameter was freed (its LoraModel disposed?)");
+                }
+                // Storage is re-read every step, so the slots always point at the tensors' current memory.
+                var paramMemory = TensorMemory.Over(_params[i], Source, _names[i]);
                 var g = grads[i] = _params[i].Grad
                     ?? throw new ModelException(
                         Source, _names[i], $"step {t}: has no gradient; run backward through it before Step()");
                 var gradMemory = TensorMemory.Over(g, Source, "grad of " + _names[i]);
-                if (gradMemory.Memory.Length != _paramMemory[i].Memory.Length)
+                if (gradMemory.Memory.Length != paramMemory.Memory.Length)
                 {
                     throw new ModelException(Source, _names[i], $"step {t}: gradient shape differs from the parameter");
                 }
-                slots[i] = new ParamSlot(_paramMemory[i].Memory, gradMemory.Memory, _expAvg[i], _expAvgSq[i]);
+                slots[i] = new ParamSlot(paramMemory.Memory, gradMemory.Memory, _expAvg[i], _expAvgSq[i]);
             }
             double norm = FusedAdamW.Step(slots, t, Options);
             StepCount = t;

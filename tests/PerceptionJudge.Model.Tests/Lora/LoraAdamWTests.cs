@@ -158,6 +158,17 @@ public sealed class LoraAdamWTests : LoraTorchTest
     }
 
     [Test]
+    public void StepAfterTheAdaptersAreFreed_IsAnErrorNotAWriteToFreedMemory()
+    {
+        using var lm = new TinyLm();
+        var lora = LoraModel.Inject(lm, new LoraConfig { R = 2, TargetModules = ModulePattern.Of("q_proj") });
+        var opt = new LoraAdamW(lora.NamedAdapterParameters(), new AdamWOptions());
+        lora.Dispose();
+        var e = Assert.Throws<ObjectDisposedException>(() => opt.Step());
+        Assert.That(e!.Message, Does.Contain("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"));
+    }
+
+    [Test]
     public void State_SavesAndLoads_SoAResumedRunMatches()
     {
         using var folder = new TempFolder();
