@@ -57,9 +57,11 @@ public sealed class VisionLanguageModel : Module
 
     /// <summary>
     /// Token embeddings of int64 <paramref name="inputIds"/> [B, T], with the images' patch embeddings spliced in at
-    /// the image placeholders when <paramref name="pixelValues"/> [N, C, S, S] is given.
+    /// the image placeholders when <paramref name="pixelValues"/> [N, C, S, S] is given. Placeholders without pixel
+    /// values are an error unless <paramref name="placeholdersAreText"/> (decoding steps, where a sampled placeholder
+    /// id is an ordinary token, as in HF generate).
     /// </summary>
-    public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues = null)
+    public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues = null, bool placeholdersAreText = false)
     {
         if (inputIds.Dim != 2)
         {
@@ -69,7 +71,8 @@ public sealed class VisionLanguageModel : Module
         var embeds = Model.EmbedTokens.Forward(inputIds);
         if (pixelValues is null)
         {
-            if (Config.ImageTokenId is { } id && ImageSplice.CountPlaceholders(inputIds, id) is var n && n > 0)
+            if (!placeholdersAreText && Config.ImageTokenId is { } id
+                && ImageSplice.CountPlaceholders(inputIds, id) is var n && n > 0)
             {
                 throw new ModelException(
                     $"input_ids hold {n} <image> placeholders (id {id}) but no pixel_values were given");
@@ -87,14 +90,15 @@ public sealed class VisionLanguageModel : Module
     /// <summary>
     /// The normed last hidden states [B, T, H] (what a chunked log-prob head consumes). <paramref name="attentionMask"/>
     /// [B, past + T] marks tokens 1 and left padding 0 (null: none); positions follow it as in HF generate unless
-    /// <paramref name="positionIds"/> is given. With <paramref name="cache"/>, T new tokens extend the cached past.
+    /// <paramref name="positionIds"/> is given. With <paramref name="cache"/>, T new tokens extend the cached past; once
+    /// it holds a prefix, placeholder ids in the new tokens are embedded as text.
     /// </summary>
     public Tensor ForwardHidden(
         Tensor inputIds, Tensor? attentionMask = null, Tensor? pixelValues = null, KvCache? cache = null,
         Tensor? positionIds = null)
     {
         using var scope = LibTorch.NewDisposeScope();
-        var embeds = EmbedInputs(inputIds, pixelValues);
+        var embeds = EmbedInputs(inputIds, pixelValues, placeholdersAreText: cache is { Length: > 0 });
         return Model.Forward(embeds, attentionMask, positionIds, cache).MoveToOuterDisposeScope();
     }
 
