@@ -10,7 +10,8 @@ public sealed class Embedding : Module
     {
         if (weight.Dim != 2)
         {
-            throw new ArgumentException($"Embedding weight must be [num, dim], got [{string.Join(", ", weight.Shape)}]");
+            throw new ArgumentException(
+                $"Embedding weight must be [num, dim], got [{string.Join(", ", weight.Shape)}]");
         }
         Weight = RegisterParameter("weight", weight, trainable);
     }

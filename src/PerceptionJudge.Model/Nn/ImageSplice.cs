@@ -4,8 +4,8 @@ namespace PerceptionJudge.Model.Nn;
 
 /// <summary>
 /// Puts image embeddings into the token embeddings at the <c>&lt;image&gt;</c> placeholders, as LLaVA/Qwen2-VL's
-/// <c>inputs_embeds.masked_scatter(image_mask, image_features)</c> does: the prompt holds NumPatches placeholder ids per
-/// image (the processor expands one <c>&lt;image&gt;</c> to that many), and the k-th placeholder in row-major
+/// <c>inputs_embeds.masked_scatter(image_mask, image_features)</c> does: the prompt holds NumPatches placeholder ids
+/// per image (the processor expands one <c>&lt;image&gt;</c> to that many), and the k-th placeholder in row-major
 /// (batch, then position) order gets the k-th patch embedding of the images taken in order.
 /// </summary>
 public static class ImageSplice
@@ -44,7 +44,8 @@ public static class ImageSplice
             return tokenEmbeds.Clone().MoveToOuterDisposeScope();
         }
         var features = imageEmbeds.Reshape(images * patches, width).To(tokenEmbeds.Dtype);
-        var gathered = Ops.IndexSelect(features, 0, Tensor.From<long>(source, source.Length)).View(batch, length, width);
+        var rows = Tensor.From<long>(source, source.Length);
+        var gathered = Ops.IndexSelect(features, 0, rows).View(batch, length, width);
         var mask = Tensor.From<bool>(isImage, batch, length, 1);
         return Ops.Where(mask, gathered, tokenEmbeds).MoveToOuterDisposeScope();
     }

@@ -65,7 +65,8 @@ public sealed class VisionLanguageModel : Module
     {
         if (inputIds.Dim != 2)
         {
-            throw new ArgumentException($"input_ids must be [batch, length], got [{string.Join(", ", inputIds.Shape)}]");
+            throw new ArgumentException(
+                $"input_ids must be [batch, length], got [{string.Join(", ", inputIds.Shape)}]");
         }
         using var scope = LibTorch.NewDisposeScope();
         var embeds = Model.EmbedTokens.Forward(inputIds);
@@ -88,10 +89,10 @@ public sealed class VisionLanguageModel : Module
     }
 
     /// <summary>
-    /// The normed last hidden states [B, T, H] (what a chunked log-prob head consumes). <paramref name="attentionMask"/>
-    /// [B, past + T] marks tokens 1 and left padding 0 (null: none); positions follow it as in HF generate unless
-    /// <paramref name="positionIds"/> is given. With <paramref name="cache"/>, T new tokens extend the cached past; once
-    /// it holds a prefix, placeholder ids in the new tokens are embedded as text.
+    /// The normed last hidden states [B, T, H] (what a chunked log-prob head consumes).
+    /// <paramref name="attentionMask"/> [B, past + T] marks tokens 1 and left padding 0 (null: none); positions follow
+    /// it as in HF generate unless <paramref name="positionIds"/> is given. With <paramref name="cache"/>, T new tokens
+    /// extend the cached past; once it holds a prefix, placeholder ids in the new tokens are embedded as text.
     /// </summary>
     public Tensor ForwardHidden(
         Tensor inputIds, Tensor? attentionMask = null, Tensor? pixelValues = null, KvCache? cache = null,
@@ -152,7 +153,7 @@ public sealed class VisionLanguageModel : Module
         }
     }
 
-    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> (as <paramref name="dtype"/>) to a folder.</summary>
+    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> (as <paramref name="dtype"/>).</summary>
     public void SavePretrained(string folder, DType dtype = DType.Float32)
     {
         Directory.CreateDirectory(folder);

@@ -152,7 +152,8 @@ public sealed class DecoderTests : NnTest
             foreach (var (name, target) in mha.NamedParameters())
             {
                 var value = source[name];
-                if (name.Contains("k_proj", StringComparison.Ordinal) || name.Contains("v_proj", StringComparison.Ordinal))
+                if (name.Contains(".k_proj.", StringComparison.Ordinal)
+                    || name.Contains(".v_proj.", StringComparison.Ordinal))
                 {
                     // kv head h of the MHA model is kv head h / 2 of the GQA one (HF repeat_kv).
                     var d = Micro.HeadDim;
@@ -175,5 +176,7 @@ public sealed class DecoderTests : NnTest
     }
 
     private static long VisionCount(VisionLanguageModel model) =>
-        model.NamedParameters().Where(p => p.Name.StartsWith("visual.", StringComparison.Ordinal)).Sum(p => p.Tensor.Numel);
+        model.NamedParameters()
+            .Where(p => p.Name.StartsWith("visual.", StringComparison.Ordinal))
+            .Sum(p => p.Tensor.Numel);
 }

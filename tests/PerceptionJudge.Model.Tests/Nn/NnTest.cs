@@ -13,7 +13,7 @@ public abstract class NnTest
     private long _liveAtStart;
     private long _nativeLiveAtStart;
 
-    /// <summary>A micro Qwen2 + ViT: width 32, 2 layers, 4 query / 2 kv heads, 4 patches of 4 px per 8 px image.</summary>
+    /// <summary>A micro Qwen2 + ViT: width 32, 2 layers, 4 query / 2 kv heads, 4 patches per 8 px image.</summary>
     protected static ModelConfig Micro { get; } = new()
     {
         HiddenSize = 32,

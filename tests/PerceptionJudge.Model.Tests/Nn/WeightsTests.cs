@@ -32,8 +32,9 @@ public sealed class WeightsTests : NnTest, IDisposable
         {
             Assert.That(Values(pa[i].Tensor), Is.EqualTo(Values(pb[i].Tensor)), pa[i].Name);
         }
-        var q = Values(pa.First(p => p.Name == "model.layers.0.self_attn.q_proj.weight").Tensor);
-        Assert.That(q, Is.Not.EqualTo(Values(pc.First(p => p.Name == "model.layers.0.self_attn.q_proj.weight").Tensor)));
+        const string Q = "model.layers.0.self_attn.q_proj.weight";
+        var q = Values(pa.First(p => p.Name == Q).Tensor);
+        Assert.That(q, Is.Not.EqualTo(Values(pc.First(p => p.Name == Q).Tensor)));
         var std = Math.Sqrt(q.Select(v => (double)v * v).Average());
         Assert.That(std, Is.EqualTo(0.02).Within(0.003), "weights ~ N(0, initializer_range²)");
         Assert.That(Values(pa.First(p => p.Name == "model.norm.weight").Tensor), Is.All.EqualTo(1f));

@@ -15,7 +15,7 @@ public sealed record GenerationOptions
     /// <summary>Keep the k highest-scoring tokens (ties at the k-th score kept too); 0 or −1 = off (top_k).</summary>
     public int TopK { get; init; }
 
-    /// <summary>Keep the smallest set of top tokens whose probability reaches p, at least one; 1 = off (top_p).</summary>
+    /// <summary>Keep the fewest top tokens whose probability reaches p, at least one; 1 = off (top_p).</summary>
     public double TopP { get; init; } = 1.0;
 
     /// <summary>Ids that end a row (eos_token_id); the EOS token is kept and counted in the row's length.</summary>

@@ -21,7 +21,8 @@ public static class Generator
         options.Validate();
         if (inputIds.Dim != 2)
         {
-            throw new ArgumentException($"input_ids must be [batch, length], got [{string.Join(", ", inputIds.Shape)}]");
+            throw new ArgumentException(
+                $"input_ids must be [batch, length], got [{string.Join(", ", inputIds.Shape)}]");
         }
         var batch = (int)inputIds.Size(0);
         var eos = options.EosTokenIds.ToHashSet();

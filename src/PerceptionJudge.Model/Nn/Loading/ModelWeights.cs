@@ -16,8 +16,8 @@ public static class ModelWeights
     public static bool IsIgnorable(string name) => name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal);
 
     /// <summary>
-    /// Copies every parameter of <paramref name="module"/> from <paramref name="checkpoint"/>. A shape mismatch is always
-    /// an error; with <paramref name="strict"/>, so are missing and unexpected tensors. Errors are one
+    /// Copies every parameter of <paramref name="module"/> from <paramref name="checkpoint"/>. A shape mismatch is
+    /// always an error; with <paramref name="strict"/>, so are missing and unexpected tensors. Errors are one
     /// <see cref="ModelException"/> listing every offending tensor by name. Names in <paramref name="ignore"/> (a tied
     /// <c>lm_head.weight</c>) and <see cref="IsIgnorable"/> names are skipped. Nothing is copied when it throws.
     /// </summary>
@@ -39,7 +39,8 @@ public static class ModelWeights
             var shape = checkpoint.Info(name).Shape;
             if (!shape.AsSpan().SequenceEqual(tensor.Shape))
             {
-                mismatched.Add($"{name}: checkpoint [{string.Join(", ", shape)}], model [{string.Join(", ", tensor.Shape)}]");
+                mismatched.Add(
+                    $"{name}: checkpoint [{string.Join(", ", shape)}], model [{string.Join(", ", tensor.Shape)}]");
                 continue;
             }
             loaded.Add(name);

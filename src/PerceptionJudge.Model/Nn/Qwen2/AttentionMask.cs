@@ -4,7 +4,7 @@ namespace PerceptionJudge.Model.Nn.Qwen2;
 
 /// <summary>
 /// Position ids and the boolean attention mask for a (possibly left-padded, possibly cached) batch, from HF's 2-D
-/// <c>attention_mask</c> [B, S] (1 = token, 0 = padding) that covers the cached past and the L new tokens (S = past + L).
+/// <c>attention_mask</c> [B, S] (1 = token, 0 = padding) covering the cached past and the L new tokens (S = past + L).
 /// </summary>
 public static class AttentionMask
 {

@@ -59,7 +59,8 @@ public sealed class KvCache : IDisposable
         if (cached is not null && (cached.Size(0) != next.Size(0) || cached.Size(1) != next.Size(1)))
         {
             throw new ArgumentException(
-                $"KV cache holds [{string.Join(", ", cached.Shape)}] but the update is [{string.Join(", ", next.Shape)}]");
+                $"KV cache holds [{string.Join(", ", cached.Shape)}] but the update is " +
+                $"[{string.Join(", ", next.Shape)}]");
         }
         var updated = cached is null ? next.Contiguous() : Ops.Cat([cached, next], 2);
         updated.DetachFromDisposeScope();

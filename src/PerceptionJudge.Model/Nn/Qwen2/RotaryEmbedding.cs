@@ -12,7 +12,7 @@ public sealed class RotaryEmbedding
 {
     private readonly float[] _invFreq;
 
-    /// <summary>Tables for heads of width <paramref name="headDim"/> (even) and base <paramref name="theta"/>.</summary>
+    /// <summary>Tables for heads of even width <paramref name="headDim"/>, base <paramref name="theta"/>.</summary>
     public RotaryEmbedding(int headDim, double theta)
     {
         if (headDim <= 0 || headDim % 2 != 0)

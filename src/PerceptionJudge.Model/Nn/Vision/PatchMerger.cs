@@ -9,11 +9,13 @@ namespace PerceptionJudge.Model.Nn.Vision;
 /// </summary>
 public sealed class PatchMerger : Module
 {
-    /// <summary>A projector from ViT width <paramref name="visionWidth"/> to decoder width <paramref name="width"/>.</summary>
+    /// <summary>A projector from ViT width <paramref name="visionWidth"/> to <paramref name="width"/>.</summary>
     public PatchMerger(long visionWidth, long width, double eps, Initializer init)
     {
         LnQ = RegisterModule("ln_q", LayerNorm.Create(visionWidth, eps));
-        Mlp = RegisterModule("mlp", new ProjectorMlp(init.Linear(visionWidth, width, true), init.Linear(width, width, true)));
+        var first = init.Linear(visionWidth, width, bias: true);
+        var second = init.Linear(width, width, bias: true);
+        Mlp = RegisterModule("mlp", new ProjectorMlp(first, second));
     }
 
     /// <summary>The ViT's final norm.</summary>

@@ -8,9 +8,11 @@ namespace PerceptionJudge.Model.Nn.Vision;
 /// frozen). Parameter names (D = vision width, H = decoder width, P = patches, p = patch side):
 /// <list type="bullet">
 /// <item><c>visual.patch_embed.proj.{weight [D, C, p, p], bias [D]}</c>: Conv2d with stride p;</item>
-/// <item><c>visual.pos_embed.weight</c> [P, D]: learned position embedding, added to the patches in raster order;</item>
+/// <item><c>visual.pos_embed.weight</c> [P, D]: learned position embedding, added to the patches in raster
+/// order;</item>
 /// <item><c>visual.blocks.{i}.{norm1, norm2}.{weight, bias}</c>, <c>.attn.qkv</c>, <c>.attn.proj</c>,
-/// <c>.mlp.fc1</c>, <c>.mlp.fc2</c> (each <c>weight</c> + <c>bias</c>): pre-norm blocks (<see cref="VisionBlock"/>);</item>
+/// <c>.mlp.fc1</c>, <c>.mlp.fc2</c> (each <c>weight</c> + <c>bias</c>): pre-norm blocks
+/// (<see cref="VisionBlock"/>);</item>
 /// <item><c>visual.merger.ln_q.{weight, bias}</c> (final LayerNorm), <c>visual.merger.mlp.0</c> [H, D] and
 /// <c>visual.merger.mlp.2</c> [H, H] (<see cref="PatchMerger"/>).</item>
 /// </list>
@@ -82,7 +84,7 @@ public sealed class VisionTransformer : Module
     }
 }
 
-/// <summary>Qwen2-VL's <c>patch_embed</c>: one child <c>proj</c>, a Conv2d [D, C, p, p] with stride p and bias.</summary>
+/// <summary>Qwen2-VL's <c>patch_embed</c>: child <c>proj</c>, a Conv2d [D, C, p, p] with stride p and bias.</summary>
 public sealed class PatchEmbed : Module
 {
     /// <summary>A patch embedding shaped by <paramref name="config"/>.</summary>
