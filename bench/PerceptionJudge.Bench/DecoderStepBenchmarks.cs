@@ -27,7 +27,7 @@ public class DecoderStepBenchmarks
     {
         LibTorch.EnsureLoaded();
         var config = Size == "tiny"
-            ? ModelConfig.Tiny with { Vision = null }
+            ? ModelConfig.Tiny with { Vision = null, ImageTokenId = null }
             : new ModelConfig
             {
                 HiddenSize = 768,

@@ -134,13 +134,15 @@ public sealed class VisionLanguageModel : Module
             Config.TieWordEmbeddings ? new HashSet<string>(StringComparer.Ordinal) { "lm_head.weight" } : null);
 
     /// <summary>
-    /// A model from an HF-style folder: <c>config.json</c> plus <c>model.safetensors</c> or a sharded index.
+    /// A model from an HF-style folder: <c>config.json</c> plus <c>model.safetensors</c> or a sharded index. Without
+    /// <paramref name="strict"/>, parameters the checkpoint lacks keep a seeded HF-style random init (as HF's
+    /// <c>from_pretrained</c> initialises missing weights).
     /// </summary>
-    public static VisionLanguageModel FromPretrained(string folder, bool strict = true)
+    public static VisionLanguageModel FromPretrained(string folder, bool strict = true, ulong seed = 0)
     {
         var config = ModelConfigJson.Load(Path.Combine(folder, "config.json"));
         using var checkpoint = SafetensorsCheckpoint.Open(folder);
-        var model = new VisionLanguageModel(config, Initializer.Empty);
+        var model = new VisionLanguageModel(config, strict ? Initializer.Empty : new Initializer(seed));
         try
         {
             model.LoadWeights(checkpoint, strict);

@@ -87,6 +87,10 @@ public sealed class DecoderTests : NnTest
         var mask = Tensor.From<long>([0, 1, 1], 1, 3);
         var keep = AttentionMask.CausalKeep(mask, 3).ToArray<bool>();
         Assert.That(keep, Is.EqualTo(new[] { true, false, false, false, true, false, false, true, true }));
+        var fromBool = AttentionMask.CausalKeep(Tensor.From<bool>([false, true, true], 1, 3), 3).ToArray<bool>();
+        Assert.That(fromBool, Is.EqualTo(keep));
+        // One new query against a cache of 2: it sees the tokens, not the padding.
+        Assert.That(AttentionMask.CausalKeep(mask, 1).ToArray<bool>(), Is.EqualTo(new[] { false, true, true }));
     }
 
     [Test]

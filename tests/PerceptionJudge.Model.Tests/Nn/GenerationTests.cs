@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using PerceptionJudge.Model.Nn;
 using PerceptionJudge.Model.Nn.Generation;
 using PerceptionJudge.Torch;
@@ -40,6 +42,23 @@ public sealed class GenerationTests : NnTest
             var argmax = Ops.ArgMax(logits.Narrow(1, 5, 6), -1).ToArray<long>();
             Assert.That(result.Row(row).ToArray(), Is.EqualTo(argmax), $"row {row}");
         }
+    }
+
+    [Test]
+    public void GreedyWithAnImage_EqualsArgmaxOfTheFullForward()
+    {
+        using var model = VisionLanguageModel.Create(Micro, 35);
+        long[] prompt = [0, 5, 3, 3, 3, 3, 6, 7, 3, 3, 3, 3, 8, 9];
+        long[] mask = [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+        var pixels = Tensor.Rand([2, 3, 8, 8], 11);
+        var result = model.Generate(
+            Ids(prompt, 2), Tensor.From<long>(mask, 2, 7), new GenerationOptions { MaxNewTokens = 4, Temperature = 0 },
+            pixels);
+        long[] sequence = [.. prompt[..7], .. result.Row(0), .. prompt[7..], .. result.Row(1)];
+        long[] fullMask = [0, .. Enumerable.Repeat(1L, 21)];
+        var logits = model.Forward(Ids(sequence, 2), Tensor.From<long>(fullMask, 2, 11), pixels);
+        var argmax = Ops.ArgMax(logits.Narrow(1, 6, 4), -1).ToArray<long>();
+        Assert.That(result.Tokens.SelectMany(t => t).ToArray(), Is.EqualTo(argmax));
     }
 
     [Test]
@@ -95,6 +114,42 @@ public sealed class GenerationTests : NnTest
         // top-k first, then top-p over the renormalised survivors: softmax([2, 3]) = [0.269, 0.731].
         Assert.That(Values(LogitsSampler.FilterSorted(sorted, 2, 0.75)), Is.EqualTo(new[] { inf, inf, 2, 3 }));
         Assert.That(Values(LogitsSampler.FilterSorted(sorted, 2, 0.7)), Is.EqualTo(new[] { inf, inf, inf, 3 }));
+    }
+
+    [Test]
+    public void FilterSorted_MatchesADoubleReferenceOfHfTopKTopP() =>
+        Prop.ForAll<int[], PositiveInt, PositiveInt>((raw, k, p) =>
+        {
+            using var scope = LibTorch.NewDisposeScope();
+            var scores = raw.Append(0).Select(v => (v % 50) * 0.25).Order().ToArray(); // ties are common
+            var topK = k.Get % (scores.Length + 1) + 1;
+            var topP = (p.Get % 100 + 1) / 100.0;
+            var (expected, nearBoundary) = ReferenceKeep(scores, Math.Min(topK, scores.Length), topP);
+            var sorted = Tensor.From<float>(scores.Select(v => (float)v).ToArray(), 1, scores.Length);
+            var kept = Values(LogitsSampler.FilterSorted(sorted, Math.Min(topK, scores.Length), topP))
+                .Select(float.IsFinite).ToArray();
+            return nearBoundary || kept.SequenceEqual(expected);
+        }).QuickCheckThrowOnFailure();
+
+    // HF TopKLogitsWarper then TopPLogitsWarper in double on ascending scores; flags cumulative sums within 1e-5
+    // of 1 - p, where float32 and double may round to different sides.
+    private static (bool[] Keep, bool NearBoundary) ReferenceKeep(double[] ascending, int topK, double topP)
+    {
+        var n = ascending.Length;
+        var kth = ascending[n - topK];
+        var keep = ascending.Select(v => v >= kth).ToArray();
+        var max = ascending[n - 1];
+        var weights = ascending.Select((v, i) => keep[i] ? Math.Exp(v - max) : 0).ToArray();
+        var total = weights.Sum();
+        double cumulative = 0;
+        var near = false;
+        for (var i = 0; i < n - 1; i++)
+        {
+            cumulative += weights[i] / total;
+            near |= Math.Abs(cumulative - (1 - topP)) < 1e-5;
+            keep[i] &= topP >= 1 || cumulative > 1 - topP;
+        }
+        return (keep, near);
     }
 
     [Test]

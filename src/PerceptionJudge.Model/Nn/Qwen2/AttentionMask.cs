@@ -45,7 +45,8 @@ public static class AttentionMask
         var queries = Tensor.Arange(past, total).Unsqueeze(1);             // [L, 1]
         var causal = Ops.LogicalNot(Ops.Gt(keys, queries));               // j <= past + i
         var self = Ops.Eq(keys, queries);                                  // j == past + i
-        var valid = Ops.Gt(attentionMask, Tensor.Scalar(0, attentionMask.Dtype)).Unsqueeze(1).Unsqueeze(1);
+        var mask = attentionMask.To(DType.Int64);                          // any dtype: bool, int, float
+        var valid = Ops.Gt(mask, Tensor.Scalar(0, DType.Int64)).Unsqueeze(1).Unsqueeze(1);
         return Ops.Where(valid, causal, self).MoveToOuterDisposeScope();   // [B, 1, L, S]
     }
 }
