@@ -145,6 +145,34 @@ public sealed class DecoderTests : NnTest
     }
 
     [Test]
+    public void KvCache_WithoutAMaskEqualsFullForwardAndFreesItsTensors()
+    {
+        using var model = VisionLanguageModel.Create(Micro, 14);
+        var ids = RandomIds(2, 7, 16);
+        var full = model.Forward(ids);
+        var liveBefore = LibTorch.LiveTensors;
+        using (var scope = LibTorch.NewDisposeScope())
+        {
+            using var cache = model.NewCache();
+            var prefix = model.Forward(ids.Narrow(1, 0, 4), cache: cache);
+            var rest = Enumerable.Range(4, 3).Select(t => model.Forward(ids.Narrow(1, t, 1), cache: cache)).ToList();
+            AssertClose(Ops.Cat([prefix, .. rest], 1), full, 1e-5, "logits");
+            Assert.That(cache.Length, Is.EqualTo(7));
+        }
+        Assert.That(LibTorch.LiveTensors, Is.EqualTo(liveBefore), "the cache and the step scope free everything");
+    }
+
+    [Test]
+    public void Dispose_FreesEveryParameter()
+    {
+        var before = LibTorch.LiveTensors;
+        var model = VisionLanguageModel.Create(Micro with { TieWordEmbeddings = true }, 15);
+        Assert.That(LibTorch.LiveTensors - before, Is.EqualTo(model.NamedParameters().Count()));
+        model.Dispose();
+        Assert.That(LibTorch.LiveTensors, Is.EqualTo(before));
+    }
+
+    [Test]
     public void Gqa_EqualsMhaWithRepeatedKeyValueWeights()
     {
         var mhaConfig = Micro with { NumKeyValueHeads = 4 };
