@@ -50,6 +50,22 @@ public sealed class DecoderTests : NnTest
             Is.EqualTo((Micro with { TieWordEmbeddings = true }).DecoderParameterCount));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Forward_MatchesTheScalarDoubleReference(bool tied)
+    {
+        // Larger init than HF's 0.02 so attention and RoPE visibly shape the logits.
+        using var model = VisionLanguageModel.Create(Micro with { TieWordEmbeddings = tied }, 17, std: 0.2);
+        var ids = RandomIds(1, 9, 18);
+        var logits = Values(model.Forward(ids));
+        var expected = new ScalarQwen2Reference(model).Logits(ids.ToArray<long>()).SelectMany(r => r).ToArray();
+        Assert.That(logits, Has.Length.EqualTo(expected.Length));
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.That(logits[i], Is.EqualTo(expected[i]).Within(1e-4 * (1 + Math.Abs(expected[i]))), $"logit {i}");
+        }
+    }
+
     [Test]
     public void Rope_MatchesHandComputedCase()
     {
