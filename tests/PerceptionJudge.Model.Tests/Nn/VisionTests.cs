@@ -29,6 +29,23 @@ public sealed class VisionTests : NnTest
     }
 
     [Test]
+    public void VisionTower_MatchesTheScalarDoubleReference()
+    {
+        using var model = VisionLanguageModel.Create(Micro, 26, std: 0.2);
+        var pixels = Tensor.Rand([2, 3, 8, 8], 9);
+        var actual = Values(model.Visual!.Forward(pixels));
+        var reference = new ScalarVisionReference(model);
+        var planar = pixels.ToArray<float>();
+        var expected = Enumerable.Range(0, 2)
+            .SelectMany(n => reference.Forward(planar[(n * 192)..((n + 1) * 192)]).SelectMany(r => r)).ToArray();
+        Assert.That(actual, Has.Length.EqualTo(expected.Length));
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.That(actual[i], Is.EqualTo(expected[i]).Within(1e-4 * (1 + Math.Abs(expected[i]))), $"element {i}");
+        }
+    }
+
+    [Test]
     public void ImageEmbeddings_ReplaceExactlyThePlaceholders()
     {
         using var model = VisionLanguageModel.Create(Micro, 21);
