@@ -1,5 +1,6 @@
 using PerceptionJudge.Kernels.Optim;
 using PerceptionJudge.Model.Lora;
+using PerceptionJudge.Model.Tests.Support;
 using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Model.Tests.Lora;
@@ -77,7 +78,7 @@ public sealed class LoraTrainingTests : LoraTorchTest
         // Three windows of 250 steps after warm-up. A per-step leak grows every window alike; allocator or JIT
         // warm-up shows as a one-off jump, so the quietest window must stay flat and the total small.
         // The live-handle count is checked after every step, before any finalizer could hide a leaked tensor.
-        var rss = new List<long> { ResidentKiB() };
+        var rss = new List<long> { ProcessMemory.ResidentKiB() };
         int stepsThatLeftHandles = 0;
         for (int window = 0; window < 3; window++)
         {
@@ -87,7 +88,7 @@ public sealed class LoraTrainingTests : LoraTorchTest
                 TrainStep(lm, opt, x, image, target);
                 stepsThatLeftHandles += LibTorch.LiveTensors > before ? 1 : 0;
             }
-            rss.Add(ResidentKiB());
+            rss.Add(ProcessMemory.ResidentKiB());
         }
         var growth = rss.Zip(rss.Skip(1), (a, b) => b - a).ToArray();
         var trace = string.Join(" → ", rss) + " KiB";
@@ -97,15 +98,5 @@ public sealed class LoraTrainingTests : LoraTorchTest
         Assert.That(growth.Min(), Is.LessThan(1024), "VmRSS grows in every window (a leak): " + trace);
         Assert.That(rss[^1] - rss[0], Is.LessThan(8192), "VmRSS after warm-up: " + trace);
         TestContext.Out.WriteLine("VmRSS " + trace);
-    }
-
-    /// <summary>VmRSS from /proc/self/status after a full collection (managed garbage is not a leak).</summary>
-    private static long ResidentKiB()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
     }
 }

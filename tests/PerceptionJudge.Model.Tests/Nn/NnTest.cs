@@ -1,17 +1,12 @@
 using PerceptionJudge.Model.Config;
+using PerceptionJudge.Model.Tests.Support;
 using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Model.Tests.Nn;
 
-/// <summary>
-/// Base fixture for the model tests (the pattern of Torch.Tests' TorchTest): skips with the reason when libpjtorch
-/// cannot load (fails on CI), runs each test in a DisposeScope and checks that no tensor handle outlives it.
-/// </summary>
-public abstract class NnTest
+/// <summary>Model tests' fixture: <see cref="TorchFixture"/> plus a micro config, id helpers and comparisons.</summary>
+public abstract class NnTest : TorchFixture
 {
-    private DisposeScope? _scope;
-    private long _liveAtStart;
-    private long _nativeLiveAtStart;
 
     /// <summary>A micro Qwen2 + ViT: width 32, 2 layers, 4 query / 2 kv heads, 4 patches per 8 px image.</summary>
     protected static ModelConfig Micro { get; } = new()
@@ -40,36 +35,6 @@ public abstract class NnTest
     /// <summary>Image placeholder id of <see cref="Micro"/>.</summary>
     protected const long ImageId = 3;
 
-    [OneTimeSetUp]
-    public void LoadLibTorch()
-    {
-        if (!LibTorch.TryLoad(out var reason))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail(reason);
-            }
-            Assert.Ignore(reason);
-        }
-    }
-
-    [SetUp]
-    public void OpenScope()
-    {
-        _liveAtStart = LibTorch.LiveTensors;
-        _nativeLiveAtStart = LibTorch.NativeLiveTensors;
-        _scope = LibTorch.NewDisposeScope();
-    }
-
-    [TearDown]
-    public void CloseScope()
-    {
-        _scope?.Dispose();
-        _scope = null;
-        Assert.That(LibTorch.LiveTensors, Is.EqualTo(_liveAtStart), "tensor handles leaked by the test");
-        Assert.That(LibTorch.NativeLiveTensors, Is.EqualTo(_nativeLiveAtStart), "native tensors leaked by the test");
-    }
-
     /// <summary>Seeded token ids in [4, vocab) (no image placeholder), as int64 [rows, length].</summary>
     protected static Tensor RandomIds(int rows, int length, int seed, int vocab = 48)
     {
@@ -83,8 +48,6 @@ public abstract class NnTest
     }
 
     protected static Tensor Ids(long[] ids, int rows) => Tensor.From<long>(ids, rows, ids.Length / rows);
-
-    protected static float[] Values(Tensor t) => t.Detach().To(DType.Float32).Contiguous().ToArray<float>();
 
     protected static double MaxAbsDiff(Tensor a, Tensor b)
     {
