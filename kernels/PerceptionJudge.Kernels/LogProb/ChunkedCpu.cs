@@ -5,9 +5,9 @@ namespace PerceptionJudge.Kernels.LogProb;
 /// <summary>
 /// Fast CPU <see cref="IChunkedLogProbKernels"/>: each block row goes through the same SIMD row kernels as
 /// <see cref="LogProbCpu"/> (<c>LogProbRows.Stats</c> for the piece's max, ln S and W/S in float;
-/// <c>LogProbRows.Grad</c> with the state's final statistics), and the piece is merged into the state in double. Block rows run in
-/// parallel in fixed row chunks; each row's result depends only on that row, so the bits never depend on the thread
-/// count. The block is checked for NaN/Inf row by row while it is hot in cache.
+/// <c>LogProbRows.Grad</c> with the state's final statistics), and the piece is merged into the state in double.
+/// Block rows run in parallel in fixed row chunks; each row's result depends only on that row, so the bits never
+/// depend on the thread count. The block is checked for NaN/Inf row by row while it is hot in cache.
 /// </summary>
 public sealed class ChunkedLogProbCpu : IChunkedLogProbKernels
 {

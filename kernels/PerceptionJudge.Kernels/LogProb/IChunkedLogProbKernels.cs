@@ -88,7 +88,14 @@ public static class ChunkedLogProbKernels
             }
         }
 
-        Guard.Finite(gradEntropy.Slice(firstToken, gradEntropy.Length == 0 ? 0 : tokens), "grad_entropy");
-        Guard.Finite(gradLogProb.Slice(firstToken, gradLogProb.Length == 0 ? 0 : tokens), "grad_log_prob");
+        if (gradEntropy.Length != 0)
+        {
+            Guard.Finite(gradEntropy.Slice(firstToken, tokens), "grad_entropy");
+        }
+
+        if (gradLogProb.Length != 0)
+        {
+            Guard.Finite(gradLogProb.Slice(firstToken, tokens), "grad_log_prob");
+        }
     }
 }

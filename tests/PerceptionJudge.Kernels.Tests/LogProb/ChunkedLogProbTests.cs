@@ -84,6 +84,11 @@ public sealed class ChunkedLogProbTests(Backend backend)
         Kernels.Backward(inPlace, 0, tokens, 0, vocab, state, default, gL, inPlace);
         Assert.That(inPlace, Is.EqualTo(separate));
 
+        var block = new float[2 * 100];
+        Kernels.Backward(logits.AsSpan(0, 0), 0, 0, 0, 1, state, default, default, default);
+        Kernels.Backward(Block(logits, vocab, 4, 2, 200, 100), 4, 2, 200, 100, state, default, gL, block);
+        TestRandom.AssertClose(block, Block(separate, vocab, 4, 2, 200, 100), 0.0, "a later block, one upstream");
+
         var zeros = new float[logits.Length];
         Kernels.Backward(logits, 0, tokens, 0, vocab, state, new float[tokens], gL, zeros);
         TestRandom.AssertClose(separate, zeros, 0.0, "grad_logits");
