@@ -16,6 +16,7 @@ public sealed class ChunkedLogProbCpu : IChunkedLogProbKernels
         ReadOnlySpan<float> logits, int firstToken, int tokens, int firstColumn, int columns, LogSumExpState state)
     {
         state.CheckBlock(logits.Length, firstToken, tokens, firstColumn, columns);
+        state.CheckRoomFor(firstToken, tokens, columns);
         float invT = 1f / state.Temperature;
         int firstBad = int.MaxValue;
         fixed (float* pX = logits)

@@ -13,6 +13,7 @@ public sealed class ChunkedLogProbReference : IChunkedLogProbKernels
         ReadOnlySpan<float> logits, int firstToken, int tokens, int firstColumn, int columns, LogSumExpState state)
     {
         state.CheckBlock(logits.Length, firstToken, tokens, firstColumn, columns);
+        state.CheckRoomFor(firstToken, tokens, columns);
         ChunkedChecks.Finite(logits, firstToken, firstColumn, columns);
         for (int t = 0; t < tokens; t++)
         {

@@ -192,4 +192,18 @@ public sealed class LogSumExpState
                 $"got {logitsLength}");
         }
     }
+
+    /// <summary>Before a fold: throws (here, not inside a parallel loop) when a block row would pass Vocab.</summary>
+    internal void CheckRoomFor(int firstToken, int tokens, int columns)
+    {
+        for (int t = firstToken; t < firstToken + tokens; t++)
+        {
+            if (_columnsSeen[t] + columns > Vocab)
+            {
+                throw new InvalidOperationException(
+                    $"LogSumExpState: token {t} has seen {_columnsSeen[t]} of {Vocab} columns and cannot take " +
+                    $"{columns} more; a vocabulary chunk was folded twice");
+            }
+        }
+    }
 }

@@ -186,6 +186,11 @@ public sealed class ChunkedLogProbTests(Backend backend)
         Assert.Throws<InvalidOperationException>(
             () => Kernels.Backward(new float[12], 0, 2, 0, 6, state, new float[2], default, new float[12]));
         Assert.Throws<InvalidOperationException>(() => Kernels.Accumulate(new float[2 * 6], 0, 2, 0, 6, state));
+
+        // A block large enough to run its rows in parallel reports a repeat the same way (not as an aggregate).
+        var big = new LogSumExpState(64, 4096, 1f, default);
+        Kernels.Accumulate(new float[64 * 4096], 0, 64, 0, 4096, big);
+        Assert.Throws<InvalidOperationException>(() => Kernels.Accumulate(new float[64 * 4096], 0, 64, 0, 4096, big));
     }
 
     [Test]
