@@ -114,6 +114,9 @@ PJ_API int pj_tensor_load(const char* path, pj_tensor** out);
 
 /* ---- pointwise ---- */
 PJ_API int pj_tensor_add(const pj_tensor* a, const pj_tensor* b, double alpha, pj_tensor** out); /* a + alpha*b */
+/* Benchmark only: iters (>= 1) times at::add(a, b), each result dropped, the last one returned. The same work as
+   iters calls of pj_tensor_add without the C ABI, the handle and the caller's side (shim overhead per op). */
+PJ_API int pj_bench_add_loop(const pj_tensor* a, const pj_tensor* b, int64_t iters, pj_tensor** out);
 PJ_API int pj_tensor_sub(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
 PJ_API int pj_tensor_mul(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);
 PJ_API int pj_tensor_div(const pj_tensor* a, const pj_tensor* b, pj_tensor** out);

@@ -47,6 +47,24 @@ int pj_tensor_add(const pj_tensor* a, const pj_tensor* b, double alpha, pj_tenso
     PJ_RETURN(out, at::add(get(a, "a"), get(b, "b"), alpha))
 }
 
+int pj_bench_add_loop(const pj_tensor* a, const pj_tensor* b, int64_t iters, pj_tensor** out)
+{
+    PJ_RETURN(out, [&] {
+        if (iters < 1)
+        {
+            throw pj::argument_error("pj_bench_add_loop: iters must be >= 1, got " + std::to_string(iters));
+        }
+        const auto& x = get(a, "a");
+        const auto& y = get(b, "b");
+        at::Tensor sum;
+        for (int64_t i = 0; i < iters; i++)
+        {
+            sum = at::add(x, y);
+        }
+        return sum;
+    }())
+}
+
 int pj_tensor_sub(const pj_tensor* a, const pj_tensor* b, pj_tensor** out)
 {
     PJ_RETURN(out, at::sub(get(a, "a"), get(b, "b")))
