@@ -2,8 +2,10 @@ using BenchmarkDotNet.Running;
 using PerceptionJudge.Bench;
 
 // `dotnet run -c Release --project bench/PerceptionJudge.Bench -- --filter '*' [--job short]`
-// `--quick` selects the CI configuration (BenchConfig.Quick); everything else goes to BenchmarkDotNet.
+// `--quick` selects the CI configuration (BenchConfig.Quick), `--references` adds the slow comparison references to
+// it; everything else goes to BenchmarkDotNet. `pjudge bench` runs the same switcher in-process.
 bool quick = args.Contains("--quick");
-var rest = args.Where(a => a != "--quick").ToArray();
+bool references = args.Contains("--references");
+var rest = args.Where(a => a is not "--quick" and not "--references").ToArray();
 BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
-    .Run(rest.Length == 0 ? ["--filter", "*"] : rest, quick ? BenchConfig.Quick() : BenchConfig.Full());
+    .Run(rest.Length == 0 ? ["--filter", "*"] : rest, quick ? BenchConfig.Quick(references) : BenchConfig.Full());
