@@ -72,7 +72,8 @@ public static class BenchConfig
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
 
-    private static string FindRepoRoot()
+    /// <summary>The repository root (the folder holding PerceptionJudge.sln above the binaries), else the working folder.</summary>
+    public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
         {
