@@ -2,6 +2,7 @@
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("filter", "*");
+var benchGate = Argument("gate", "25%");
 var solution = "./PerceptionJudge.sln";
 var resultsDir = Directory("./artifacts/test-results");
 
@@ -82,6 +83,17 @@ Task("Bench")
 {
     DotNetRun("./bench/PerceptionJudge.Bench/PerceptionJudge.Bench.csproj",
         new ProcessArgumentBuilder().Append("--quick").Append("--filter").AppendQuoted(benchFilter),
+        new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+});
+
+// The CI benchmark step: the quick job in-process through `pjudge bench`, then the ratio gate against the stored
+// baseline of this machine's fingerprint (bench/baselines/); exit code 3 on a significant regression.
+Task("BenchQuick")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    DotNetRun("./src/PerceptionJudge.Cli/PerceptionJudge.Cli.csproj",
+        new ProcessArgumentBuilder().Append("bench").Append("--quick").Append("--gate").Append(benchGate),
         new DotNetRunSettings { Configuration = configuration, NoBuild = true });
 });
 

@@ -19,11 +19,12 @@ namespace PerceptionJudge.Bench;
 /// the memory diagnoser so a hot path that allocates is visible.
 /// <list type="bullet">
 /// <item>Full: BenchmarkDotNet's default job (a separate process per benchmark, adaptive iteration counts).</item>
-/// <item>Quick: in-process (no per-benchmark build or process start), 1 warm-up and 7 measured iterations of at
+/// <item>Quick: in-process (no per-benchmark build or process start), 1 warm-up and 5 measured iterations of at
 /// least 100 ms each, only the first value of every <c>[Params]</c> (each class lists its main, above-LLC size
-/// first), only the kernel-family classes (<see cref="KernelCategory"/>), and without the slow comparison
-/// references unless asked (<see cref="IsComparisonReference"/>). Seven iterations suffice for the Mann–Whitney
-/// gate: the smallest two-sided p for 7 against 7 values is 2/3432 ≈ 0.0006.</item>
+/// first), only the kernel-family classes (<see cref="KernelCategory"/>) less their secondary variants
+/// (<see cref="SecondaryCategory"/>), and without the slow comparison
+/// references unless asked (<see cref="IsComparisonReference"/>). Five iterations suffice for the Mann–Whitney
+/// gate: the smallest two-sided p for 5 against 5 values is 2/252 ≈ 0.008.</item>
 /// </list>
 /// </summary>
 public static class BenchConfig
@@ -36,10 +37,11 @@ public static class BenchConfig
                 .WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1)
                 .WithWarmupCount(1)
-                .WithIterationCount(7)
+                .WithIterationCount(5)
                 .WithIterationTime(TimeInterval.FromMilliseconds(100)))
             .AddFilter(new SimpleFilter(c =>
                 FirstParamsOnly(c) && c.Descriptor.HasCategory(KernelCategory)
+                && !c.Descriptor.HasCategory(SecondaryCategory)
                 && (withReferences || !IsComparisonReference(c.Descriptor.WorkloadMethod.Name))));
 
     /// <summary>
@@ -54,6 +56,9 @@ public static class BenchConfig
 
     /// <summary>The category of the kernel-family classes: the only ones <see cref="Quick"/> runs.</summary>
     public const string KernelCategory = "Kernel";
+
+    /// <summary>Secondary variants of a family (other ops, stages): measured by the full run only.</summary>
+    public const string SecondaryCategory = "Secondary";
 
     /// <summary>True when every parameter of the case has the first value its [Params] lists.</summary>
     public static bool FirstParamsOnly(BenchmarkCase c) =>

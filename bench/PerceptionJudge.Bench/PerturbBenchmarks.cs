@@ -93,6 +93,7 @@ public class PerturbBenchmarks
     public void FusedChain() => _cpu.Pointwise(_batch, s_shape, _chains, _seeds);
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void FusedChainNoNoise() =>
         _cpu.Pointwise(_batch, s_shape, Enumerable.Repeat(s_chain with { NoiseStd = 0 }, Images).ToArray(), _seeds);
 
@@ -157,6 +158,7 @@ public class PerturbBenchmarks
     public void ReferenceChain() => _reference.Pointwise(_batch, s_shape, _chains, _seeds);
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void BlurSigma2()
     {
         for (int n = 0; n < Images; n++)
@@ -166,6 +168,7 @@ public class PerturbBenchmarks
     }
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void JpegQuality30()
     {
         for (int n = 0; n < Images; n++)
