@@ -112,7 +112,7 @@ public static class MannWhitney
 
     /// <summary>Φ(z) = erfc(−z/√2)/2, erfc by the Chebyshev fit of Numerical Recipes' <c>erfcc</c> (relative error
     /// below 1.2e-7).</summary>
-    internal static double NormalCdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));
+    public static double NormalCdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));
 
     private static double Erfc(double x)
     {

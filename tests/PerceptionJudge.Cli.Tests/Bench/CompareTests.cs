@@ -144,10 +144,9 @@ public class CompareTests
         Assert.That(f.Key, Is.EqualTo("amd-epyc-7r13-processor_2c_cpu_host-cpu"));
     }
 
-    private static System.Text.Json.JsonElement Parse(FakeCase[] cases)
+    private System.Text.Json.JsonElement Parse(FakeCase[] cases)
     {
-        var dir = _dir;
-        string path = BenchJson.Write(dir.File("run.json"), cases);
+        string path = BenchJson.Write(_dir.File($"run{++_runs}.json"), cases);
         return System.Text.Json.JsonDocument.Parse(File.ReadAllText(path)).RootElement;
     }
 }

@@ -73,8 +73,8 @@ public class TableAndHistoryTests
         string text = File.ReadAllText(html);
         Assert.That(text, Does.Contain("3 runs"));
         Assert.That(text, Does.Contain("PerceptionJudge.Bench.KlBenchmarks.Cpu(N: 8388608)"));
-        Assert.That(System.Text.RegularExpressions.Regex.Matches(text, "<svg ").Count, Is.EqualTo(1));
-        Assert.That(System.Text.RegularExpressions.Regex.Matches(text, "<circle ").Count, Is.EqualTo(3));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(text, "<svg "), Is.EqualTo(1));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(text, "<circle "), Is.EqualTo(3));
         Assert.That(text, Does.Contain("2026-11-20 10:00: 1.5")); // first point: 6 ms / 4 ms triad
     }
 
