@@ -2,7 +2,7 @@
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("filter", "*");
-var benchGate = Argument("gate", "25%");
+var benchGate = Argument("gate", "50%");
 var solution = "./PerceptionJudge.sln";
 var resultsDir = Directory("./artifacts/test-results");
 

@@ -50,7 +50,8 @@ public static class BenchConfig
     /// The CI gate skips them; the roofs (Triad, FmaPeak) and the fast kernels always run.
     /// </summary>
     public static bool IsComparisonReference(string method) =>
-        method.StartsWith("Reference", StringComparison.Ordinal) || method.EndsWith("Reference", StringComparison.Ordinal)
+        method.StartsWith("Reference", StringComparison.Ordinal)
+        || method.EndsWith("Reference", StringComparison.Ordinal)
         || method.StartsWith("Eager", StringComparison.Ordinal) || method.StartsWith("Torch", StringComparison.Ordinal)
         || method == "OneAtATime";
 
@@ -77,7 +78,9 @@ public static class BenchConfig
             .WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend))
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
 
-    /// <summary>The repository root (the folder holding PerceptionJudge.sln above the binaries), else the working folder.</summary>
+    /// <summary>
+    /// The repository root (the folder holding PerceptionJudge.sln above the binaries), else the working folder.
+    /// </summary>
     public static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)

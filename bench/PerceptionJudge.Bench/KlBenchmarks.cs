@@ -60,7 +60,8 @@ public class KlBenchmarks
     public void Reference() =>
         KlKernels.For(Backend.Reference).Compute(KlEstimator.K3, false, _lp, _ref, _kl, _grad);
 
-    /// <summary>x = clamp(ref − lp), r = eˣ, kld = r − x − 1, kl = clamp(kld); ∂ = −(r − 1)·[pass] (no NaN check).
+    /// <summary>
+    /// x = clamp(ref − lp), r = eˣ, kld = r − x − 1, kl = clamp(kld); ∂ = −(r − 1)·[pass] (no NaN check).
     /// </summary>
     [Benchmark]
     public void Eager()

@@ -108,7 +108,8 @@ public sealed record BenchRun(MachineFingerprint Machine, DateTimeOffset? Date, 
             var values = ms.EnumerateArray()
                 .Where(m => m.GetProperty("IterationMode").GetString() == "Workload"
                             && m.GetProperty("IterationStage").GetString() == stage)
-                .Select(m => m.GetProperty("Nanoseconds").GetDouble() / Math.Max(1, m.GetProperty("Operations").GetDouble()))
+                .Select(m => m.GetProperty("Nanoseconds").GetDouble()
+                             / Math.Max(1, m.GetProperty("Operations").GetDouble()))
                 .ToArray();
             if (values.Length > 0)
             {

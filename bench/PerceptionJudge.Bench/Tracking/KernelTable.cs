@@ -70,7 +70,8 @@ public static class KernelTable
         var sb = new StringBuilder();
         var (triadGbs, fmaGflops) = MachineRoofs(run);
         sb.Append(CultureInfo.InvariantCulture,
-            $"Machine roofs in this run ({run.Machine}): triad {Fmt(triadGbs)} GB/s, FMA peak {Fmt(fmaGflops)} GFLOP/s.\n\n");
+            $"Machine roofs in this run ({run.Machine}): triad {Fmt(triadGbs)} GB/s, " +
+            $"FMA peak {Fmt(fmaGflops)} GFLOP/s.\n\n");
         sb.Append("| kernel (CPU backend) | size | median | throughput | % of roof | vs scalar | " +
                   "vs TensorPrimitives op by op | vs libtorch op by op |\n");
         sb.Append("|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -107,7 +108,8 @@ public static class KernelTable
 
             sb.Append(CultureInfo.InvariantCulture,
                 $"| {row.Label} | {row.Size} | {Time(kernel.Median)} | {throughput} | {roof} | " +
-                $"{Speedup(run, row, row.Scalar, kernel, row.ScalarScale)} | {Speedup(run, row, row.Eager, kernel, 1)} | " +
+                $"{Speedup(run, row, row.Scalar, kernel, row.ScalarScale)} | " +
+                $"{Speedup(run, row, row.Eager, kernel, 1)} | " +
                 $"{Speedup(run, row, row.Torch, kernel, 1)} |\n");
         }
 

@@ -8,7 +8,8 @@ namespace PerceptionJudge.Bench.Tracking;
 /// </summary>
 public sealed partial record MachineFingerprint(string Cpu, int Cores, string Backend, string Device)
 {
-    /// <summary>The fingerprint of a BenchmarkDotNet host (CPU backend on the host CPU: the only backend today).</summary>
+    /// <summary>The fingerprint of a BenchmarkDotNet host (CPU backend on the host CPU: the only backend today).
+    /// </summary>
     public static MachineFingerprint FromHost(string processorName, int logicalCores) =>
         new(processorName.Trim(), logicalCores, "cpu", "host-cpu");
 

@@ -6,10 +6,12 @@ namespace PerceptionJudge.Bench.Tracking;
 /// <list type="bullet">
 /// <item>U_x = R_x − n_x(n_x + 1)/2 with R_x the sum of x's ranks in the pooled sample (ties get the mean rank);
 /// U_x + U_y = n_x·n_y.</item>
-/// <item>Exact p-value (no ties, both samples at most <see cref="ExactLimit"/> values): P(U ≤ min U) counted over all C(n, n_x)
+/// <item>Exact p-value (no ties, both samples at most <see cref="ExactLimit"/> values): P(U ≤ min U) counted over
+/// all C(n, n_x)
 /// arrangements, doubled, capped at 1.</item>
 /// <item>Otherwise the normal approximation with tie correction and a 0.5 continuity correction:
-/// σ² = n_x·n_y/12 · ((n + 1) − Σ(t³ − t)/(n(n − 1))), z = (|U_x − n_x·n_y/2| − 0.5)/σ, p = 2·(1 − Φ(z)).</item>
+/// σ² = n_x·n_y/12 · ((n + 1) − Σ(t³ − t)/(n(n − 1))), z = (|U_x − n_x·n_y/2| − 0.5)/σ,
+/// p = 2·(1 − Φ(z)).</item>
 /// </list>
 /// Textbook check: x = {1, 2, 3}, y = {4, 5, 6} gives U_x = 0 and exact p = 2/20 = 0.1.
 /// </summary>
@@ -53,16 +55,20 @@ public static class MannWhitney
         }
 
         double u = rankSumX - nx * (nx + 1) / 2.0;
-        double p = tieTerm == 0 && nx <= ExactLimit && ny <= ExactLimit ? ExactP(nx, ny, u) : NormalP(nx, ny, u, tieTerm);
+        double p = tieTerm == 0 && nx <= ExactLimit && ny <= ExactLimit
+            ? ExactP(nx, ny, u)
+            : NormalP(nx, ny, u, tieTerm);
         return (u, p);
     }
 
-    /// <summary>Exact two-sided p: 2·P(U ≤ min(u, nx·ny − u)), the null distribution counted by recursion.</summary>
+    /// <summary>Exact two-sided p: 2·P(U ≤ min(u, nx·ny − u)), the null distribution counted by recursion.
+    /// </summary>
     private static double ExactP(int nx, int ny, double u)
     {
         int tail = (int)Math.Floor(Math.Min(u, (double)nx * ny - u));
 
-        // f[m, n, k]: arrangements of m x-values and n y-values with U = k. Recurrence on the largest value: it is an x (adds n to U) or a y (adds nothing):
+        // f[m, n, k]: arrangements of m x-values and n y-values with U = k. Recurrence on the largest value:
+        // it is an x (which adds n to U) or a y (which adds nothing):
         // f(m, n, k) = f(m − 1, n, k − n) + f(m, n − 1, k).
         var f = new double[nx + 1, ny + 1, nx * ny + 1];
         for (int m = 0; m <= nx; m++)

@@ -58,7 +58,7 @@ public static class GroupAdvantage
         AdvantageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
-        using var span = KernelTrace.Kernel("advantage." + estimator, 16L * input.Rows * input.Cols);
+        using var span = KernelTrace.Kernel("advantage", estimator, 16L * input.Rows * input.Cols);
         s_registry.Get(estimator)(kernels, input, advantages, returns, options ?? AdvantageOptions.Default);
     }
 

@@ -48,7 +48,7 @@ public static class FusedAdamW
             grads[i] = s.Grad;
         }
 
-        using var span = KernelTrace.Kernel("optim.adamw", 32L * TotalLength(grads));
+        using var span = KernelTrace.Kernel("optim.adamw", KernelTrace.Sink is null ? 0 : 32L * TotalLength(grads));
         double norm = GradNorm.Global(kernels, grads);
         double scale = options.MaxGradNorm is double max ? GradNorm.ClipCoefficient(norm, max) : 1.0;
         if (slots.Length > 0)

@@ -112,7 +112,7 @@ public static class Perturbation
         ArgumentNullException.ThrowIfNull(op);
         Checks.Image(image, shape);
         Guard.Finite(image, "image", shape.Width);
-        using var span = KernelTrace.Kernel("perturb." + op.GetType().Name, 8L * image.Length);
+        using var span = KernelTrace.Kernel("perturb", op.GetType().Name, 8L * image.Length);
         op.Apply(PerturbKernels.For(backend), image, shape, seed);
     }
 

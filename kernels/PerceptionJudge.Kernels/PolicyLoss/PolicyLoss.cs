@@ -36,7 +36,7 @@ public static class PolicyLoss
         options ??= new PolicyLossOptions();
         Validate(mode, input, gradLogProb, options);
         using var span = KernelTrace.Kernel(
-            "policy_loss." + lossMode, (16L + (gradLogProb.IsEmpty ? 0 : 4)) * input.Rows * input.Cols);
+            "policy_loss", lossMode, (16L + (gradLogProb.IsEmpty ? 0 : 4)) * input.Rows * input.Cols);
         return PolicyLossKernels.For(KernelBackend.Current).Compute(mode, input, gradLogProb, options);
     }
 

@@ -42,6 +42,17 @@ public static class KernelTrace
         return sink is null ? default : new TraceSpan(sink, name, "kernel", bytes, KernelBackend.Current);
     }
 
+    /// <summary>
+    /// Opens a kernel span named <c>family.op</c>; the name is built only when tracing is on, so a façade keyed by
+    /// a registry name allocates nothing when it is off.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TraceSpan Kernel(string family, string op, long bytes)
+    {
+        var sink = s_sink;
+        return sink is null ? default : new TraceSpan(sink, family + "." + op, "kernel", bytes, KernelBackend.Current);
+    }
+
     /// <summary>Opens a phase span (a parent of the kernel spans that run inside it on the same thread).</summary>
     public static TraceSpan Phase(string name)
     {
@@ -77,7 +88,8 @@ public readonly struct TraceSpan : IDisposable
         if (_sink is not null)
         {
             _sink.Record(
-                _name, _category, _bytes, _backend, _start, Stopwatch.GetTimestamp(), Environment.CurrentManagedThreadId);
+                _name, _category, _bytes, _backend, _start, Stopwatch.GetTimestamp(),
+                Environment.CurrentManagedThreadId);
         }
     }
 }

@@ -18,14 +18,18 @@ internal static class BenchCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var quick = new Option<bool>("--quick") { Description = "The CI job: in-process, short, main sizes, no slow references" };
+        var quick = new Option<bool>("--quick")
+        {
+            Description = "The CI job: in-process, short, main sizes, no slow references",
+        };
         var references = new Option<bool>("--references")
         {
             Description = "With --quick: also run the scalar, TensorPrimitives and libtorch op-by-op references",
         };
         var filter = new Option<string>("--filter")
         {
-            Description = "BenchmarkDotNet glob over Class.Method", DefaultValueFactory = _ => "*",
+            Description = "BenchmarkDotNet glob over Class.Method",
+            DefaultValueFactory = _ => "*",
         };
         var gate = new Option<string?>("--gate")
         {
@@ -104,7 +108,8 @@ internal static class BenchCommand
         var diffFile = new Option<string>("--diff") { Description = "The new run's full JSON", Required = true };
         var threshold = new Option<string>("--threshold")
         {
-            Description = "Relative change that counts (5% or 0.05)", DefaultValueFactory = _ => "5%",
+            Description = "Relative change that counts (5% or 0.05)",
+            DefaultValueFactory = _ => "5%",
         };
         var mode = new Option<string>("--gate")
         {
@@ -112,8 +117,13 @@ internal static class BenchCommand
             DefaultValueFactory = _ => "ratio",
         };
         mode.AcceptOnlyFromAmong("ratio", "time");
-        var alpha = new Option<double>("--alpha") { Description = "Significance level", DefaultValueFactory = _ => 0.05 };
-        var compare = new Command("compare", "Mann–Whitney comparison of two runs; exit 3 on a significant regression")
+        var alpha = new Option<double>("--alpha")
+        {
+            Description = "Significance level",
+            DefaultValueFactory = _ => 0.05,
+        };
+        var compare = new Command(
+            "compare", "Mann–Whitney comparison of two runs; exit 3 on a significant regression")
         {
             baseFile, diffFile, threshold, mode, alpha,
         };
@@ -162,12 +172,13 @@ internal static class BenchCommand
     {
         var results = new Option<string[]>("--results")
         {
-            Description = "Folders holding *-report-full.json (default: bench/results and bench/baselines)",
+            Description = "Folders holding *-report-full.json (default: bench/results)",
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string>("--out")
         {
-            Description = "HTML file to write", DefaultValueFactory = _ => Path.Combine("artifacts", "bench-history.html"),
+            Description = "HTML file to write",
+            DefaultValueFactory = _ => Path.Combine("artifacts", "bench-history.html"),
         };
         var filter = new Option<string?>("--filter") { Description = "Only ids containing this text" };
         var mode = new Option<string>("--gate") { Description = "ratio or time", DefaultValueFactory = _ => "ratio" };
@@ -181,7 +192,7 @@ internal static class BenchCommand
             string root = BenchConfig.FindRepoRoot();
             var folders = parse.GetValue(results) is { Length: > 0 } given
                 ? given
-                : [Path.Combine(root, "bench", "results"), Path.Combine(root, "bench", "baselines")];
+                : [Path.Combine(root, "bench", "results")];
             var runs = Guarded(() => HistoryReport.LoadRuns(folders));
             if (runs.Count == 0)
             {

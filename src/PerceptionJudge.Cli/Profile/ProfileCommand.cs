@@ -25,7 +25,9 @@ internal static class ProfileCommand
         };
         var top = new Option<int>("--top")
         {
-            Description = "Kernels listed in the summary", DefaultValueFactory = _ => 10, Recursive = true,
+            Description = "Kernels listed in the summary",
+            DefaultValueFactory = _ => 10,
+            Recursive = true,
         };
         var profile = new Command("profile", "Trace kernel launches into a Chrome/Perfetto trace and rank them")
         {
@@ -33,7 +35,11 @@ internal static class ProfileCommand
         };
 
         var demoSteps = new Option<int>("--steps") { Description = "Demo builds to run", DefaultValueFactory = _ => 1 };
-        var pairs = new Option<int>("--pairs") { Description = "Synthetic pairs per build", DefaultValueFactory = _ => 8 };
+        var pairs = new Option<int>("--pairs")
+        {
+            Description = "Synthetic pairs per build",
+            DefaultValueFactory = _ => 8,
+        };
         var demo = new Command("demo", "Profile the synthetic PPJD demo build (build, validate, preview)")
         {
             demoSteps, pairs,

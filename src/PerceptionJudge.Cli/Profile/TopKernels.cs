@@ -9,7 +9,8 @@ internal static class TopKernels
     {
         var rows = events.Where(e => e.Category == "kernel")
             .GroupBy(e => e.Name)
-            .Select(g => (Name: g.Key, Calls: g.Count(), TotalUs: g.Sum(e => e.DurationUs), Bytes: g.Sum(e => (double)e.Bytes)))
+            .Select(g => (
+                Name: g.Key, Calls: g.Count(), TotalUs: g.Sum(e => e.DurationUs), Bytes: g.Sum(e => (double)e.Bytes)))
             .OrderByDescending(r => r.TotalUs)
             .Take(System.Math.Max(1, top))
             .ToList();
@@ -20,7 +21,8 @@ internal static class TopKernels
         }
 
         double all = events.Where(e => e.Category == "kernel").Sum(e => e.DurationUs);
-        stdout.WriteLine($"{"kernel",-28} {"calls",6} {"total ms",10} {"mean ms",9} {"% time",7} {"GB/s",8} {"% roof",7}");
+        stdout.WriteLine(
+            $"{"kernel",-28} {"calls",6} {"total ms",10} {"mean ms",9} {"% time",7} {"GB/s",8} {"% roof",7}");
         foreach (var r in rows)
         {
             double gbs = r.Bytes / (r.TotalUs * 1e3);

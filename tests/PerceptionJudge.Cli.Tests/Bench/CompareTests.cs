@@ -75,7 +75,8 @@ public class CompareTests
         var time = BenchComparer.Compare(baseline, loaded, 0.05, GateMode.Time);
         Assert.That(ratio.Rows.Single().Conclusion, Is.EqualTo(Conclusion.Same));
         Assert.That(ratio.Rows.Single().Ratio, Is.EqualTo(1).Within(0.1));
-        Assert.That(time.Regressions.Select(r => r.Id), Has.Member("PerceptionJudge.Bench.PolicyLossBenchmarks.Cpu(N: 8388608)"));
+        Assert.That(
+            time.Regressions.Select(r => r.Id), Has.Member("PerceptionJudge.Bench.PolicyLossBenchmarks.Cpu(N: 8388608)"));
     }
 
     [Test]

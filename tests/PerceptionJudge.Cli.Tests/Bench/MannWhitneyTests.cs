@@ -85,7 +85,8 @@ public class MannWhitneyTests
             var y = Enumerable.Range(0, rng.Next(1, 25)).Select(_ => (double)rng.Next(30)).ToArray();
             var (ux, px) = MannWhitney.Test(x, y);
             var (uy, py) = MannWhitney.Test(y, x);
-            return System.Math.Abs(ux + uy - x.Length * y.Length) < 1e-9 && System.Math.Abs(px - py) < 1e-12 && px > 0 && px <= 1;
+            return System.Math.Abs(ux + uy - x.Length * y.Length) < 1e-9
+                   && System.Math.Abs(px - py) < 1e-12 && px > 0 && px <= 1;
         }).QuickCheckThrowOnFailure();
     }
 }

@@ -55,8 +55,9 @@ public class ProfileTraceTests
         Assert.That(phases, Has.Count.EqualTo(4)); // the root and one per step
         foreach (var k in kernels)
         {
-            Assert.That(phases.Any(p => Contains(p, k) && p.GetProperty("name").GetString()!.StartsWith("step ", StringComparison.Ordinal)),
-                "each launch sits inside a step phase");
+            bool inStep = phases.Any(p =>
+                Contains(p, k) && p.GetProperty("name").GetString()!.StartsWith("step ", StringComparison.Ordinal));
+            Assert.That(inStep, Is.True, "each launch sits inside a step phase");
         }
     }
 
