@@ -7,5 +7,17 @@ using PerceptionJudge.Bench;
 bool quick = args.Contains("--quick");
 bool references = args.Contains("--references");
 var rest = args.Where(a => a is not "--quick" and not "--references").ToArray();
-BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
     .Run(rest.Length == 0 ? ["--filter", "*"] : rest, quick ? BenchConfig.Quick(references) : BenchConfig.Full());
+if (quick)
+{
+    // In-process runs leave HardwareIntrinsics empty; they ran here, so stamp this process's (RunStamp).
+    foreach (var s in summaries)
+    {
+        string json = Path.Combine(s.ResultsDirectoryPath, s.Title + "-report-full.json");
+        if (File.Exists(json))
+        {
+            PerceptionJudge.Bench.Tracking.RunStamp.FillIntrinsics(json);
+        }
+    }
+}

@@ -52,8 +52,12 @@ public sealed record BenchRun(MachineFingerprint Machine, DateTimeOffset? Date, 
     public static BenchRun Parse(JsonElement root, DateTimeOffset? date = null)
     {
         var host = root.GetProperty("HostEnvironmentInfo");
+        string? intrinsics = root.GetProperty("Benchmarks").EnumerateArray()
+            .Select(b => b.TryGetProperty("HardwareIntrinsics", out var h) ? h.GetString() : null)
+            .FirstOrDefault(h => !string.IsNullOrEmpty(h));
         var machine = MachineFingerprint.FromHost(
             host.GetProperty("ProcessorName").GetString() ?? "unknown",
+            MachineFingerprint.IsaOf(intrinsics),
             host.TryGetProperty("LogicalCoreCount", out var cores) && cores.ValueKind == JsonValueKind.Number
                 ? cores.GetInt32()
                 : 0);

@@ -53,10 +53,22 @@ internal static class BenchCommand
                 throw new CliInputException("--filter", "no benchmark matched (no result JSON was written)");
             }
 
+            if (parse.GetValue(quick))
+            {
+                RunStamp.FillIntrinsics(json[0]); // in-process: the benchmarks ran in this process
+            }
+
             var run = BenchRun.Load(json[0]);
             stdout.WriteLine($"results: {json[0]}");
             stdout.WriteLine(KernelTable.Render(run));
-            return gateThreshold is double t ? Gate(run, t, stdout) : PjudgeApp.Success;
+            var failed = summaries.SelectMany(s => s.Reports).Where(r => !r.Success).ToList();
+            foreach (var r in failed)
+            {
+                stderr.WriteLine($"benchmark failed: {r.BenchmarkCase.DisplayInfo}");
+            }
+
+            int gated = gateThreshold is double t ? Gate(run, t, stdout) : PjudgeApp.Success;
+            return failed.Count > 0 ? PjudgeApp.InternalError : gated;
         });
         bench.Add(CompareCommand(stdout));
         bench.Add(BaselineCommand(stdout));

@@ -11,7 +11,9 @@ internal sealed record FakeCase(string Type, string Method, string Parameters, d
 /// </summary>
 internal static class BenchJson
 {
-    public static string Write(string path, IEnumerable<FakeCase> cases, string cpu = "AMD EPYC", int cores = 2)
+    public static string Write(
+        string path, IEnumerable<FakeCase> cases, string cpu = "AMD EPYC", int cores = 2,
+        string intrinsics = "AVX-512F+CD+BW+DQ+VL+VBMI,AES,BMI1,BMI2,FMA VectorSize=256")
     {
         var doc = new
         {
@@ -23,6 +25,7 @@ internal static class BenchJson
                 c.Type,
                 c.Method,
                 c.Parameters,
+                HardwareIntrinsics = intrinsics,
                 FullName = $"PerceptionJudge.Bench.{c.Type}.{c.Method}" +
                            (c.Parameters.Length == 0 ? "" : $"({c.Parameters.Replace("=", ": ").Replace("&", ", ")})"),
                 Measurements = c.Nanoseconds.Select((ns, i) => new

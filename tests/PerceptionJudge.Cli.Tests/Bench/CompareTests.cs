@@ -141,8 +141,24 @@ public class CompareTests
     [Test]
     public void Fingerprint_KeyIsFileNameSafe()
     {
-        var f = MachineFingerprint.FromHost("AMD EPYC 7R13 Processor", 2);
-        Assert.That(f.Key, Is.EqualTo("amd-epyc-7r13-processor_2c_cpu_host-cpu"));
+        var f = MachineFingerprint.FromHost("AMD EPYC 7R13 Processor", "avx2", 2);
+        Assert.That(f.Key, Is.EqualTo("amd-epyc-7r13-processor_avx2_2c_cpu_host-cpu"));
+    }
+
+    [TestCase("AVX-512F+CD+BW+DQ+VL+VBMI,AES,BMI1 VectorSize=256", "avx512")]
+    [TestCase("AVX2,AES,BMI1,BMI2,FMA,LZCNT,PCLMUL,POPCNT VectorSize=256", "avx2")]
+    [TestCase("", "unknown")]
+    public void Fingerprint_IsaFromHardwareIntrinsics(string intrinsics, string isa) =>
+        Assert.That(MachineFingerprint.IsaOf(intrinsics), Is.EqualTo(isa));
+
+    [Test]
+    public void Fingerprint_SeparatesAvx512FromAvx2Hosts_OfTheSameModel()
+    {
+        var rng = new Random(5);
+        FakeCase[] cases = [new(Type, "Triad", Params, BenchJson.Sample(rng, 4e6))];
+        var avx512 = BenchRun.Load(BenchJson.Write(_dir.File("a.json"), cases));
+        var avx2 = BenchRun.Load(BenchJson.Write(_dir.File("b.json"), cases, intrinsics: "AVX2,FMA VectorSize=256"));
+        Assert.That(avx512.Machine.Key, Is.Not.EqualTo(avx2.Machine.Key));
     }
 
     private System.Text.Json.JsonElement Parse(FakeCase[] cases)
