@@ -12,12 +12,15 @@ var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
 if (quick)
 {
     // In-process runs leave HardwareIntrinsics empty; they ran here, so stamp this process's (RunStamp).
-    foreach (var s in summaries)
+    var started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+    foreach (var dir in summaries.Select(s => s.ResultsDirectoryPath).Distinct().Where(Directory.Exists))
     {
-        string json = Path.Combine(s.ResultsDirectoryPath, s.Title + "-report-full.json");
-        if (File.Exists(json))
+        foreach (var json in new DirectoryInfo(dir).EnumerateFiles("*-report-full.json"))
         {
-            PerceptionJudge.Bench.Tracking.RunStamp.FillIntrinsics(json);
+            if (json.LastWriteTimeUtc >= started)
+            {
+                PerceptionJudge.Bench.Tracking.RunStamp.FillIntrinsics(json.FullName);
+            }
         }
     }
 }

@@ -44,10 +44,19 @@ internal static class BenchCommand
             string? threshold = parse.GetValue(gate);
             double? gateThreshold = threshold is null ? null : ParseThreshold(threshold);
             var config = parse.GetValue(quick) ? BenchConfig.Quick(parse.GetValue(references)) : BenchConfig.Full();
+            var started = DateTime.UtcNow.AddSeconds(-1);
             var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
                 .Run(["--filter", parse.GetValue(filter)!], config).ToList();
-            var json = summaries.Select(s => Path.Combine(s.ResultsDirectoryPath, s.Title + "-report-full.json"))
-                .Where(File.Exists).ToList();
+
+            // BenchmarkDotNet names the export after the joined title or, for a single class, the class: take the
+            // full JSON this run wrote.
+            var json = summaries.Select(s => s.ResultsDirectoryPath).Distinct()
+                .Where(Directory.Exists)
+                .SelectMany(d => new DirectoryInfo(d).EnumerateFiles("*-report-full.json"))
+                .Where(f => f.LastWriteTimeUtc >= started)
+                .OrderByDescending(f => f.LastWriteTimeUtc)
+                .Select(f => f.FullName)
+                .ToList();
             if (json.Count == 0)
             {
                 throw new CliInputException("--filter", "no benchmark matched (no result JSON was written)");
