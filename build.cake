@@ -2,6 +2,7 @@
 var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("filter", "*");
+var benchGate = Argument("gate", "50%");
 var solution = "./PerceptionJudge.sln";
 var resultsDir = Directory("./artifacts/test-results");
 
@@ -83,6 +84,29 @@ Task("Bench")
     DotNetRun("./bench/PerceptionJudge.Bench/PerceptionJudge.Bench.csproj",
         new ProcessArgumentBuilder().Append("--quick").Append("--filter").AppendQuoted(benchFilter),
         new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+});
+
+// The CI benchmark step: the quick job in-process through `pjudge bench`, then the ratio gate against the stored
+// baseline of this machine's fingerprint (bench/baselines/). A failed benchmark fails the task; a significant
+// regression (pjudge exit code 3) is reported as a warning, because shared runners are too noisy for a hard gate
+// on a 5-iteration job (README, "Benchmarks").
+Task("BenchQuick")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    var args = new ProcessArgumentBuilder()
+        .Append("run").Append("--project").AppendQuoted("./src/PerceptionJudge.Cli/PerceptionJudge.Cli.csproj")
+        .Append("-c").Append(configuration).Append("--no-build").Append("--")
+        .Append("bench").Append("--quick").Append("--gate").Append(benchGate);
+    int exit = StartProcess("dotnet", new ProcessSettings { Arguments = args });
+    if (exit == 3)
+    {
+        Warning("pjudge bench: the ratio gate reported significant regressions (listed above)");
+    }
+    else if (exit != 0)
+    {
+        throw new Exception($"pjudge bench --quick failed with exit code {exit}");
+    }
 });
 
 RunTarget(target);

@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Advantage;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -13,6 +15,7 @@ namespace PerceptionJudge.Bench;
 /// (16 B counting the write-allocate). GB/s = bytes · Rewards / time.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class AdvantageBenchmarks
 {
     private readonly AdvantageCpu _cpu = new();
@@ -23,6 +26,7 @@ public class AdvantageBenchmarks
     private float[] _advantages = [];
     private float[] _returns = [];
     private GroupIndex _index = null!;
+    private TorchAdvantage? _torch;
 
     // Eager temporaries, allocated once.
     private float[] _groupMean = [];
@@ -37,11 +41,11 @@ public class AdvantageBenchmarks
     private float[] _c = [];
 
     /// <summary>Number of rewards (rows; cols = 1).</summary>
-    [Params(1 << 20, 1 << 24)]
+    [Params(1 << 24, 1 << 20)]
     public int Rewards { get; set; }
 
     /// <summary>Responses per prompt.</summary>
-    [Params(5, 8)]
+    [Params(8, 5)]
     public int GroupSize { get; set; }
 
     private int Groups => Rewards / GroupSize;
@@ -77,7 +81,11 @@ public class AdvantageBenchmarks
         _a = new float[rows];
         _b = Enumerable.Repeat(1f, rows).ToArray();
         _c = Enumerable.Repeat(2f, rows).ToArray();
+        _torch = TorchBench.TryCreate(() => new TorchAdvantage(_rewards, _mask, GroupSize));
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
 
     [Benchmark(Baseline = true)]
     public void Triad() => PerceptionJudge.Bench.Triad.Run(_a, _b, _c, 3f);
@@ -118,6 +126,36 @@ public class AdvantageBenchmarks
         TensorPrimitives.Divide(_centred, _expanded, _advantages);
         TensorPrimitives.Multiply(_advantages, _mask, _advantages);
         _advantages.AsSpan().CopyTo(_returns);
+    }
+
+    /// <summary>
+    /// verl's GRPO through libtorch op by op on <c>scores.view(-1, G)</c> (equal groups, so the per-group loop
+    /// becomes a reshape): mean over dim 1, centred, unbiased std = sqrt(Σ centred² / (G − 1)), divide by std + ε,
+    /// multiply by the mask.
+    /// </summary>
+    [Benchmark]
+    public long TorchGrpo()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        var scores = t.Scores;
+        var centred = scores - scores.Mean([1], keepdim: true);
+        var std = Ops.Sqrt((centred * centred).Sum([1], keepdim: true) * (1.0 / (GroupSize - 1)));
+        var advantages = centred / (std + _options.Epsilon) * t.Mask;
+        return advantages.Numel;
+    }
+
+    private sealed class TorchAdvantage : TorchBench
+    {
+        public TorchAdvantage(float[] rewards, float[] mask, int groupSize)
+        {
+            Scores = Own(TorchTensor.From<float>(rewards, rewards.Length / groupSize, groupSize));
+            Mask = Own(TorchTensor.From<float>(mask, mask.Length / groupSize, groupSize));
+        }
+
+        public TorchTensor Scores { get; }
+
+        public TorchTensor Mask { get; }
     }
 
     /// <summary><c>repeat_interleave</c>: each group value written to its <paramref name="g"/> rows.</summary>

@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.LogProb;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -12,6 +14,7 @@ namespace PerceptionJudge.Bench;
 /// CPU graph would issue them.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class LogProbBenchmarks
 {
     private float[] _logits = [];
@@ -24,6 +27,7 @@ public class LogProbBenchmarks
     private float[] _a = [], _b = [], _c = [];
     private readonly LogProbCpu _cpu = new();
     private readonly LogProbReference _reference = new();
+    private TorchLogits? _torch;
 
     [Params(512)]
     public int Tokens { get; set; }
@@ -51,6 +55,38 @@ public class LogProbBenchmarks
         _a = new float[n];
         _b = Enumerable.Repeat(1f, n).ToArray();
         _c = Enumerable.Repeat(2f, n).ToArray();
+        _torch = TorchBench.TryCreate(() => new TorchLogits(_logits, _labels, Tokens, Vocab));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
+
+    /// <summary>
+    /// verl <c>logprobs_from_logits</c> + <c>entropy_from_logits</c> through libtorch op by op:
+    /// log_softmax, gather of the labels, entropy = −Σ p·log p with p = exp(log_softmax).
+    /// </summary>
+    [Benchmark]
+    public long Torch()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        var logSoftmax = t.Logits.LogSoftmax(1);
+        var logProb = Ops.Gather(logSoftmax, 1, t.Labels);
+        var entropy = -(Ops.Exp(logSoftmax) * logSoftmax).Sum([1]);
+        return logProb.Numel + entropy.Numel;
+    }
+
+    private sealed class TorchLogits : TorchBench
+    {
+        public TorchLogits(float[] logits, int[] labels, int tokens, int vocab)
+        {
+            Logits = Own(TorchTensor.From<float>(logits, tokens, vocab));
+            Labels = Own(TorchTensor.From<long>(labels.Select(l => (long)l).ToArray(), tokens, 1));
+        }
+
+        public TorchTensor Logits { get; }
+
+        public TorchTensor Labels { get; }
     }
 
     [Benchmark(Baseline = true)]

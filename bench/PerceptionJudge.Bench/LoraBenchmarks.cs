@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Lora;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -14,6 +16,7 @@ namespace PerceptionJudge.Bench;
 /// r passes over each row of W.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class LoraBenchmarks
 {
     private const int Out = 4096, In = 4096, Rank = 32, SmallRows = 256;
@@ -21,6 +24,7 @@ public class LoraBenchmarks
     private static readonly LoraShape s_small = new(SmallRows, In, Rank);
     private readonly MachinePeakBenchmarks _peak = new();
     private float[] _w = [], _a = [], _b = [];
+    private TorchLora? _torch;
 
     [GlobalSetup]
     public void Setup()
@@ -31,6 +35,37 @@ public class LoraBenchmarks
         _w = Fill(Out * In, 0.1);
         _a = Fill(Rank * In, 0.02);
         _b = Fill(Out * Rank, 0.02);
+        _torch = TorchBench.TryCreate(() => new TorchLora(_w, _a, _b));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
+
+    /// <summary>PEFT <c>merge</c> through libtorch op by op: delta = (B @ A)·scale, then W += delta.</summary>
+    [Benchmark]
+    public long Torch()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        var delta = t.B.MatMul(t.A) * 1e-3;
+        t.W.Add_(delta);
+        return delta.Numel;
+    }
+
+    private sealed class TorchLora : TorchBench
+    {
+        public TorchLora(float[] w, float[] a, float[] b)
+        {
+            W = Own(TorchTensor.From<float>(w, Out, In));
+            A = Own(TorchTensor.From<float>(a, Rank, In));
+            B = Own(TorchTensor.From<float>(b, Out, Rank));
+        }
+
+        public TorchTensor W { get; }
+
+        public TorchTensor A { get; }
+
+        public TorchTensor B { get; }
     }
 
     /// <summary>The machine's FMA roof (MachinePeakBenchmarks.FmaPeak, same run).</summary>

@@ -11,6 +11,7 @@ namespace PerceptionJudge.Bench;
 /// </list>
 /// GB/s = 12 · N / time; GFLOP/s = threads · Iterations · 12 · 2 · lanes / time.
 /// </summary>
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class MachinePeakBenchmarks
 {
     public const int Iterations = 1 << 22;

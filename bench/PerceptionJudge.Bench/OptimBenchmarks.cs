@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Optim;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -14,6 +16,7 @@ namespace PerceptionJudge.Bench;
 /// (norm, clip, mul, lerp, mul, addcmul, sqrt, div, add, addcdiv); its temporaries are allocated in GlobalSetup.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class OptimBenchmarks
 {
     private const int M = 1 << 20;
@@ -25,6 +28,7 @@ public class OptimBenchmarks
     private float[][] _p = [], _g = [], _m = [], _v = [];
     private float[] _t0 = [], _t1 = [], _t2 = [];
     private float[] _a = [], _b = [], _c = [];
+    private TorchAdamW? _torch;
 
     /// <summary>Fuse global grad-norm clipping (max_norm 1) into the step.</summary>
     [Params(false, true)]
@@ -47,6 +51,63 @@ public class OptimBenchmarks
         _a = new float[total];
         _b = Enumerable.Repeat(1f, total).ToArray();
         _c = Enumerable.Repeat(2f, total).ToArray();
+        _torch = TorchBench.TryCreate(() => new TorchAdamW(_p, _g, _m, _v));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
+
+    /// <summary>
+    /// torch <c>clip_grad_norm_</c> + <c>_multi_tensor_adamw</c> (step 10) through libtorch op by op, the foreach
+    /// sequence one tensor at a time: norms, then mul_(1 − lr·wd), lerp_ as mul_ + add_, mul_ + addcmul_ as
+    /// add_(g·g), sqrt, div, add ε, addcdiv_ as add_(m / denom). Clipping scales a copy of g, as the Eager variant.
+    /// </summary>
+    [Benchmark]
+    public double Torch()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        var o = Clip ? s_clip : s_noClip;
+        double sum = 0;
+        foreach (var g in t.G)
+        {
+            double n = Ops.Sqrt((g * g).Sum()).Item();
+            sum += n * n;
+        }
+
+        double norm = Math.Sqrt(sum);
+        double coef = Clip ? Math.Min(1.0, o.MaxGradNorm!.Value / (norm + 1e-6)) : 1.0;
+        const int step = 10;
+        double stepSize = o.Lr / (1 - Math.Pow(o.Beta1, step));
+        double bc2Sqrt = Math.Sqrt(1 - Math.Pow(o.Beta2, step));
+        for (int i = 0; i < t.P.Length; i++)
+        {
+            var g = Clip ? t.G[i] * coef : t.G[i];
+            t.P[i].Mul_(1 - o.Lr * o.WeightDecay);
+            t.M[i].Mul_(o.Beta1).Add_(g, 1 - o.Beta1);
+            t.V[i].Mul_(o.Beta2).Add_(g * g, 1 - o.Beta2);
+            var denom = Ops.Sqrt(t.V[i]) * (1 / bc2Sqrt) + o.Eps;
+            t.P[i].Add_(t.M[i] / denom, -stepSize);
+        }
+
+        return norm;
+    }
+
+    private sealed class TorchAdamW : TorchBench
+    {
+        public TorchAdamW(float[][] p, float[][] g, float[][] m, float[][] v)
+        {
+            TorchTensor[] Copy(float[][] xs) => [.. xs.Select(x => Own(TorchTensor.From<float>(x, x.Length)))];
+            (P, G, M, V) = (Copy(p), Copy(g), Copy(m), Copy(v));
+        }
+
+        public TorchTensor[] P { get; }
+
+        public TorchTensor[] G { get; }
+
+        public TorchTensor[] M { get; }
+
+        public TorchTensor[] V { get; }
     }
 
     [Benchmark(Baseline = true)]

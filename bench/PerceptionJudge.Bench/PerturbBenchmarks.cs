@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Perturb;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -12,6 +14,7 @@ namespace PerceptionJudge.Bench;
 /// stages as four kernel passes (32 B/elem); Eager is the TensorPrimitives style (one call per op, clamps included,
 /// noise pre-generated in setup), ~20 passes. Blur (σ = 2) and JPEG (q = 30) give per-image costs for pairs/second.
 /// </summary>
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class PerturbBenchmarks
 {
     private const int Side = 448;
@@ -22,6 +25,7 @@ public class PerturbBenchmarks
     private float[] _batch = [], _noise = [], _luma = [], _a = [], _b = [], _c = [];
     private PointwiseChain[] _chains = [];
     private ulong[] _seeds = [];
+    private TorchImages? _torch;
 
     [Params(32)]
     public int Images { get; set; }
@@ -45,6 +49,41 @@ public class PerturbBenchmarks
         _a = new float[n];
         _b = (float[])_batch.Clone();
         _c = (float[])_noise.Clone();
+        _torch = TorchBench.TryCreate(() => new TorchImages(_batch, _noise, Images));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
+
+    /// <summary>
+    /// The same chain as <see cref="Eager"/> through libtorch op by op on the [N, 3, H, W] batch (torchvision
+    /// style: each stage a new tensor, clamped to [0, 1]; luma from the three channel slices; pre-drawn noise).
+    /// </summary>
+    [Benchmark]
+    public long Torch()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        var c = s_chain;
+        var x = Ops.Clamp(t.Batch * c.Brightness, 0, 1);
+        x = Ops.Clamp(x * c.Contrast + (0.5 - 0.5 * c.Contrast), 0, 1);
+        var luma = x.Narrow(1, 0, 1) * 0.299 + x.Narrow(1, 1, 1) * 0.587 + x.Narrow(1, 2, 1) * 0.114;
+        x = Ops.Clamp((x - luma) * c.Saturation + luma, 0, 1);
+        x = Ops.Clamp(x + t.Noise * c.NoiseStd, 0, 1);
+        return x.Numel;
+    }
+
+    private sealed class TorchImages : TorchBench
+    {
+        public TorchImages(float[] batch, float[] noise, int images)
+        {
+            Batch = Own(TorchTensor.From<float>(batch, images, 3, Side, Side));
+            Noise = Own(TorchTensor.From<float>(noise, images, 3, Side, Side));
+        }
+
+        public TorchTensor Batch { get; }
+
+        public TorchTensor Noise { get; }
     }
 
     [Benchmark(Baseline = true)]
@@ -54,6 +93,7 @@ public class PerturbBenchmarks
     public void FusedChain() => _cpu.Pointwise(_batch, s_shape, _chains, _seeds);
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void FusedChainNoNoise() =>
         _cpu.Pointwise(_batch, s_shape, Enumerable.Repeat(s_chain with { NoiseStd = 0 }, Images).ToArray(), _seeds);
 
@@ -118,6 +158,7 @@ public class PerturbBenchmarks
     public void ReferenceChain() => _reference.Pointwise(_batch, s_shape, _chains, _seeds);
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void BlurSigma2()
     {
         for (int n = 0; n < Images; n++)
@@ -127,6 +168,7 @@ public class PerturbBenchmarks
     }
 
     [Benchmark]
+    [BenchmarkCategory(BenchConfig.SecondaryCategory)]
     public void JpegQuality30()
     {
         for (int n = 0; n < Images; n++)

@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.PolicyLoss;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Torch;
+using TorchTensor = PerceptionJudge.Torch.Tensor;
 
 namespace PerceptionJudge.Bench;
 
@@ -14,6 +16,7 @@ namespace PerceptionJudge.Bench;
 /// library evaluating the same graph op by op would; its temporaries are allocated once in GlobalSetup.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class PolicyLossBenchmarks
 {
     private const int Cols = 4096;
@@ -23,6 +26,7 @@ public class PolicyLossBenchmarks
     private float[][] _t = [];
     private float[] _half = [];
     private float[] _a = [], _b = [], _c = [];
+    private TorchPolicyLoss? _torch;
 
     /// <summary>The eager version's metrics (kept so they are not dead code).</summary>
     public (double PpoKl, double Clipfrac, double Lower) Metrics { get; private set; }
@@ -58,7 +62,12 @@ public class PolicyLossBenchmarks
         {
             throw new InvalidOperationException($"eager {eager} disagrees with fused {fused}");
         }
+
+        _torch = TorchBench.TryCreate(() => new TorchPolicyLoss(_old, _lp, _adv, _mask));
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _torch?.Dispose();
 
     [Benchmark(Baseline = true)]
     public void Triad() => PerceptionJudge.Bench.Triad.Run(_a, _b, _c, 3f);
@@ -118,6 +127,58 @@ public class PolicyLossBenchmarks
         TensorPrimitives.Multiply(dpg, (float)(1.0 / (maskSum + 1e-8)), _grad);
         Metrics = (ppoKl, clipfrac, lower);
         return (float)loss;
+    }
+
+    /// <summary>
+    /// verl <c>compute_policy_loss_vanilla</c> written in libtorch op by op (clamp, exp, maximum/minimum as where,
+    /// the clip fractions, masked token-mean), then autograd's backward for d loss / d log_prob.
+    /// </summary>
+    [Benchmark]
+    public double Torch()
+    {
+        var t = _torch ?? throw TorchBench.Missing;
+        using var scope = LibTorch.NewDisposeScope();
+        t.LogProb.ZeroGrad();
+        var negApproxKl = Ops.Clamp(t.LogProb - t.Old, -20, 20);
+        var ratio = Ops.Exp(negApproxKl);
+        var maskSum = t.Mask.Sum() + 1e-8;
+        var ppoKl = (-negApproxKl * t.Mask).Sum() / maskSum;
+        var negAdv = -t.Adv;
+        var loss1 = negAdv * ratio;
+        var loss2 = negAdv * Ops.Clamp(ratio, Lower, Upper);
+        var clip1 = Ops.Where(Ops.Gt(loss1, loss2), loss1, loss2);                   // torch.maximum
+        var clipfrac = (Ops.Gt(loss2, loss1).To(DType.Float32) * t.Mask).Sum() / maskSum;
+        var loss3 = negAdv * ClipC;
+        var clip2 = Ops.Where(Ops.Lt(loss3, clip1), loss3, clip1);                   // torch.minimum
+        var negative = Ops.Lt(t.Adv, t.Zero);
+        var lower = (Ops.Gt(clip1, loss3).To(DType.Float32) * negative.To(DType.Float32) * t.Mask).Sum() / maskSum;
+        var pg = Ops.Where(negative, clip2, clip1);
+        var loss = (pg * t.Mask).Sum() / maskSum;
+        loss.Backward();
+        return loss.Item() + ppoKl.Item() + clipfrac.Item() + lower.Item();
+    }
+
+    private sealed class TorchPolicyLoss : TorchBench
+    {
+        public TorchPolicyLoss(float[] old, float[] lp, float[] adv, float[] mask)
+        {
+            Old = Own(TorchTensor.From<float>(old, old.Length / Cols, Cols));
+            LogProb = Own(TorchTensor.From<float>(lp, lp.Length / Cols, Cols));
+            LogProb.RequiresGrad = true;
+            Adv = Own(TorchTensor.From<float>(adv, adv.Length / Cols, Cols));
+            Mask = Own(TorchTensor.From<float>(mask, mask.Length / Cols, Cols));
+            Zero = Own(TorchTensor.Scalar(0));
+        }
+
+        public TorchTensor Old { get; }
+
+        public TorchTensor LogProb { get; }
+
+        public TorchTensor Adv { get; }
+
+        public TorchTensor Mask { get; }
+
+        public TorchTensor Zero { get; }
     }
 
     private float Run(Backend backend) =>

@@ -2,8 +2,25 @@ using BenchmarkDotNet.Running;
 using PerceptionJudge.Bench;
 
 // `dotnet run -c Release --project bench/PerceptionJudge.Bench -- --filter '*' [--job short]`
-// `--quick` selects the CI configuration (BenchConfig.Quick); everything else goes to BenchmarkDotNet.
+// `--quick` selects the CI configuration (BenchConfig.Quick), `--references` adds the slow comparison references to
+// it; everything else goes to BenchmarkDotNet. `pjudge bench` runs the same switcher in-process.
 bool quick = args.Contains("--quick");
-var rest = args.Where(a => a != "--quick").ToArray();
-BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
-    .Run(rest.Length == 0 ? ["--filter", "*"] : rest, quick ? BenchConfig.Quick() : BenchConfig.Full());
+bool references = args.Contains("--references");
+var rest = args.Where(a => a is not "--quick" and not "--references").ToArray();
+var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly)
+    .Run(rest.Length == 0 ? ["--filter", "*"] : rest, quick ? BenchConfig.Quick(references) : BenchConfig.Full());
+if (quick)
+{
+    // In-process runs leave HardwareIntrinsics empty; they ran here, so stamp this process's (RunStamp).
+    var started = System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime();
+    foreach (var dir in summaries.Select(s => s.ResultsDirectoryPath).Distinct().Where(Directory.Exists))
+    {
+        foreach (var json in new DirectoryInfo(dir).EnumerateFiles("*-report-full.json"))
+        {
+            if (json.LastWriteTimeUtc >= started)
+            {
+                PerceptionJudge.Bench.Tracking.RunStamp.FillIntrinsics(json.FullName);
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ namespace PerceptionJudge.Bench;
 /// batch-ranking input. No "eager" variant: parsing and DP are not expressible as whole-array TensorPrimitives ops.
 /// </summary>
 [MemoryDiagnoser]
+[BenchmarkCategory(BenchConfig.KernelCategory)]
 public class RankingBenchmarks
 {
     private readonly RankingCpu _cpu = new();

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using PerceptionJudge.Cli.Bench;
 using PerceptionJudge.Cli.Json;
 using PerceptionJudge.Cli.Math;
 using PerceptionJudge.Cli.Ppjd;
+using PerceptionJudge.Cli.Profile;
 using PerceptionJudge.Data;
 using PerceptionJudge.Kernels.Runtime;
 
@@ -43,6 +45,8 @@ internal sealed class PjudgeApp
         root.Add(MathCommand.Create(_ops, _stdout, _stderr));
         root.Add(PpjdCommand.Create(_stdout, _stderr));
         root.Add(DemoCommand.Create(_stdout, _stderr));
+        root.Add(BenchCommand.Create(_stdout, _stderr));
+        root.Add(ProfileCommand.Create(_stdout));
 
         try
         {

@@ -58,6 +58,7 @@ public static class GroupAdvantage
         AdvantageOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(kernels);
+        using var span = KernelTrace.Kernel("advantage", estimator, 16L * input.Rows * input.Cols);
         s_registry.Get(estimator)(kernels, input, advantages, returns, options ?? AdvantageOptions.Default);
     }
 
@@ -66,8 +67,11 @@ public static class GroupAdvantage
     /// scaled by <paramref name="scale"/>; see <see cref="AdvantageReference.Trl"/>.
     /// </summary>
     public static void Trl(
-        ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
+        ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages)
+    {
+        using var span = KernelTrace.Kernel("advantage.trl", 8L * rewards.Length);
         AdvantageKernels.For(KernelBackend.Current).Trl(rewards, index, scale, advantages);
+    }
 
     /// <summary>
     /// Adds a custom estimator (verl <c>register_adv_est</c>). Registering a name twice throws

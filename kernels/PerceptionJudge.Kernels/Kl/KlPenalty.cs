@@ -32,6 +32,7 @@ public static class KlPenalty
 
         Guard.Finite(logprob, "logprob");
         Guard.Finite(refLogprob, "ref_logprob");
+        using var span = KernelTrace.Kernel("kl", mode, (12L + (gradLogprob.IsEmpty ? 0 : 4)) * logprob.Length);
         KlKernels.For(KernelBackend.Current)
             .Compute(entry.Estimator, entry.StraightThrough, logprob, refLogprob, kl, gradLogprob);
     }

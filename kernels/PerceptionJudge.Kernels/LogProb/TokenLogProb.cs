@@ -15,8 +15,11 @@ public static class TokenLogProb
 
     /// <summary><c>entropy[t] = logsumexp(z_t) − Σ_v softmax(z_t)_v·z_tv</c>, in [0, ln vocab].</summary>
     public static void Entropy(
-        ReadOnlySpan<float> logits, int tokens, int vocab, Span<float> entropy, float temperature = 1f) =>
+        ReadOnlySpan<float> logits, int tokens, int vocab, Span<float> entropy, float temperature = 1f)
+    {
+        using var span = KernelTrace.Kernel("log_prob.entropy", 4L * tokens * vocab);
         Kernels.Forward(logits, default, tokens, vocab, temperature, entropy, default);
+    }
 
     /// <summary><c>logProb[t] = z_t[labels[t]] − logsumexp(z_t)</c> (≤ 0).</summary>
     public static void ChosenLogProb(
@@ -25,8 +28,11 @@ public static class TokenLogProb
         int tokens,
         int vocab,
         Span<float> logProb,
-        float temperature = 1f) =>
+        float temperature = 1f)
+    {
+        using var span = KernelTrace.Kernel("log_prob.chosen", 4L * tokens * vocab);
         Kernels.Forward(logits, labels, tokens, vocab, temperature, default, logProb);
+    }
 
     /// <summary>Both <see cref="Entropy"/> and <see cref="ChosenLogProb"/> from one read of the logits.</summary>
     public static void EntropyAndLogProb(
@@ -36,8 +42,11 @@ public static class TokenLogProb
         int vocab,
         Span<float> entropy,
         Span<float> logProb,
-        float temperature = 1f) =>
+        float temperature = 1f)
+    {
+        using var span = KernelTrace.Kernel("log_prob.forward", 4L * tokens * vocab);
         Kernels.Forward(logits, labels, tokens, vocab, temperature, entropy, logProb);
+    }
 
     /// <summary>
     /// OVERWRITES <paramref name="gradLogits"/> (length tokens·vocab) with
@@ -53,8 +62,11 @@ public static class TokenLogProb
         ReadOnlySpan<float> gradEntropy,
         ReadOnlySpan<float> gradLogProb,
         Span<float> gradLogits,
-        float temperature = 1f) =>
+        float temperature = 1f)
+    {
+        using var span = KernelTrace.Kernel("log_prob.backward", 12L * tokens * vocab);
         Kernels.Backward(logits, labels, tokens, vocab, temperature, gradEntropy, gradLogProb, gradLogits);
+    }
 }
 
 /// <summary>The <see cref="ILogProbKernels"/> instance of each backend.</summary>

@@ -67,6 +67,7 @@ public static class LoraMerge
 
         Guard.Finite(loraA, "lora_A", shape.InFeatures);
         Guard.Finite(loraB, "lora_B", shape.Rank);
+        using var span = KernelTrace.Kernel("lora.merge", 8L * weight.Length + 4L * (loraA.Length + loraB.Length));
         LoraKernels.For(KernelBackend.Current).AddScaledProduct(weight, loraA, loraB, shape, scale, accumulate);
     }
 }

@@ -48,6 +48,7 @@ public static class FusedAdamW
             grads[i] = s.Grad;
         }
 
+        using var span = KernelTrace.Kernel("optim.adamw", KernelTrace.Sink is null ? 0 : 32L * TotalLength(grads));
         double norm = GradNorm.Global(kernels, grads);
         double scale = options.MaxGradNorm is double max ? GradNorm.ClipCoefficient(norm, max) : 1.0;
         if (slots.Length > 0)
@@ -56,6 +57,17 @@ public static class FusedAdamW
         }
 
         return norm;
+    }
+
+    private static long TotalLength(ReadOnlySpan<ReadOnlyMemory<float>> grads)
+    {
+        long total = 0;
+        foreach (var g in grads)
+        {
+            total += g.Length;
+        }
+
+        return total;
     }
 
     private static void Check(AdamWOptions o, int step)

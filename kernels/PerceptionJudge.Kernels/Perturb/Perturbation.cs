@@ -112,11 +112,15 @@ public static class Perturbation
         ArgumentNullException.ThrowIfNull(op);
         Checks.Image(image, shape);
         Guard.Finite(image, "image", shape.Width);
+        using var span = KernelTrace.Kernel("perturb", op.GetType().Name, 8L * image.Length);
         op.Apply(PerturbKernels.For(backend), image, shape, seed);
     }
 
     /// <summary>The fused chain over a batch [N][C][H][W], per-sample chains and seeds (see IPerturbKernels).</summary>
     public static void Pointwise(Span<float> batch, ImageShape shape, ReadOnlySpan<PointwiseChain> chains,
-        ReadOnlySpan<ulong> seeds) =>
+        ReadOnlySpan<ulong> seeds)
+    {
+        using var span = KernelTrace.Kernel("perturb.pointwise", 8L * batch.Length);
         PerturbKernels.Current.Pointwise(batch, shape, chains, seeds);
+    }
 }

@@ -35,6 +35,8 @@ public static class PolicyLoss
         var mode = Parse(lossMode);
         options ??= new PolicyLossOptions();
         Validate(mode, input, gradLogProb, options);
+        using var span = KernelTrace.Kernel(
+            "policy_loss", lossMode, (16L + (gradLogProb.IsEmpty ? 0 : 4)) * input.Rows * input.Cols);
         return PolicyLossKernels.For(KernelBackend.Current).Compute(mode, input, gradLogProb, options);
     }
 
