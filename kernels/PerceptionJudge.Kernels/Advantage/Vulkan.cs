@@ -40,7 +40,7 @@ public sealed class AdvantageVulkan : IAdvantageKernels
             (uint)input.Cols, (uint)index.GroupCount, options.Epsilon, options.NormAdvByStd ? 1u : 0u);
         var (x, y) = VulkanDispatch.Split(index.GroupCount);
         context.Run(new VulkanDispatch(
-            GrpoShader, [rewards, mask, offsets, members, adv, ret], PushBytes(push), x, y));
+            GrpoShader, [rewards, mask, offsets, members, adv, ret], VulkanDispatch.Bytes(push), x, y));
         adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
         ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
     }
@@ -74,9 +74,6 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     /// <inheritdoc/>
     public void Trl(ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
         throw NotPorted("trl (scale_rewards)");
-
-    internal static byte[] PushBytes<T>(T push)
-        where T : unmanaged => MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in push)).ToArray();
 
     private static NotSupportedException NotPorted(string estimator) =>
         new($"advantage estimator '{estimator}' is not ported to the Vulkan backend yet (ported: "

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using PerceptionJudge.Kernels.Advantage;
+using PerceptionJudge.Kernels.PolicyLoss;
 using PerceptionJudge.Kernels.Runtime;
 using PerceptionJudge.Kernels.Runtime.Vulkan;
 
@@ -193,6 +194,48 @@ public sealed class VulkanRuntimeTests
                 () => GroupAdvantage.Compute(vulkan, estimator, new AdvantageInput([1, 2], [1, 1], 2, 1, index),
                     new float[2], new float[2], new AdvantageOptions()), estimator);
             Assert.That(ex!.Message, Does.Contain($"'{estimator}' is not ported"));
+        }
+    }
+
+    /// <summary>The vanilla loss on both reduction variants: rows longer than a workgroup, fractional mask.</summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Vanilla_BothReductionVariantsMatchReference(bool subgroups)
+    {
+        RequireDevice();
+        using var context = VulkanContext.Create(null, subgroups);
+        var rng = new Random(20261122);
+        int rows = 37, cols = 300, n = rows * cols;
+        var old = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 2)).ToArray();
+        var lp = old.Select(v => v + (float)(0.6 * (rng.NextDouble() - 0.5))).ToArray();
+        var adv = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var mask = Enumerable.Range(0, n).Select(k => k % cols < 250 - k / cols ? 1f : 0.5f * (k % 2)).ToArray();
+        var o = new PolicyLossOptions { LossAggMode = "seq-mean-token-mean" };
+        var g = new float[n];
+        var gRef = new float[n];
+        var input = new PolicyLossInput(old, lp, adv, mask, rows, cols);
+        var actual = new PolicyLossVulkan(context).Compute(PolicyLossMode.Vanilla, input, g, o);
+        var expected = new PolicyLossReference().Compute(PolicyLossMode.Vanilla, input, gRef, o);
+        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
+        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5));
+        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
+        Assert.That(actual.PgClipfracLower, Is.EqualTo(expected.PgClipfracLower).Within(1e-5));
+        for (int k = 0; k < n; k++)
+        {
+            Assert.That(g[k], Is.EqualTo(gRef[k]).Within(1e-5 * Math.Max(1e-3, Math.Abs(gRef[k]))), $"k={k}");
+        }
+    }
+
+    [Test]
+    public void PolicyLoss_UnportedModesThrowNamingTheMode()
+    {
+        RequireDevice();
+        var vulkan = PolicyLossKernels.For(Backend.Vulkan);
+        foreach (var mode in Enum.GetValues<PolicyLossMode>().Where(m => m != PolicyLossMode.Vanilla))
+        {
+            var ex = Assert.Throws<NotSupportedException>(() => vulkan.Compute(
+                mode, new PolicyLossInput([0f], [0f], [1f], [1f], 1, 1), new float[1], new PolicyLossOptions()));
+            Assert.That(ex!.Message, Does.Contain($"'{mode}' is not ported"));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
 /// <summary>
@@ -11,6 +13,11 @@ namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 internal readonly record struct VulkanDispatch(
     string Shader, VulkanBuffer[] Buffers, byte[] Push, uint GroupsX, uint GroupsY = 1)
 {
+    /// <summary>The bytes of a push-constant struct (sequential layout matching the shader's std430 block).
+    /// </summary>
+    public static byte[] Bytes<T>(T push)
+        where T : unmanaged => MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in push)).ToArray();
+
     /// <summary>A 1-D launch of <paramref name="groups"/> workgroups split over x and y (x ≤ 65535, the guaranteed
     /// minimum of <c>maxComputeWorkGroupCount</c>).</summary>
     public static (uint X, uint Y) Split(long groups)
