@@ -13,6 +13,8 @@ namespace PerceptionJudge.Kernels.Advantage;
 public sealed class AdvantageVulkan : IAdvantageKernels
 {
     private const string GrpoShader = "grpo_outcome";
+    private const int WorkgroupSize = 64;
+    private const int PerInvocationMaxGroup = 32;
     private readonly VulkanContext? _context;
 
     /// <summary>Uses <paramref name="context"/>, or the process-wide <see cref="VulkanRuntime.Shared"/> when null.
@@ -36,13 +38,31 @@ public sealed class AdvantageVulkan : IAdvantageKernels
         using var members = VulkanBuffer.From(context, index.Members);
         using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
         using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
-        var push = new GrpoPush(
-            (uint)input.Cols, (uint)index.GroupCount, options.Epsilon, options.NormAdvByStd ? 1u : 0u);
-        var (x, y) = VulkanDispatch.Split(index.GroupCount);
+        var (push, x, y) = GrpoLaunch(input.Cols, index, options);
         context.Run(new VulkanDispatch(
             GrpoShader, [rewards, mask, offsets, members, adv, ret], VulkanDispatch.Bytes(push), x, y));
         adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
         ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
+
+    /// <summary>
+    /// Push constants and workgroup counts: groups of at most <see cref="PerInvocationMaxGroup"/> rows (verl's n
+    /// rollouts per prompt) run one per invocation, 64 groups per workgroup; larger ones one per workgroup.
+    /// </summary>
+    internal static (GrpoPush Push, uint X, uint Y) GrpoLaunch(int cols, GroupIndex index, AdvantageOptions options)
+    {
+        int largest = 0;
+        for (int g = 0; g < index.GroupCount; g++)
+        {
+            largest = Math.Max(largest, index.SizeOf(g));
+        }
+
+        bool perInvocation = largest <= PerInvocationMaxGroup;
+        long workgroups = perInvocation ? (index.GroupCount + WorkgroupSize - 1) / WorkgroupSize : index.GroupCount;
+        var (x, y) = VulkanDispatch.Split(workgroups);
+        var push = new GrpoPush((uint)cols, (uint)index.GroupCount, options.Epsilon,
+            options.NormAdvByStd ? 1u : 0u, perInvocation ? 1u : 0u);
+        return (push, x, y);
     }
 
     /// <inheritdoc/>
@@ -80,5 +100,5 @@ public sealed class AdvantageVulkan : IAdvantageKernels
             + $"{string.Join(", ", Ported)}); use --backend cpu");
 
     [StructLayout(LayoutKind.Sequential)]
-    private readonly record struct GrpoPush(uint Cols, uint Groups, float Eps, uint NormByStd);
+    internal readonly record struct GrpoPush(uint Cols, uint Groups, float Eps, uint NormByStd, uint PerInvocation);
 }

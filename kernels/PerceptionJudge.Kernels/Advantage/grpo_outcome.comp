@@ -6,6 +6,9 @@
 // a_i = (d_i − mean_d) / (std + ε), or d_i − mean_d without std normalisation (Dr.GRPO); a group of one uses
 // mean 0, std 1. advantages[i,t] = returns[i,t] = a_i · m[i,t]. Row sums are recomputed in each pass instead of
 // being stored, so the shader needs no scratch buffer.
+// Two layouts, chosen by the host through pc.perInvocation: small groups (verl's n rollouts per prompt) take one
+// invocation per group, summing its rows in order with no barrier; large groups take one workgroup per group and
+// reduce with workgroupSum (subgroup or shared memory). Both give the same bits run after run.
 #define WG 64
 layout(local_size_x = WG) in;
 
@@ -22,6 +25,7 @@ layout(push_constant) uniform Push
     uint groups;
     float eps;
     uint normByStd;
+    uint perInvocation; // 1: invocation g handles group g alone; 0: workgroup g does
 } pc;
 
 #include "reduce.glsl"
@@ -37,9 +41,61 @@ float score(int row)
     return s;
 }
 
+// Writes a_i · m[i,t] to both outputs for one member row.
+void store(int row, float s, float first, float meanD, float std, int n)
+{
+    float centred = n == 1 ? s : (s - first) - meanD;
+    float sd = n == 1 ? 1.0 : std;
+    float a = pc.normByStd != 0u ? centred / (sd + pc.eps) : centred;
+    uint base = uint(row) * pc.cols;
+    for (uint t = 0; t < pc.cols; ++t)
+    {
+        float v = a * mask[base + t];
+        advantages[base + t] = v;
+        returns[base + t] = v;
+    }
+}
+
+// Group g by one invocation: the same two passes, in row order.
+void groupAlone(uint g)
+{
+    int begin = offsets[g];
+    int n = offsets[g + 1] - begin;
+    float first = score(members[begin]);
+    float sumD = 0.0;
+    for (int k = 0; k < n; ++k)
+    {
+        sumD += score(members[begin + k]) - first;
+    }
+    float meanD = sumD / float(n);
+    float m2 = 0.0;
+    for (int k = 0; k < n; ++k)
+    {
+        float c = (score(members[begin + k]) - first) - meanD;
+        m2 += c * c;
+    }
+    float std = sqrt(m2 / float(max(n - 1, 1)));
+    for (int k = 0; k < n; ++k)
+    {
+        int row = members[begin + k];
+        store(row, score(row), first, meanD, std, n);
+    }
+}
+
 void main()
 {
-    uint g = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
+    if (pc.perInvocation != 0u)
+    {
+        uint g = wg * WG + gl_LocalInvocationIndex;
+        if (g < pc.groups)
+        {
+            groupAlone(g);
+        }
+        return;
+    }
+
+    uint g = wg;
     if (g >= pc.groups)
     {
         return; // whole workgroup: uniform
@@ -68,16 +124,6 @@ void main()
     for (int k = int(me); k < n; k += WG)
     {
         int row = members[begin + k];
-        float s = score(row);
-        float centred = n == 1 ? s : (s - first) - meanD;
-        float sd = n == 1 ? 1.0 : std;
-        float a = pc.normByStd != 0u ? centred / (sd + pc.eps) : centred;
-        uint base = uint(row) * pc.cols;
-        for (uint t = 0; t < pc.cols; ++t)
-        {
-            float v = a * mask[base + t];
-            advantages[base + t] = v;
-            returns[base + t] = v;
-        }
+        store(row, score(row), first, meanD, std, n);
     }
 }

@@ -85,5 +85,5 @@ public sealed class PolicyLossVulkan : IPolicyLossKernels
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    private readonly record struct VanillaPush(uint Cols, uint Rows, float Lower, float Upper, float ClipC);
+    internal readonly record struct VanillaPush(uint Cols, uint Rows, float Lower, float Upper, float ClipC);
 }
