@@ -6,8 +6,9 @@ namespace PerceptionJudge.Kernels.Advantage;
 
 /// <summary>
 /// Advantages as GLSL compute shaders on the shared <see cref="VulkanContext"/>. Ported: <c>grpo</c>
-/// (<c>grpo_outcome.comp</c>, one workgroup per group, float32; see the shader for the formula). Every other
-/// estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan backend never falls back silently.
+/// (<c>grpo_outcome.comp</c>, float32: one invocation per group of ≤ 32 rows, else one workgroup per group; see the
+/// shader for the formula). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
+/// backend never falls back silently.
 /// Inputs are checked on the host first, with the same errors as the other backends.
 /// </summary>
 public sealed class AdvantageVulkan : IAdvantageKernels
