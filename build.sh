@@ -7,9 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the targets need: libstb0 (images), cmake + g++ + libtorch-dev + libopenblas0-pthread (the native
-# backbone shim; OpenBLAS with pthreads, the reference BLAS is ~25x slower). Later layers add theirs here
-# (mesa-vulkan-drivers + glslang-tools for the Vulkan backend, openmpi-bin for data parallelism).
-APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread)
+# backbone shim; OpenBLAS with pthreads, the reference BLAS is ~25x slower), libvulkan1 + mesa-vulkan-drivers (the
+# Vulkan loader and lavapipe, a CPU Vulkan device, so the Vulkan tests run anywhere) + glslang-tools (GLSL → SPIR-V
+# at build time). Later layers add theirs here (openmpi-bin for data parallelism).
+APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread
+    libvulkan1 mesa-vulkan-drivers glslang-tools)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

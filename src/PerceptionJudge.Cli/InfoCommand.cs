@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Cli;
 
@@ -26,6 +27,7 @@ internal static class InfoCommand
         return $"""
             backend: {backend}
             backends available: {available}
+            vulkan: {Vulkan()}
             simd: {SimdWidth()}
             vector512 accelerated: {Vector512.IsHardwareAccelerated}
             vector256 accelerated: {Vector256.IsHardwareAccelerated}
@@ -35,6 +37,12 @@ internal static class InfoCommand
 
             """;
     }
+
+    /// <summary>The Vulkan device (name, type, API version, subgroup size, timestamp tick) or why there is none.
+    /// </summary>
+    internal static string Vulkan() => VulkanRuntime.IsAvailable
+        ? $"{VulkanRuntime.Shared.Device}, timestamp tick {VulkanRuntime.Shared.Device.TimestampPeriodNs:0.###} ns"
+        : $"unavailable ({VulkanRuntime.UnavailableReason})";
 
     /// <summary>The widest accelerated vector the kernels' SIMD loops will use.</summary>
     internal static string SimdWidth() =>

@@ -157,6 +157,17 @@ public sealed class AppTests
     }
 
     [Test]
+    public void Info_PrintsTheVulkanDeviceOrWhyItIsUnavailable()
+    {
+        var r = CliRun.Run(TestOps.Table(), "info");
+        var vulkan = PerceptionJudge.Kernels.Runtime.Vulkan.VulkanRuntime.IsAvailable
+            ? $"vulkan: {PerceptionJudge.Kernels.Runtime.Vulkan.VulkanRuntime.Shared.Device.Name} ("
+            : "vulkan: unavailable (Vulkan is unavailable: ";
+        Assert.That(r.Stdout, Does.Contain(vulkan));
+        Assert.That(r.Stdout, Does.Contain("subgroup ").Or.Contain("mesa-vulkan-drivers libvulkan1 glslang-tools"));
+    }
+
+    [Test]
     public void List_PrintsOpsFieldsAndRegistries()
     {
         var r = CliRun.Run(TestOps.Table(), "math", "list");

@@ -1,4 +1,5 @@
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Kernels.Advantage;
 
@@ -94,11 +95,15 @@ public static class AdvantageKernels
     private static readonly AdvantageReference s_reference = new();
     private static readonly AdvantageCpu s_cpu = new();
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available yet and throws.</summary>
+    private static readonly Lazy<AdvantageVulkan> s_vulkan = new(() => new AdvantageVulkan(VulkanRuntime.Shared));
+
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
+    /// opened, and its unported estimators throw <see cref="NotSupportedException"/>.</summary>
     public static IAdvantageKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"advantage kernels are not available on {backend}"),
     };
 }

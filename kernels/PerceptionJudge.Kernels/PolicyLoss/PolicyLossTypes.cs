@@ -151,11 +151,16 @@ public static class PolicyLossKernels
     private static readonly PolicyLossReference s_reference = new();
     private static readonly PolicyLossCpu s_cpu = new();
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available.</summary>
+    private static readonly Lazy<PolicyLossVulkan> s_vulkan =
+        new(() => new PolicyLossVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
+
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
+    /// opened, and runs only the modes in <see cref="PolicyLossVulkan.Ported"/>.</summary>
     public static IPolicyLossKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for policy losses"),
     };
 }

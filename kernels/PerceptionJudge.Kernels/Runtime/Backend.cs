@@ -12,13 +12,18 @@ public enum Backend
     /// <summary>SIMD (Vector512/Vector256) CPU code, multi-threaded where it pays.</summary>
     Cpu,
 
-    /// <summary>GLSL compute shaders through Vulkan (separate issue).</summary>
+    /// <summary>GLSL compute shaders through Vulkan (<see cref="Vulkan.VulkanRuntime"/>); families not yet ported
+    /// throw <see cref="NotSupportedException"/> naming the kernel.</summary>
     Vulkan,
 }
 
 /// <summary>The backend chosen once at start-up; the public façades of every family dispatch to it.</summary>
 public static class KernelBackend
 {
+    private static readonly Lazy<Backend[]> s_available = new(() => Vulkan.VulkanRuntime.IsAvailable
+        ? [Backend.Reference, Backend.Cpu, Backend.Vulkan]
+        : [Backend.Reference, Backend.Cpu]);
+
     private static Backend s_current = Backend.Cpu;
 
     /// <summary>The backend in use. Default <see cref="Backend.Cpu"/>.</summary>
@@ -29,12 +34,15 @@ public static class KernelBackend
     {
         if (backend == Backend.Vulkan)
         {
-            throw new KernelInputException("backend", "the Vulkan backend is not built yet; use cpu or reference");
+            _ = Vulkan.VulkanRuntime.Shared; // opens the device now, or throws with the reason and the packages
         }
 
         s_current = backend;
     }
 
-    /// <summary>Backends usable in this process, reference first (the test fixtures bind to each).</summary>
-    public static IReadOnlyList<Backend> Available { get; } = [Backend.Reference, Backend.Cpu];
+    /// <summary>
+    /// Backends usable in this process, reference first (the test fixtures bind to each); Vulkan only when a device
+    /// opened (the first read probes it).
+    /// </summary>
+    public static IReadOnlyList<Backend> Available => s_available.Value;
 }
