@@ -52,11 +52,13 @@ Task("Test")
     int passed = 0, failed = 0, skipped = 0;
     foreach (var trx in GetFiles($"{resultsDir}/*.trx"))
     {
-        var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants()
-            .First(e => e.Name.LocalName == "Counters");
+        var doc = System.Xml.Linq.XDocument.Load(trx.FullPath);
+        var counters = doc.Descendants().First(e => e.Name.LocalName == "Counters");
         passed += int.Parse(counters.Attribute("passed").Value);
         failed += int.Parse(counters.Attribute("failed").Value) + int.Parse(counters.Attribute("error").Value);
-        skipped += int.Parse(counters.Attribute("notExecuted").Value);
+        // NUnit's Assert.Ignore results are outcome="NotExecuted" but the Counters' notExecuted stays 0: count them.
+        skipped += doc.Descendants().Count(e => e.Name.LocalName == "UnitTestResult" &&
+            (string)e.Attribute("outcome") == "NotExecuted");
     }
 
     var summary = $"{passed} passed, {failed} failed, {skipped} skipped";

@@ -14,38 +14,16 @@ public static class ModelConfigJson
     /// <summary>Reads <paramref name="path"/> (a config.json, or a folder holding one) and validates it.</summary>
     public static ModelConfig Load(string path)
     {
-        var file = Directory.Exists(path) ? System.IO.Path.Combine(path, "config.json") : path;
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelException(file, null, $"cannot read: {e.Message}", e);
-        }
+        var (file, json) = JsonObjectFile.ReadText(path, "config.json");
         return Parse(json, file);
     }
 
     /// <summary>Parses config.json text; <paramref name="source"/> names it in errors.</summary>
     public static ModelConfig Parse(string json, string source = "config.json")
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException(source, null, $"not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonObjectFile.ParseObject(json, source))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ModelException(source, null, "not a JSON object");
-            }
             var f = new Fields(source, root, "");
             var modelType = f.OptionalString("model_type");
             if (modelType is not null and not "qwen2")

@@ -64,38 +64,16 @@ public static class PeftConfigJson
     /// <summary>Reads an adapter_config.json (or a folder holding one) and validates it.</summary>
     public static LoraConfig Load(string path)
     {
-        var file = Directory.Exists(path) ? Path.Combine(path, FileName) : path;
-        string json;
-        try
-        {
-            json = File.ReadAllText(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelException(file, null, $"cannot read: {e.Message}", e);
-        }
+        var (file, json) = JsonObjectFile.ReadText(path, FileName);
         return Parse(json, file);
     }
 
     /// <summary>Parses adapter_config.json text; <paramref name="source"/> names it in errors.</summary>
     public static LoraConfig Parse(string json, string source = FileName)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException(source, null, $"not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonObjectFile.ParseObject(json, source))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ModelException(source, null, "not a JSON object");
-            }
             var f = new Fields(source, root);
             var peftType = f.String("peft_type");
             if (peftType != "LORA")

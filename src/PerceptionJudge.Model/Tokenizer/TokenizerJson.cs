@@ -13,22 +13,9 @@ internal static class TokenizerJson
 {
     public static Tokenizer Read(string source, byte[] json)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json);
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException(source, null, $"not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonObjectFile.ParseObject(json, source))
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ModelException(source, null, "not a JSON object");
-            }
             var reader = new FieldReader(source);
             var model = reader.Object(root, "model", "model");
             var bpe = TokenizerModelJson.ReadModel(reader, model);
