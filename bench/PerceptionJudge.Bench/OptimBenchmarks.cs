@@ -14,6 +14,8 @@ namespace PerceptionJudge.Bench;
 /// Triad is the bandwidth roofline (2.33 for the update pass alone).
 /// Eager mirrors torch's <c>_multi_tensor_adamw</c> foreach sequence, one TensorPrimitives pass per op
 /// (norm, clip, mul, lerp, mul, addcmul, sqrt, div, add, addcdiv); its temporaries are allocated in GlobalSetup.
+/// TorchOptim is libtorch's own optimizer (<c>torch::optim::AdamW</c>, plus <c>clip_grad_norm_</c> when clipping)
+/// stepping its own copy of the parameters, with the grads set once in GlobalSetup.
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory(BenchConfig.KernelCategory)]
@@ -29,6 +31,7 @@ public class OptimBenchmarks
     private float[] _t0 = [], _t1 = [], _t2 = [];
     private float[] _a = [], _b = [], _c = [];
     private TorchAdamW? _torch;
+    private TorchOptimizer? _torchOptim;
 
     /// <summary>Fuse global grad-norm clipping (max_norm 1) into the step.</summary>
     [Params(false, true)]
@@ -52,10 +55,15 @@ public class OptimBenchmarks
         _b = Enumerable.Repeat(1f, total).ToArray();
         _c = Enumerable.Repeat(2f, total).ToArray();
         _torch = TorchBench.TryCreate(() => new TorchAdamW(_p, _g, _m, _v));
+        _torchOptim = TorchBench.TryCreate(() => new TorchOptimizer(_p, _g, s_noClip));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _torch?.Dispose();
+    public void Cleanup()
+    {
+        _torch?.Dispose();
+        _torchOptim?.Dispose();
+    }
 
     /// <summary>
     /// torch <c>clip_grad_norm_</c> + <c>_multi_tensor_adamw</c> (step 10) through libtorch op by op, the foreach
@@ -91,6 +99,49 @@ public class OptimBenchmarks
         }
 
         return norm;
+    }
+
+    /// <summary>
+    /// libtorch's own <c>torch::optim::AdamW</c> step (C++ API, per tensor: mul_, mul_ + add_, mul_ + addcmul_, sqrt,
+    /// div, add_, addcdiv_), preceded by <c>torch::nn::utils::clip_grad_norm_</c> (per-tensor norms, stack, norm, mul_
+    /// of every grad) when Clip is set. clip_grad_norm_ scales the grads in place, so after the first call they have
+    /// norm ≈ 1 and the coefficient is ≈ 1, but every call still reads and writes every grad: the work is the same.
+    /// Returns the pre-clip norm when clipping, else 0 (libtorch's step computes no norm).
+    /// </summary>
+    [Benchmark]
+    public double TorchOptim()
+    {
+        var t = _torchOptim ?? throw TorchBench.Missing;
+        double norm = Clip ? AdamW.ClipGradNorm(t.Parameters, s_clip.MaxGradNorm!.Value) : 0;
+        t.Optimizer.Step();
+        return norm;
+    }
+
+    private sealed class TorchOptimizer : TorchBench
+    {
+        public TorchOptimizer(float[][] p, float[][] g, AdamWOptions o)
+        {
+            Parameters = [.. p.Select(x => Own(TorchTensor.From<float>(x, x.Length)))];
+            for (int i = 0; i < Parameters.Length; i++)
+            {
+                // Backward of a leaf with an explicit gradient sets its .grad to that gradient.
+                Parameters[i].RequiresGrad = true;
+                using var grad = TorchTensor.From<float>(g[i], g[i].Length);
+                Parameters[i].Backward(grad);
+            }
+
+            Optimizer = new AdamW(Parameters, o.Lr, o.Beta1, o.Beta2, o.Eps, o.WeightDecay);
+        }
+
+        public TorchTensor[] Parameters { get; }
+
+        public AdamW Optimizer { get; }
+
+        protected override void Dispose(bool disposing)
+        {
+            Optimizer.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class TorchAdamW : TorchBench

@@ -293,4 +293,16 @@ internal static partial class Native
     [LibraryImport(Library)]
     internal static partial int pj_tensor_multinomial(
         TensorHandle probs, long samples, int replacement, ulong seed, out nint result);
+
+    // ---- optimizers ----
+    [LibraryImport(Library)] internal static partial int pj_live_optimizers(out long count);
+    [LibraryImport(Library)]
+    internal static unsafe partial int pj_optim_adamw_new(
+        nint* parameters, long count, double lr, double beta1, double beta2, double eps, double weightDecay,
+        out nint result);
+    [LibraryImport(Library)] internal static partial int pj_optim_step(OptimizerHandle o);
+    [LibraryImport(Library)] internal static partial int pj_optim_zero_grad(OptimizerHandle o);
+    [LibraryImport(Library)] internal static partial int pj_optim_free(nint o);
+    [LibraryImport(Library)]
+    internal static unsafe partial int pj_clip_grad_norm(nint* parameters, long count, double maxNorm, out double total);
 }

@@ -6,7 +6,8 @@
  *  - no C++ exception ever crosses this boundary;
  *  - pj_tensor is an opaque, heap-allocated at::Tensor; each one returned through an out-parameter is owned by
  *    the caller and released with pj_tensor_free;
- *  - ops never consume or free their inputs; they return fresh tensors.
+ *  - ops never consume or free their inputs; they return fresh tensors;
+ *  - pj_optim is an opaque libtorch optimizer, owned by the caller and released with pj_optim_free.
  */
 #ifndef PJTORCH_H
 #define PJTORCH_H
@@ -26,6 +27,7 @@ extern "C"
 #endif
 
 typedef struct pj_tensor pj_tensor;
+typedef struct pj_optim pj_optim;
 
 /* Status codes. */
 enum
@@ -191,6 +193,20 @@ PJ_API int pj_tensor_topk(const pj_tensor* x, int64_t k, int64_t dim, int larges
 /* ---- sampling (seeded generator on CPU; other devices use the device's default generator) ---- */
 PJ_API int pj_tensor_multinomial(const pj_tensor* probs, int64_t samples, int replacement, uint64_t seed,
                                  pj_tensor** out);
+
+/* ---- optimizers (torch::optim; the parameters are shared, not copied: the optimizer updates them in place) ----
+   Parameters must be floating-point leaf tensors with requires_grad set. Step and clip need every parameter's .grad
+   defined: libtorch would skip a parameter without one silently, the shim refuses with an argument error. */
+PJ_API int pj_live_optimizers(int64_t* count);
+/* torch::optim::AdamW (decoupled weight decay, bias correction, amsgrad off) over params[0..count). */
+PJ_API int pj_optim_adamw_new(const pj_tensor* const* params, int64_t count, double lr, double beta1, double beta2,
+                              double eps, double weight_decay, pj_optim** out);
+PJ_API int pj_optim_step(pj_optim* o);
+PJ_API int pj_optim_zero_grad(pj_optim* o); /* libtorch's zero_grad (1.13: zeroes every defined .grad) */
+PJ_API int pj_optim_free(pj_optim* o);
+/* torch::nn::utils::clip_grad_norm_ (L2, error_if_nonfinite): scales every .grad by min(1, max_norm / (total + 1e-6))
+   and returns the pre-clip total norm; a NaN/Inf total is a libtorch error and leaves the grads unchanged. */
+PJ_API int pj_clip_grad_norm(const pj_tensor* const* params, int64_t count, double max_norm, double* total_norm);
 
 #ifdef __cplusplus
 }
