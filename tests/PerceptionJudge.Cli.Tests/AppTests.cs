@@ -133,14 +133,40 @@ public sealed class AppTests
         Assert.That(KernelBackend.Current, Is.EqualTo(Backend.Cpu));
     }
 
-    [TestCase("vulkan")]
     [TestCase("gpu")]
-    public void Backend_UnknownOrUnbuiltIsAUserError(string name)
+    [TestCase("cuda")]
+    public void Backend_UnknownIsAUserError(string name)
     {
         var r = CliRun.Run(TestOps.Table(), "--backend", name, "info");
         Assert.That(r.ExitCode, Is.EqualTo(2));
         Assert.That(r.StderrLines, Has.Length.EqualTo(1));
         Assert.That(r.StderrLines[0], Does.StartWith($"error: Argument '{name}' not recognized"));
+    }
+
+    [Test]
+    public void Backend_VulkanRunsPortedKernelsAndRejectsTheRestWithExitTwo()
+    {
+        string input = _dir.File("grpo.json", """
+            {"estimator": "grpo", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
+             "index": ["a", "a", "b", "b"]}
+            """);
+        string unported = _dir.File("rloo.json", """
+            {"estimator": "rloo", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
+             "index": ["a", "a", "b", "b"]}
+            """);
+        var r = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", input);
+        if (!PerceptionJudge.Kernels.Runtime.Vulkan.VulkanRuntime.IsAvailable)
+        {
+            Assert.That(r.ExitCode, Is.EqualTo(2));
+            Assert.That(r.StderrLines[^1], Does.StartWith("error: ").And.Contain("mesa-vulkan-drivers"));
+            Assert.Ignore("no Vulkan device here: checked the unavailable path only");
+        }
+        Assert.That((r.ExitCode, r.StderrLines[0]), Is.EqualTo((0, "backend: vulkan")), r.Stderr);
+        Assert.That(r.Stdout, Does.Contain("\"advantages\""));
+
+        var rejected = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", unported);
+        Assert.That(rejected.ExitCode, Is.EqualTo(2), rejected.Stderr);
+        Assert.That(rejected.StderrLines[^1], Does.StartWith("error: ").And.Contain("rloo"));
     }
 
     [Test]
