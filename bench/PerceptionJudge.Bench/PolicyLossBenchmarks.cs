@@ -38,19 +38,8 @@ public class PolicyLossBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Random(20261122);
-        _old = new float[N];
-        _lp = new float[N];
-        _adv = new float[N];
-        _mask = new float[N];
+        (_old, _lp, _adv, _mask) = PolicyLossOperands.Create(N, Cols);
         _grad = new float[N];
-        for (int k = 0; k < N; k++)
-        {
-            _old[k] = -2f + (float)(rng.NextDouble() - 0.5);
-            _lp[k] = _old[k] + 0.6f * (float)(rng.NextDouble() - 0.5);
-            _adv[k] = (float)(rng.NextDouble() * 2 - 1);
-            _mask[k] = k % Cols < Cols - (k / Cols % 512) ? 1f : 0f;
-        }
 
         _t = Enumerable.Range(0, 12).Select(_ => new float[N]).ToArray();
         _half = Enumerable.Repeat(0.5f, N).ToArray();

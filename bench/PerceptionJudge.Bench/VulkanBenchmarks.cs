@@ -127,19 +127,8 @@ public class VulkanPolicyLossBenchmarks : VulkanBenchmarkBase
     [GlobalSetup]
     public void Setup()
     {
-        var rng = new Random(20261122);
-        _old = new float[N];
-        _lp = new float[N];
-        _adv = new float[N];
-        _mask = new float[N];
+        (_old, _lp, _adv, _mask) = PolicyLossOperands.Create(N, Cols);
         _grad = new float[N];
-        for (int k = 0; k < N; k++)
-        {
-            _old[k] = -2f + (float)(rng.NextDouble() - 0.5);
-            _lp[k] = _old[k] + 0.6f * (float)(rng.NextDouble() - 0.5);
-            _adv[k] = (float)(rng.NextDouble() * 2 - 1);
-            _mask[k] = k % Cols < Cols - (k / Cols % 512) ? 1f : 0f;
-        }
 
         _vulkan = new PolicyLossVulkan(Context);
         _buffers =
