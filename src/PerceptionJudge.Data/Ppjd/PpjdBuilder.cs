@@ -13,12 +13,24 @@ public static class PpjdBuilder
     /// <c>--synthetic N</c>: N scene pairs, pair i from seed Derive(<paramref name="seed"/>, i), streamed to
     /// <paramref name="outDir"/>. Pairs are generated, edited and PNG-encoded in parallel in windows of
     /// 4 × cores and written in order, so the output is identical on any machine and memory stays flat.
-    /// <paramref name="progress"/> gets the number of pairs written after each window.
+    /// <paramref name="progress"/> gets the number of pairs written after each window. <paramref name="editKinds"/>
+    /// restricts the edits (default: all of <see cref="SceneEditor.Kinds"/>); a scene none of them applies to is
+    /// redrawn from the next derived seed.
     /// </summary>
     public static PpjdDatasetInfo BuildSynthetic(string outDir, int count, ulong seed = 20261122,
-        SceneOptions? options = null, IProgress<int>? progress = null, CancellationToken cancel = default)
+        SceneOptions? options = null, IProgress<int>? progress = null, IReadOnlyList<string>? editKinds = null,
+        CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        foreach (var kind in editKinds ?? [])
+        {
+            if (!SceneEditor.Kinds.Contains(kind))
+            {
+                throw new ArgumentException(
+                    $"unknown edit kind '{kind}'; valid: {string.Join(", ", SceneEditor.Kinds)}", nameof(editKinds));
+            }
+        }
+
         var generator = new SceneGenerator(options);
         using var writer = new PpjdWriter(outDir);
         int window = 4 * Environment.ProcessorCount;
@@ -31,7 +43,20 @@ public static class PpjdBuilder
             {
                 int i = start + k;
                 ulong pairSeed = HashRng.Derive(seed, (ulong)i);
-                var edit = SceneEditor.Edit(generator.Generate(pairSeed), pairSeed);
+                var edit = SceneEditor.TryEdit(generator.Generate(pairSeed), pairSeed, editKinds);
+                for (ulong retry = 1; edit is null; retry++)
+                {
+                    if (retry > 256)
+                    {
+                        throw new ArgumentException(
+                            $"none of the edits [{string.Join(", ", editKinds!)}] applies to 256 scenes in a row; " +
+                            "allow more kinds or change the scene options", nameof(editKinds));
+                    }
+
+                    pairSeed = HashRng.Derive(pairSeed, retry);
+                    edit = SceneEditor.TryEdit(generator.Generate(pairSeed), pairSeed, editKinds);
+                }
+
                 prepared[k] = PpjdWriter.Prepare(edit, pairSeed, i);
             });
             for (int k = 0; k < n; k++)

@@ -12,22 +12,30 @@ public static class SceneEditor
     public static IReadOnlyList<string> Kinds { get; } = ["recolour", "remove", "duplicate", "swap", "glyph"];
 
     /// <summary>
-    /// One edit chosen by <paramref name="seed"/>: kinds are tried starting at seed mod 5 until one applies to the
-    /// scene and changes the answer of some question.
+    /// One edit chosen by <paramref name="seed"/>: kinds (all of <see cref="Kinds"/>, or <paramref name="kinds"/>) are
+    /// tried starting at seed mod their count until one applies to the scene and changes the answer of some question.
+    /// Null when none of the allowed kinds applies.
     /// </summary>
-    public static SceneEdit Edit(Scene scene, ulong seed)
+    public static SceneEdit? TryEdit(Scene scene, ulong seed, IReadOnlyList<string>? kinds = null)
     {
         ArgumentNullException.ThrowIfNull(scene);
-        for (int k = 0; k < Kinds.Count; k++)
+        kinds ??= Kinds;
+        for (int k = 0; k < kinds.Count; k++)
         {
-            if (TryEdit(scene, Kinds[(int)((seed + (ulong)k) % (ulong)Kinds.Count)], seed) is SceneEdit edit)
+            if (TryEdit(scene, kinds[(int)((seed + (ulong)k) % (ulong)kinds.Count)], seed) is SceneEdit edit)
             {
                 return edit;
             }
         }
 
-        throw new InvalidOperationException($"no semantic edit applies to scene {scene.Seed}");
+        return null;
     }
+
+    /// <summary>
+    /// One edit chosen by <paramref name="seed"/> among all <see cref="Kinds"/>; throws when none applies.
+    /// </summary>
+    public static SceneEdit Edit(Scene scene, ulong seed) =>
+        TryEdit(scene, seed) ?? throw new InvalidOperationException($"no semantic edit applies to scene {scene.Seed}");
 
     /// <summary>
     /// The edit of <paramref name="kind"/>, or null when it cannot apply (e.g. swap with one object).

@@ -109,6 +109,19 @@ public sealed record ModelConfig
     /// </summary>
     public static ModelConfig Tiny { get; } = CreateTiny();
 
+    /// <summary>
+    /// The fast demo preset (about 0.5 million decoder parameters): Tiny at half width and depth (128, 2 layers,
+    /// SwiGLU 384) with a ViT of width 96 over 16-pixel patches, so a 64-pixel image is 16 tokens instead of 64.
+    /// Sized for the README demo's ten-minute budget on two cores.
+    /// </summary>
+    public static ModelConfig Nano { get; } = Tiny with
+    {
+        HiddenSize = 128,
+        IntermediateSize = 384,
+        NumHiddenLayers = 2,
+        Vision = Tiny.Vision! with { HiddenSize = 96, IntermediateSize = 384, PatchSize = 16 },
+    };
+
     /// <summary>Throws a <see cref="ModelException"/> naming the first field that does not fit.</summary>
     public void Validate(string file = "<config>") => ModelConfigJson.Validate(this, file);
 
