@@ -49,6 +49,15 @@ public sealed record DataConfig
     /// <summary>Base seed of the synthetic dataset.</summary>
     public ulong SyntheticSeed { get; init; } = 20261122;
 
+    /// <summary>Edit kinds of the synthetic dataset (any of recolour, remove, duplicate, swap, glyph).</summary>
+    public IReadOnlyList<string> SyntheticEdits { get; init; } = ["recolour", "remove", "duplicate", "swap", "glyph"];
+
+    /// <summary>Most shapes per synthetic scene (3..12).</summary>
+    public int SyntheticMaxObjects { get; init; } = 7;
+
+    /// <summary>Whether synthetic scenes carry a written number.</summary>
+    public bool SyntheticText { get; init; } = true;
+
     /// <summary>Task types trained on: any of score, pair, batch_ranking.</summary>
     public IReadOnlyList<string> Tasks { get; init; } = ["score", "pair", "batch_ranking"];
 
@@ -59,7 +68,7 @@ public sealed record DataConfig
 /// <summary>Backbone choice.</summary>
 public sealed record ModelSection
 {
-    /// <summary>"tiny" (the built-in demo preset) or a folder with config.json + model.safetensors.</summary>
+    /// <summary>"tiny" or "nano" (built-in presets) or a folder with config.json + model.safetensors.</summary>
     public string Path { get; init; } = "tiny";
 
     /// <summary>"lora" or "full".</summary>

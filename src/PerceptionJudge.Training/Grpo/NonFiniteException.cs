@@ -1,0 +1,12 @@
+namespace PerceptionJudge.Training.Grpo;
+
+/// <summary>NaN or Inf at a phase boundary (loss, gradient norm); the trainer saves a checkpoint and reports the
+/// step.</summary>
+public sealed class NonFiniteException(int step, string what) : Exception($"step {step}: {what}")
+{
+    /// <summary>The step (-1 when raised below the step loop, which fills it in).</summary>
+    public int Step { get; } = step;
+
+    /// <summary>What was not finite.</summary>
+    public string What { get; } = what;
+}

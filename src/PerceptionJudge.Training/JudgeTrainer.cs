@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using PerceptionJudge.Kernels.Optim;
+using PerceptionJudge.Kernels.Perturb;
+using PerceptionJudge.Model.Config;
+using PerceptionJudge.Model.Lora;
+using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Model.Nn.Generation;
+using PerceptionJudge.Model.Tokenizer;
+using PerceptionJudge.Torch;
+using PerceptionJudge.Training.Config;
+using PerceptionJudge.Training.Grpo;
+using PerceptionJudge.Training.Rollout;
+using PerceptionJudge.Training.Samples;
+using PerceptionJudge.Training.Sft;
+
+namespace PerceptionJudge.Training;
+
+/// <summary>
+/// The judge training run: an optional SFT warm-up (full fine-tune on the gold judgments), then GRPO or PerPO with
+/// LoRA or full fine-tuning. Each RL step: sample prompts → roll out n judgments (KV cache) → rewards →
+/// advantages (kernel) → reference/old/current log-probs (chunked head) → policy loss and d/dlogp (kernel) →
+/// libtorch backward → clipped fused AdamW (kernel).
+/// </summary>
+public sealed class JudgeTrainer : IDisposable
+{
+    private readonly TrainConfig _config;
+    private readonly Tokenizer _tokenizer = TinyVocabulary.Create();
+    private VisionLanguageModel? _base;
+    private JudgePolicy? _policy;
+
+    /// <summary>Prepares a run over <paramref name="samples"/>; the model is built from the config.</summary>
+    public JudgeTrainer(TrainConfig config, SampleSet samples)
+    {
+        _config = config;
+        Samples = samples;
+        _base = CreateModel(config.Model);
+        Sampler = new PromptSampler(samples.Train, config.Trainer.Seed);
+    }
+
+    /// <summary>The data.</summary>
+    public SampleSet Samples { get; }
+
+    /// <summary>Where RL prompts come from (its position is checkpointed).</summary>
+    public PromptSampler Sampler { get; private set; }
+
+    /// <summary>RL steps done.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>The policy once RL has started (null during SFT).</summary>
+    public JudgePolicy? Policy => _policy;
+
+    /// <summary>The model as it is now (base during SFT, policy model after).</summary>
+    public VisionLanguageModel Model => _policy?.Model ?? _base!;
+
+    /// <summary>The tokenizer.</summary>
+    public Tokenizer Tokenizer => _tokenizer;
+
+    /// <summary>A rollout engine over the current model.</summary>
+    public RolloutEngine Engine() => new(Model, _tokenizer);
+
+    /// <summary>The built-in preset ("tiny") or an HF-style folder.</summary>
+    public static VisionLanguageModel CreateModel(ModelSection section)
+    {
+        LibTorch.ManualSeed(section.InitSeed);
+        return section.Path switch
+        {
+            "tiny" => VisionLanguageModel.Create(ModelConfig.Tiny, section.InitSeed),
+            "nano" => VisionLanguageModel.Create(ModelConfig.Nano, section.InitSeed),
+            _ => VisionLanguageModel.FromPretrained(section.Path),
+        };
+    }
+
+    /// <summary>
+    /// The SFT warm-up: <see cref="SftConfig.Steps"/> steps of full fine-tuning on gold judgments, batches drawn by
+    /// their own seeded sampler; <paramref name="log"/> gets (step, loss).
+    /// </summary>
+    public void RunSft(Action<int, Dictionary<string, double>> log)
+    {
+        var sft = _config.Sft;
+        if (sft.Steps == 0 || _base is null)
+        {
+            return;
+        }
+
+        var model = _base;
+        model.Train();
+        var optimizer = new LoraAdamW(model.NamedParameters(), new AdamWOptions(
+            Lr: sft.Lr, Beta1: _config.Optim.Beta1, Beta2: _config.Optim.Beta2, Eps: _config.Optim.Eps,
+            WeightDecay: _config.Optim.WeightDecay, MaxGradNorm: _config.Optim.GradClip > 0 ? _config.Optim.GradClip : null));
+        var sampler = new PromptSampler(Samples.Train, _config.Trainer.Seed ^ 0x5F7UL);
+        long pad = _tokenizer.TokenToId(TinyVocabulary.EndOfText) ?? 0;
+        int size = model.Config.Vision!.ImageSize;
+        for (int step = 1; step <= sft.Steps; step++)
+        {
+            var clock = Stopwatch.StartNew();
+            double loss = SftStep.Run(model, optimizer, sampler.Next(sft.BatchSize), size, pad, step);
+            log(step, new Dictionary<string, double>
+            {
+                ["sft_loss"] = loss,
+                ["time_step_s"] = clock.Elapsed.TotalSeconds,
+            });
+        }
+    }
+
+    /// <summary>Wraps the (warmed-up) base for RL: LoRA adapters or full fine-tuning, fused AdamW.</summary>
+    public JudgePolicy StartRl()
+    {
+        if (_policy is not null)
+        {
+            return _policy;
+        }
+
+        var o = _config.Optim;
+        _policy = new JudgePolicy(_base!, _tokenizer, _config.Model.Finetune, _config.Lora, new AdamWOptions(
+            Lr: o.EffectiveLr(_config.Model.Finetune), Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
+            WeightDecay: o.WeightDecay, MaxGradNorm: o.GradClip > 0 ? o.GradClip : null), _config.Trainer.Seed + 17);
+        _base = null;
+        _policy.Model.Train();
+        return _policy;
+    }
+
+    /// <summary>One RL step; returns its metrics (rewards, advantages, losses, timings, tokens/s).</summary>
+    public Dictionary<string, double> RunRlStep()
+    {
+        var policy = StartRl();
+        int step = ++Step;
+        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
+        var total = Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
+        var prompts = Sampler.Next(_config.Trainer.PromptsPerStep);
+        var r = _config.Rollout;
+        var judgments = Engine().Generate(prompts, r.N, new GenerationOptions
+        {
+            MaxNewTokens = r.MaxNewTokens,
+            Temperature = r.Temperature,
+            TopK = r.TopK,
+            TopP = r.TopP,
+        }, StepSeed(step));
+        metrics["time_rollout_s"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var scored = RolloutScoring.Score(judgments, _config);
+        metrics["time_advantage_s"] = scored.AdvantageSeconds;
+        metrics["time_reward_s"] = clock.Elapsed.TotalSeconds - scored.AdvantageSeconds;
+        RewardMetrics(judgments, scored, metrics);
+
+        clock.Restart();
+        var update = new PolicyUpdate(policy, _config).Run(scored, n => Shuffle(n, step), step);
+        foreach (var (k, v) in update.Values)
+        {
+            metrics[k] = v;
+        }
+
+        metrics["time_forward_s"] = update.ForwardSeconds;
+        metrics["time_backward_s"] = update.BackwardSeconds;
+        metrics["time_update_s"] = update.UpdateSeconds;
+        metrics["time_step_s"] = total.Elapsed.TotalSeconds;
+        long tokens = judgments.Sum(j => (long)j.ResponseIds.Length + j.Sample.PromptIds.Length);
+        metrics["tokens_per_s"] = tokens / total.Elapsed.TotalSeconds;
+        return metrics;
+    }
+
+    private static void RewardMetrics(
+        IReadOnlyList<Judgment> judgments, ScoredRollout scored, Dictionary<string, double> metrics)
+    {
+        var all = scored.AllRewards;
+        double mean = all.Average(x => (double)x);
+        metrics["reward_mean"] = mean;
+        metrics["reward_std"] = all.Length > 1
+            ? Math.Sqrt(all.Sum(x => (x - mean) * (x - mean)) / (all.Length - 1))
+            : 0;
+        foreach (var task in judgments.Select(j => j.Sample.Task).Distinct())
+        {
+            metrics[$"reward_{task}_mean"] = judgments.Select((j, i) => (j, i)).Where(p => p.j.Sample.Task == task)
+                .Average(p => (double)all[p.i]);
+        }
+
+        metrics["dropped_groups"] = scored.DroppedGroups;
+        metrics["response_length"] = judgments.Average(j => (double)j.ResponseIds.Length);
+        var adv = scored.Advantages.SelectMany(a => a.Take(1)).ToArray();
+        metrics["adv_mean"] = adv.Length > 0 ? adv.Average(x => (double)x) : 0;
+        metrics["adv_max"] = adv.Length > 0 ? adv.Max() : 0;
+        metrics["adv_min"] = adv.Length > 0 ? adv.Min() : 0;
+    }
+
+    private ulong StepSeed(int step) => HashRng.Derive(_config.Trainer.Seed, (ulong)step);
+
+    private int[] Shuffle(int n, int step)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        new Random(unchecked((int)_config.Trainer.Seed * 31 + step)).Shuffle(order);
+        return order;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _policy?.Dispose();
+        _base?.Dispose();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text;
+using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Model.Tokenizer;
+
+namespace PerceptionJudge.Training.Rollout;
+
+/// <summary>
+/// The judge's chat turn for a PPJD record (Qwen2 chat template: <c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;\n</c>)
+/// and its gold answer. The answer goes in an <c>&lt;answer&gt;…&lt;/answer&gt;</c> block, which the reward parsers
+/// read (Kernels.Ranking.JudgeOutput): score "1"/"0", pair "A"/"B"/"C" (C = tie), batch a letter order best-first.
+/// </summary>
+public static class JudgePrompt
+{
+    /// <summary>Opens the reasoning block when <see cref="Config.RolloutConfig.ThinkPrefix"/> is on.</summary>
+    public const string ThinkOpen = "<think>";
+
+    /// <summary>The instruction closing the user turn, per task.</summary>
+    public static string Instruction(string task) => task switch
+    {
+        PpjdTask.Score => "Is the response right for the image? Answer 1 or 0.",
+        PpjdTask.Pair => "Which response is better? Answer A, B or C for a tie.",
+        PpjdTask.BatchRanking => "Rank the responses from best to worst.",
+        _ => throw new TrainingException($"unknown task '{task}'; valid: score, pair, batch_ranking"),
+    };
+
+    /// <summary>
+    /// The prompt text up to and including the assistant turn's opening (and <c>&lt;think&gt;</c>). The image is
+    /// <paramref name="imageTokens"/> placeholders, one per vision embedding (Qwen2-VL expands its image pad the same
+    /// way).
+    /// </summary>
+    public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1)
+    {
+        var text = new StringBuilder();
+        text.Append(TinyVocabulary.ImStart).Append("user\n").Insert(text.Length, TinyVocabulary.Image, imageTokens)
+            .Append('\n')
+            .Append(record.Question).Append('\n');
+        for (int i = 0; i < record.Responses.Count; i++)
+        {
+            text.Append((char)('A' + i)).Append(": ").Append(record.Responses[i]).Append('\n');
+        }
+
+        text.Append(Instruction(record.Task)).Append(TinyVocabulary.ImEnd).Append('\n')
+            .Append(TinyVocabulary.ImStart).Append("assistant\n");
+        if (thinkPrefix)
+        {
+            text.Append(ThinkOpen);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The gold completion: with a think prefix, the key visual fact first (the response right for the shown image,
+    /// when there is one) and <c>&lt;/think&gt;</c>; then the answer block and <c>&lt;|im_end|&gt;</c>.
+    /// </summary>
+    public static string Gold(PpjdRecord record, bool thinkPrefix)
+    {
+        var text = new StringBuilder();
+        if (thinkPrefix)
+        {
+            text.Append(KeyFact(record) ?? "").Append("</think>");
+        }
+
+        return text.Append("<answer>").Append(record.Label).Append("</answer>").Append(TinyVocabulary.ImEnd)
+            .ToString();
+    }
+
+    /// <summary>
+    /// The key visual fact of a record: the text of the response that is right for the image shown, or null when
+    /// none is (a score item shown with the other image). Perception-R1's perception term looks for it.
+    /// </summary>
+    public static string? KeyFact(PpjdRecord record)
+    {
+        if (record.CorrectFor.TryGetValue(record.Image, out var letter) && letter.Length == 1
+            && letter[0] - 'A' is int i && i >= 0 && i < record.Responses.Count)
+        {
+            return record.Responses[i];
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,124 @@
+using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Model.Nn.Generation;
+using PerceptionJudge.Model.Tokenizer;
+using PerceptionJudge.Torch;
+using PerceptionJudge.Training.Samples;
+
+namespace PerceptionJudge.Training.Rollout;
+
+/// <summary>One sampled judgment.</summary>
+/// <param name="Sample">The prompt it answers.</param>
+/// <param name="Group">The prompt's index in the step (the GRPO group id).</param>
+/// <param name="ResponseIds">Generated tokens, up to and including the first EOS.</param>
+/// <param name="Text">The decoded response without special tokens.</param>
+public sealed record Judgment(JudgeSample Sample, int Group, int[] ResponseIds, string Text);
+
+/// <summary>
+/// Samples n judgments per prompt with the model's KV-cached <see cref="VisionLanguageModel.Generate"/>: the prompts
+/// are repeated n times (verl <c>rollout.n</c>: rows of one prompt are adjacent), left-padded and decoded in
+/// batches of at most <see cref="MaxRows"/> rows, each stopping at &lt;|im_end|&gt; / &lt;|endoftext|&gt; or the
+/// length limit.
+/// </summary>
+public sealed class RolloutEngine
+{
+    private readonly VisionLanguageModel _model;
+    private readonly Tokenizer _tokenizer;
+    private readonly long _pad;
+    private readonly long[] _eos;
+
+    /// <summary>Binds the model and its tokenizer.</summary>
+    public RolloutEngine(VisionLanguageModel model, Tokenizer tokenizer, int maxRows = 64)
+    {
+        _model = model;
+        _tokenizer = tokenizer;
+        MaxRows = maxRows;
+        _pad = tokenizer.TokenToId(TinyVocabulary.EndOfText)
+            ?? throw new TrainingException($"the tokenizer has no {TinyVocabulary.EndOfText} token for padding");
+        long imEnd = tokenizer.TokenToId(TinyVocabulary.ImEnd)
+            ?? throw new TrainingException($"the tokenizer has no {TinyVocabulary.ImEnd} token to stop at");
+        _eos = [imEnd, _pad];
+    }
+
+    /// <summary>Most rows decoded together.</summary>
+    public int MaxRows { get; }
+
+    /// <summary>The padding id (&lt;|endoftext|&gt;).</summary>
+    public long PadId => _pad;
+
+    /// <summary>
+    /// <paramref name="n"/> judgments for each of <paramref name="prompts"/> (group g = prompt g), sampled with
+    /// <paramref name="options"/>; the seed of batch k is derived from <paramref name="seed"/> and k.
+    /// </summary>
+    public List<Judgment> Generate(IReadOnlyList<JudgeSample> prompts, int n, GenerationOptions options, ulong seed)
+    {
+        var rows = new List<(JudgeSample Sample, int Group)>();
+        for (int g = 0; g < prompts.Count; g++)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                rows.Add((prompts[g], g));
+            }
+        }
+
+        var output = new List<Judgment>(rows.Count);
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            for (int start = 0, batch = 0; start < rows.Count; start += MaxRows, batch++)
+            {
+                var chunk = rows.GetRange(start, Math.Min(MaxRows, rows.Count - start));
+                var result = Decode(chunk.Select(r => r.Sample).ToList(),
+                    options with { EosTokenIds = _eos, PadTokenId = _pad, Seed = Mix(seed, (ulong)batch) });
+                for (int i = 0; i < chunk.Count; i++)
+                {
+                    var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
+                    output.Add(new Judgment(chunk[i].Sample, chunk[i].Group, ids,
+                        _tokenizer.Decode(ids, skipSpecialTokens: true)));
+                }
+            }
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+
+        return output;
+    }
+
+    private GenerationResult Decode(IReadOnlyList<JudgeSample> samples, GenerationOptions options)
+    {
+        using var scope = LibTorch.NewDisposeScope();
+        int length = samples.Max(s => s.PromptIds.Length);
+        int size = _model.Config.Vision?.ImageSize
+            ?? throw new TrainingException("the judge model has no vision tower (vision_config)");
+        int plane = 3 * size * size;
+        var ids = new long[samples.Count * length];
+        var mask = new long[samples.Count * length];
+        var pixels = new float[samples.Count * plane];
+        for (int b = 0; b < samples.Count; b++)
+        {
+            var p = samples[b].PromptIds;
+            int offset = length - p.Length;
+            for (int i = 0; i < length; i++)
+            {
+                ids[b * length + i] = i < offset ? _pad : p[i - offset];
+                mask[b * length + i] = i < offset ? 0 : 1;
+            }
+
+            samples[b].Pixels.CopyTo(pixels.AsSpan(b * plane));
+        }
+
+        return _model.Generate(
+            Tensor.From<long>(ids, samples.Count, length), Tensor.From<long>(mask, samples.Count, length), options,
+            Tensor.From<float>(pixels, samples.Count, 3, size, size));
+    }
+
+    private static ulong Mix(ulong seed, ulong k)
+    {
+        ulong z = seed + 0x9E3779B97F4A7C15UL * (k + 1);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}
