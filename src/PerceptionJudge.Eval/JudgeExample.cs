@@ -41,8 +41,8 @@ public sealed record JudgeTruth(int? Score, Verdict Verdict, string? Ranking)
 /// <summary>
 /// One judge example, whatever its source format.
 /// </summary>
-/// <param name="Id">Unique within its file: <c>score_id</c>, <c>pair_id</c> or <c>id</c> (see
-/// <see cref="Input.MllmJudgeReader"/>).</param>
+/// <param name="Id">Unique across the examples evaluated together: the reader writes <c>score/6</c>,
+/// <c>pair/5</c>, <c>batch/200</c> (see <see cref="Input.MllmJudgeReader"/>).</param>
 /// <param name="Task">Scoring, pair or batch.</param>
 /// <param name="Dataset">The source dataset (<c>original_dataset</c>, e.g. <c>coco</c>); <c>unknown</c> when the
 /// row has none.</param>

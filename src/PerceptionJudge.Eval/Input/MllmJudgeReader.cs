@@ -25,8 +25,9 @@ public sealed record JudgeDataSet(IReadOnlyList<JudgeExample> Examples, IReadOnl
 /// The field names of each task are listed in <see cref="FieldTable"/> (the names of the public release). Bad JSON,
 /// a missing required field, a field of the wrong type, a human label out of range or a repeated example id is an
 /// <see cref="EvalException"/> naming the file and line; an unknown field is a <see cref="ReaderWarning"/>.
-/// <para>Example id: <c>score_id</c> (score) or <c>pair_id</c> (pair) when present, else <c>id</c>; numbers and
-/// strings are both accepted and kept as written (<c>5</c> → <c>"5"</c>).</para>
+/// <para>Example id: the task name, a slash, then <c>score_id</c> (score) or <c>pair_id</c> (pair) when present, else
+/// <c>id</c>, as written (a number or a string): <c>score/6</c>, <c>pair/5</c>, <c>batch/200</c>. The prefix keeps the
+/// ids of the three release files (each numbered from 0) apart when they are evaluated together.</para>
 /// </summary>
 public static class MllmJudgeReader
 {
@@ -77,6 +78,15 @@ public static class MllmJudgeReader
         return new JudgeDataSet(examples, warnings);
     }
 
+    /// <summary>The lower-case task name used in example ids: <c>score</c>, <c>pair</c>, <c>batch</c>.</summary>
+    public static string TaskName(JudgeTask task) => task switch
+    {
+        JudgeTask.Score => "score",
+        JudgeTask.Pair => "pair",
+        JudgeTask.Batch => "batch",
+        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "unknown judge task"),
+    };
+
     /// <summary>One line being parsed: knows where it is, so every error names the file and line.</summary>
     private sealed class Row(string file, int line, List<ReaderWarning> warnings)
     {
@@ -84,9 +94,9 @@ public static class MllmJudgeReader
         {
             using var doc = ParseJson(text);
             var fields = Collect(doc.RootElement, table, prefix: "");
-            string id = fields.TryGetValue(FieldRole.PreferredId, out var preferred)
+            string id = TaskName(task) + "/" + (fields.TryGetValue(FieldRole.PreferredId, out var preferred)
                 ? IdText(preferred[0])
-                : IdText(fields[FieldRole.Id][0]);
+                : IdText(fields[FieldRole.Id][0]));
             string dataset = fields.TryGetValue(FieldRole.Dataset, out var ds) ? Text(ds[0]) : "unknown";
             string image = Text(fields[FieldRole.ImagePath][0]);
             string instruction = Text(fields[FieldRole.Instruction][0]);
