@@ -33,7 +33,8 @@ public static class JudgeEvaluator
         {
             if (!byId.ContainsKey(p.ExampleId))
             {
-                throw new EvalException("predictions", $"seed {seed}: prediction for unknown example id '{p.ExampleId}'");
+                throw new EvalException("predictions",
+                    $"seed {seed}: prediction for unknown example id '{p.ExampleId}'");
             }
 
             if (!generation.TryAdd(p.ExampleId, p.Generation))
@@ -59,8 +60,8 @@ public static class JudgeEvaluator
     }
 
     /// <summary>
-    /// Metrics per seed (<see cref="Evaluate"/> on each seed's predictions, seeds in ascending order), their mean ± std,
-    /// and the consistency of the judgments across seeds (<see cref="RankingConsistency"/>).
+    /// Metrics per seed (<see cref="Evaluate"/> on each seed's predictions, seeds in ascending order), their
+    /// mean ± std, and the consistency of the judgments across seeds (<see cref="RankingConsistency"/>).
     /// </summary>
     public static EvalSummary EvaluateSeeds(
         IReadOnlyList<JudgeExample> examples, IReadOnlyList<JudgePrediction> predictions)

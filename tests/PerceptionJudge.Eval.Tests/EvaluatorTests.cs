@@ -112,7 +112,8 @@ public sealed class EvaluatorTests
             var seed1 = root.GetProperty("seeds")[1];
             Assert.That(seed1.GetProperty("seed").GetInt32(), Is.EqualTo(1));
             Assert.That(seed1.GetProperty("missing_predictions").GetInt32(), Is.Zero);
-            Assert.That(seed1.GetProperty("metrics").GetProperty("pair.accuracy_with_tie").GetDouble(), Is.EqualTo(0.5));
+            Assert.That(seed1.GetProperty("metrics").GetProperty("pair.accuracy_with_tie").GetDouble(),
+                Is.EqualTo(0.5));
         });
     }
 

@@ -120,7 +120,7 @@ public sealed class MetricTests
     [Test]
     public void BatchRanking_ParsesLetterOrdersAndScores()
     {
-        Assert.That(BatchRankingDistance.ParseOrder("thinking... <answer>C > D > A > B</answer>", 4), Is.EqualTo("CDAB"));
+        Assert.That(BatchRankingDistance.ParseOrder("hm <answer>C > D > A > B</answer>", 4), Is.EqualTo("CDAB"));
         Assert.That(BatchRankingDistance.ParseOrder("<answer>1, 9, 5</answer>", 3), Is.EqualTo("BCA"));
         Assert.That(BatchRankingDistance.ParseOrder("<answer>A > B</answer>", 3), Is.Null);
         Assert.That(BatchRankingDistance.ParseOrder("no idea", 3), Is.Null);

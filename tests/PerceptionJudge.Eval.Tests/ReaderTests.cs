@@ -10,18 +10,22 @@ public sealed class ReaderTests
         MllmJudgeReader.Read(new StringReader(string.Join('\n', lines)), "test.jsonl", task);
 
     private const string ScoreRow =
-        "{\"score_id\": 6, \"name\": \"gpt4\", \"answer\": \"A lasagna.\", \"id\": 101, \"instruction\": \"What meal?\", "
+        "{\"score_id\": 6, \"name\": \"gpt4\", \"answer\": \"A lasagna.\", \"id\": 101, "
+        + "\"instruction\": \"What meal?\", "
         + "\"image_path\": \"101.jpg\", \"original_dataset\": \"coco\", \"human\": 5}";
 
     private const string PairRow =
-        "{\"id\": 8, \"pair_id\": 46, \"image_path\": \"8.jpg\", \"original_dataset\": \"coco\", \"instruction\": \"How high?\", "
-        + "\"answer1\": {\"name\": \"llava\", \"answer\": \"Tall.\"}, \"answer2\": {\"name\": \"gpt4\", \"answer\": \"Unknown.\"}, "
+        "{\"id\": 8, \"pair_id\": 46, \"image_path\": \"8.jpg\", \"original_dataset\": \"coco\", "
+        + "\"instruction\": \"How high?\", \"answer1\": {\"name\": \"llava\", \"answer\": \"Tall.\"}, "
+        + "\"answer2\": {\"name\": \"gpt4\", \"answer\": \"Unknown.\"}, "
         + "\"human_answer\": \"B\"}";
 
     private const string BatchRow =
-        "{\"id\": 200, \"instruction\": \"What fruit?\", \"image_path\": \"image/200.jpg\", \"original_dataset\": \"coco\", "
+        "{\"id\": 200, \"instruction\": \"What fruit?\", \"image_path\": \"image/200.jpg\", "
+        + "\"original_dataset\": \"coco\", "
         + "\"answers\": [{\"name\": \"llava\", \"answer\": \"apples\"}, {\"name\": \"cogvlm\", \"answer\": \"limes\"}, "
-        + "{\"name\": \"gpt4\", \"answer\": \"apples?\"}, {\"name\": \"gemini\", \"answer\": \"apples!\"}], \"human_answer\": \"CDAB\"}";
+        + "{\"name\": \"gpt4\", \"answer\": \"apples?\"}, {\"name\": \"gemini\", \"answer\": \"apples!\"}], "
+        + "\"human_answer\": \"CDAB\"}";
 
     [Test]
     public void Read_MapsTheReleaseFieldsOfEachTask()
@@ -52,7 +56,8 @@ public sealed class ReaderTests
     [Test]
     public void Read_AcceptsPlainStringAnswersAndMissingDataset()
     {
-        var row = "{\"id\": 1, \"image_path\": \"1.jpg\", \"instruction\": \"q\", \"answer1\": \"x\", \"answer2\": \"y\", "
+        var row = "{\"id\": 1, \"image_path\": \"1.jpg\", \"instruction\": \"q\", "
+            + "\"answer1\": \"x\", \"answer2\": \"y\", "
             + "\"human_answer\": \"C\"}";
         var e = Read(JudgeTask.Pair, row).Examples.Single();
         Assert.That(e.Id, Is.EqualTo("pair/1"));
@@ -119,7 +124,8 @@ public sealed class ReaderTests
             Read(JudgeTask.Score, ScoreRow.Replace("\"What meal?\"", "42")));
         Assert.That(ex!.Message, Does.Contain("'instruction' must be a string, not Number"));
         Assert.Throws<EvalException>(() => Read(JudgeTask.Score, "[1, 2]"));
-        Assert.Throws<EvalException>(() => Read(JudgeTask.Batch, BatchRow.Replace("\"answers\": [", "\"answers\": {\"x\": [")
+        Assert.Throws<EvalException>(() => Read(JudgeTask.Batch, BatchRow
+            .Replace("\"answers\": [", "\"answers\": {\"x\": [")
             .Replace("}], \"human_answer\"", "}]}, \"human_answer\"")));
     }
 

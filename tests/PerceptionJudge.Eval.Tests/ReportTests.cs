@@ -19,12 +19,16 @@ public sealed class ReportTests
 
     private static readonly string[] s_metricLines =
     [
-        "{\"step\": 0, \"phase\": \"sft\", \"entropy\": 1.9, \"time_forward_s\": 0.5, \"time_backward_s\": 1.0, \"note\": \"unknown keys are ignored\"}",
+        "{\"step\": 0, \"phase\": \"sft\", \"entropy\": 1.9, \"time_forward_s\": 0.5, \"time_backward_s\": 1.0, "
+            + "\"note\": \"unknown keys are ignored\"}",
         "{\"step\": 1, \"phase\": \"sft\", \"entropy\": 1.7, \"time_forward_s\": 0.5, \"time_backward_s\": 1.0}",
         "",
-        "{\"step\": 2, \"phase\": \"rl\", \"reward_mean\": 0.2, \"kl\": 0.0, \"clipfrac\": 0.1, \"time_rollout_s\": 3.0, \"time_forward_s\": 0.4}",
-        "{\"step\": 3, \"phase\": \"rl\", \"reward_mean\": 0.3, \"kl\": null, \"clipfrac\": \"NaN\", \"time_rollout_s\": 3.5}",
-        "{\"step\": 4, \"phase\": \"rl\", \"reward_mean\": 0.45, \"kl\": 0.02, \"time_rollout_s\": 2.5, \"time_forward_s\": \"NaN\"}",
+        "{\"step\": 2, \"phase\": \"rl\", \"reward_mean\": 0.2, \"kl\": 0.0, \"clipfrac\": 0.1, "
+            + "\"time_rollout_s\": 3.0, \"time_forward_s\": 0.4}",
+        "{\"step\": 3, \"phase\": \"rl\", \"reward_mean\": 0.3, \"kl\": null, \"clipfrac\": \"NaN\", "
+            + "\"time_rollout_s\": 3.5}",
+        "{\"step\": 4, \"phase\": \"rl\", \"reward_mean\": 0.45, \"kl\": 0.02, \"time_rollout_s\": 2.5, "
+            + "\"time_forward_s\": \"NaN\"}",
     ];
 
     private string WriteMetrics(params string[] lines)

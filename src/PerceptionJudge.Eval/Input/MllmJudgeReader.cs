@@ -68,7 +68,8 @@ public static class MllmJudgeReader
             if (!firstLineOfId.TryAdd(example.Id, line))
             {
                 throw new EvalException(name,
-                    $"example id '{example.Id}' repeats the one on line {firstLineOfId[example.Id]}; ids must be unique",
+                    $"example id '{example.Id}' repeats the one on line {firstLineOfId[example.Id]}; "
+                    + "ids must be unique",
                     line);
             }
 
@@ -233,7 +234,8 @@ public static class MllmJudgeReader
             if (value != Math.Floor(value) || value is < MinScore or > MaxScore)
             {
                 throw new EvalException(file,
-                    $"'{f.Name}' = {f.Value.GetRawText()} is out of range; human scores are integers {MinScore}..{MaxScore}",
+                    $"'{f.Name}' = {f.Value.GetRawText()} is out of range; "
+                    + $"human scores are integers {MinScore}..{MaxScore}",
                     line);
             }
 
@@ -256,7 +258,8 @@ public static class MllmJudgeReader
             if (JudgeOutput.ParseLetterPermutation(text, position) != n)
             {
                 throw new EvalException(file,
-                    $"'{f.Name}' = \"{text}\" is not a permutation of the first {n} letters (one per response, best first)",
+                    $"'{f.Name}' = \"{text}\" is not a permutation of the first {n} letters "
+                    + "(one per response, best first)",
                     line);
             }
 

@@ -25,8 +25,8 @@ public sealed record PairAccuracyResult(
 /// verdict (<see cref="JudgeOutput.ParseVerdict"/>) against the human label.
 /// <list type="bullet">
 /// <item><b>with tie</b>: <c>#{pred = truth} / N</c> over all examples;</item>
-/// <item><b>without tie</b> (the paper's): examples whose human label is C removed, <c>#{pred = truth} / N_{truth≠C}</c>.
-/// The authors state this in github.com/Dongping-Chen/MLLM-Judge issue #6 ("excludes all the ground truth
+/// <item><b>without tie</b> (the paper's): examples whose human label is C removed,
+/// <c>#{pred = truth} / N_{truth≠C}</c>. The authors state this in github.com/Dongping-Chen/MLLM-Judge issue #6 ("excludes all the ground truth
 /// annotated as C for the non-tie setting", sklearn <c>accuracy_score</c> on the rest);</item>
 /// <item><b>without tie, strict</b>: examples whose label or prediction is C removed.</item>
 /// </list>

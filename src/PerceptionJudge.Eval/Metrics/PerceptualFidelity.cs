@@ -89,7 +89,8 @@ public static class PerceptualFidelity
         {
             throw new EvalException($"fidelity case '{c.Id}'",
                 $"task {c.Task} with {c.ResponseCount} responses and matching response {match} is not valid: "
-                + $"use Pair with 2 responses or Batch with 2..{JudgeOutput.MaxResponses}, and a 0-based index below the count");
+                + $"use Pair with 2 responses or Batch with 2..{JudgeOutput.MaxResponses}, "
+                + "and a 0-based index below the count");
         }
     }
 }

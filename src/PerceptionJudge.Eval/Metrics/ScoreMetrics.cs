@@ -4,8 +4,8 @@ namespace PerceptionJudge.Eval.Metrics;
 
 /// <summary>Scoring-task metrics of one run.</summary>
 /// <param name="Count">Examples with a generation.</param>
-/// <param name="ParseFailures">Generations whose answer region is not one number (<see cref="JudgeOutput.TryParseScore"/>).
-/// </param>
+/// <param name="ParseFailures">Generations whose answer region is not one number
+/// (<see cref="JudgeOutput.TryParseScore"/>).</param>
 /// <param name="Pearson">Pearson r over the parsed examples, all datasets pooled; NaN when undefined.</param>
 /// <param name="PearsonByDataset">Pearson r per <see cref="JudgeExample.Dataset"/>, ordinal order of the name.</param>
 public sealed record ScoreResult(

@@ -106,7 +106,9 @@ public static class HtmlReport
                 : (delta < 0) == EvalResult.LowerIsBetter(name) ? " class=\"better\"" : " class=\"worse\"";
             sb.Append("<tr><td>").Append(Html.Text(name)).Append("</td><td>").Append(Cell(vb)).Append("</td><td>")
                 .Append(Cell(va)).Append("</td><td").Append(cls).Append('>')
-                .Append(double.IsFinite(delta) ? delta.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture) : "n/a")
+                .Append(double.IsFinite(delta)
+                    ? delta.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture)
+                    : "n/a")
                 .Append("</td></tr>");
         }
 

@@ -28,15 +28,15 @@ internal static class Svg
         double Y(double v) => Height - Bottom - (v - y0) / (y1 - y0) * (Height - Top - Bottom);
 
         var sb = Open(metric, "plot");
-        Axes(sb, metric, $"{N(x0, "0")}", $"{N(x1, "0")}", N(y0, "G4"), N(y1, "G4"));
+        Axes(sb, metric, N(x0, "0"), N(x1, "0"), N(y0, "G4"), N(y1, "G4"));
         var segment = new List<string>();
         string? phase = null;
         void Flush()
         {
             if (segment.Count > 1)
             {
-                sb.Append(CultureInfo.InvariantCulture,
-                    $"<polyline fill=\"none\" stroke=\"{PhaseColor(phase!)}\" stroke-width=\"1.5\" points=\"{string.Join(' ', segment)}\"/>");
+                sb.Append("<polyline fill=\"none\" stroke=\"").Append(PhaseColor(phase!))
+                    .Append("\" stroke-width=\"1.5\" points=\"").AppendJoin(' ', segment).Append("\"/>");
             }
 
             segment.Clear();
@@ -52,10 +52,9 @@ internal static class Svg
             phase = p.Phase;
             if (double.IsFinite(p.Value))
             {
-                string xy = $"{N(X(p.Step), "0.##")},{N(Y(p.Value), "0.##")}";
-                segment.Add(xy);
-                sb.Append(CultureInfo.InvariantCulture,
-                    $"<circle cx=\"{N(X(p.Step), "0.##")}\" cy=\"{N(Y(p.Value), "0.##")}\" r=\"1.8\" fill=\"{PhaseColor(p.Phase)}\"/>");
+                string cx = N(X(p.Step), "0.##"), cy = N(Y(p.Value), "0.##");
+                segment.Add($"{cx},{cy}");
+                sb.Append($"<circle cx=\"{cx}\" cy=\"{cy}\" r=\"1.8\" fill=\"{PhaseColor(p.Phase)}\"/>");
             }
         }
 
@@ -77,44 +76,60 @@ internal static class Svg
             double x = Left + (i + 0.2) * plotWidth / phases.Count, y = Height - Bottom, total = 0;
             for (int k = 0; k < keys.Count; k++)
             {
-                double h = seconds(phases[i], keys[k]) / max * (Height - Top - Bottom);
+                double s = seconds(phases[i], keys[k]), h = s / max * (Height - Top - Bottom);
                 y -= h;
-                total += seconds(phases[i], keys[k]);
-                sb.Append(CultureInfo.InvariantCulture,
-                    $"<rect x=\"{N(x, "0.##")}\" y=\"{N(y, "0.##")}\" width=\"{N(barWidth, "0.##")}\" height=\"{N(h, "0.##")}\" fill=\"{s_stackColors[k % s_stackColors.Length]}\"><title>{Html.Text($"{phases[i]} {keys[k]}: {N(seconds(phases[i], keys[k]), "0.###")} s")}</title></rect>");
+                total += s;
+                Rect(sb, x, y, barWidth, h, StackColor(k), $"{phases[i]} {keys[k]}: {N(s, "0.###")} s");
             }
 
-            sb.Append(CultureInfo.InvariantCulture,
-                $"<text x=\"{N(x + barWidth / 2, "0.##")}\" y=\"{Height - Bottom + 14}\" text-anchor=\"middle\">{Html.Text(phases[i])}</text>");
-            sb.Append(CultureInfo.InvariantCulture,
-                $"<text x=\"{N(x + barWidth / 2, "0.##")}\" y=\"{N(y - 4, "0.##")}\" text-anchor=\"middle\">{Html.Text(N(total, "0.##") + " s")}</text>");
+            TextAt(sb, x + barWidth / 2, Height - Bottom + 14, phases[i], "middle");
+            TextAt(sb, x + barWidth / 2, y - 4, N(total, "0.##") + " s", "middle");
         }
 
         for (int k = 0; k < keys.Count; k++)
         {
             double ly = Top + 4 + k * 16;
-            sb.Append(CultureInfo.InvariantCulture,
-                $"<rect x=\"{Width - 126}\" y=\"{N(ly, "0")}\" width=\"10\" height=\"10\" fill=\"{s_stackColors[k % s_stackColors.Length]}\"/><text x=\"{Width - 112}\" y=\"{N(ly + 9, "0")}\">{Html.Text(keys[k])}</text>");
+            Rect(sb, Width - 126, ly, 10, 10, StackColor(k), null);
+            TextAt(sb, Width - 112, ly + 9, keys[k], "start");
         }
 
         return sb.Append("</svg>").ToString();
     }
 
-    private static StringBuilder Open(string name, string cssClass) => new StringBuilder().Append(
-        CultureInfo.InvariantCulture,
-        $"<svg class=\"{cssClass}\" data-metric=\"{Html.Text(name)}\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" role=\"img\">");
+    private static string StackColor(int k) => s_stackColors[k % s_stackColors.Length];
+
+    private static StringBuilder Open(string name, string cssClass) => new StringBuilder()
+        .Append("<svg class=\"").Append(cssClass).Append("\" data-metric=\"").Append(Html.Text(name))
+        .Append(CultureInfo.InvariantCulture, $"\" width=\"{Width}\" height=\"{Height}\"")
+        .Append(CultureInfo.InvariantCulture, $" viewBox=\"0 0 {Width} {Height}\"")
+        .Append(" role=\"img\">");
 
     private static void Axes(StringBuilder sb, string title, string xMin, string xMax, string yMin, string yMax)
     {
         int right = Width - Right, bottom = Height - Bottom;
-        sb.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{Left}\" y=\"16\" class=\"title\">{Html.Text(title)}</text>"
-            + $"<line x1=\"{Left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" stroke=\"#888\"/>"
-            + $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{bottom}\" stroke=\"#888\"/>"
-            + $"<text x=\"{Left - 4}\" y=\"{bottom}\" text-anchor=\"end\">{Html.Text(yMin)}</text>"
-            + $"<text x=\"{Left - 4}\" y=\"{Top + 8}\" text-anchor=\"end\">{Html.Text(yMax)}</text>"
-            + $"<text x=\"{Left}\" y=\"{bottom + 14}\" text-anchor=\"start\">{Html.Text(xMin)}</text>"
-            + $"<text x=\"{right}\" y=\"{bottom + 14}\" text-anchor=\"end\">{Html.Text(xMax)}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"16\" class=\"title\">")
+            .Append(Html.Text(title)).Append("</text>")
+            .Append(CultureInfo.InvariantCulture,
+                $"<line x1=\"{Left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" stroke=\"#888\"/>")
+            .Append(CultureInfo.InvariantCulture,
+                $"<line x1=\"{Left}\" y1=\"{Top}\" x2=\"{Left}\" y2=\"{bottom}\" stroke=\"#888\"/>");
+        TextAt(sb, Left - 4, bottom, yMin, "end");
+        TextAt(sb, Left - 4, Top + 8, yMax, "end");
+        TextAt(sb, Left, bottom + 14, xMin, "start");
+        TextAt(sb, right, bottom + 14, xMax, "end");
+    }
+
+    private static void TextAt(StringBuilder sb, double x, double y, string text, string anchor) =>
+        sb.Append($"<text x=\"{N(x, "0.##")}\" y=\"{N(y, "0.##")}\" text-anchor=\"{anchor}\">")
+            .Append(Html.Text(text)).Append("</text>");
+
+    private static void Rect(StringBuilder sb, double x, double y, double w, double h, string fill, string? title)
+    {
+        sb.Append($"<rect x=\"{N(x, "0.##")}\" y=\"{N(y, "0.##")}\" width=\"{N(w, "0.##")}\" height=\"{N(h, "0.##")}\"")
+            .Append($" fill=\"{fill}\"");
+        _ = title is null
+            ? sb.Append("/>")
+            : sb.Append("><title>").Append(Html.Text(title)).Append("</title></rect>");
     }
 
     /// <summary>The finite range of <paramref name="values"/>, widened when empty or a single value.</summary>

@@ -11,8 +11,9 @@ public sealed record TrainingRecord(int Step, string Phase, IReadOnlyDictionary<
 /// <summary>
 /// The metrics JSONL written by training: one object per line with <c>step</c> (integer), <c>phase</c>
 /// (<c>"sft"</c> or <c>"rl"</c>) and numeric keys among <see cref="CurveKeys"/> and <see cref="TimeKeys"/>. A known
-/// key may be a number, <c>null</c>, or the string <c>"NaN"</c>/<c>"Infinity"</c>/<c>"-Infinity"</c> (System.Text.Json's
-/// named literals): all but a finite number are gaps. Blank lines are skipped, unknown keys ignored. Bad JSON, a missing
+/// key may be a number, <c>null</c>, or the string <c>"NaN"</c>/<c>"Infinity"</c>/<c>"-Infinity"</c>
+/// (System.Text.Json's named literals): all but a finite number are gaps. Blank lines are skipped, unknown keys
+/// ignored. Bad JSON, a missing
 /// or non-integer step, an unknown phase or a non-numeric known key is an <see cref="EvalException"/> naming the line.
 /// </summary>
 public sealed class TrainingLog
@@ -46,7 +47,8 @@ public sealed class TrainingLog
         return Read(reader, path);
     }
 
-    /// <summary>Reads metrics lines from <paramref name="reader"/>; <paramref name="name"/> names it in errors.</summary>
+    /// <summary>Reads metrics lines from <paramref name="reader"/>; <paramref name="name"/> names it in errors.
+    /// </summary>
     public static TrainingLog Read(TextReader reader, string name)
     {
         var records = new List<TrainingRecord>();
@@ -119,7 +121,7 @@ public sealed class TrainingLog
         JsonValueKind.Number => v.GetDouble(),
         JsonValueKind.Null => double.NaN,
         JsonValueKind.String when v.GetString() is "NaN" or "Infinity" or "-Infinity" => double.NaN,
-        _ => throw new EvalException(name, $"'{key}' must be a number (or null / \"NaN\" for a gap), not {v.GetRawText()}",
-            line),
+        _ => throw new EvalException(name,
+            $"'{key}' must be a number (or null / \"NaN\" for a gap), not {v.GetRawText()}", line),
     };
 }
