@@ -93,7 +93,12 @@ public sealed class FidelityConsistencyTests
     }
 
     [Test]
-    public void Consistency_ThrowsForUnknownExample() =>
+    public void Consistency_ThrowsForUnknownExampleOrRepeatedSeed()
+    {
         Assert.Throws<EvalException>(() =>
             RankingConsistency.Compute([s_batch], [new JudgePrediction("batch/2", 0, "ABCD")]));
+        var ex = Assert.Throws<EvalException>(() => RankingConsistency.Compute([s_batch],
+            [new JudgePrediction("batch/1", 3, "ABCD"), new JudgePrediction("batch/1", 3, "ABDC")]));
+        Assert.That(ex!.Message, Does.Contain("seed 3: two predictions for example 'batch/1'"));
+    }
 }

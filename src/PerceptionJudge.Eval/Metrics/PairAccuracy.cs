@@ -26,8 +26,9 @@ public sealed record PairAccuracyResult(
 /// <list type="bullet">
 /// <item><b>with tie</b>: <c>#{pred = truth} / N</c> over all examples;</item>
 /// <item><b>without tie</b> (the paper's): examples whose human label is C removed,
-/// <c>#{pred = truth} / N_{truth≠C}</c>. The authors state this in github.com/Dongping-Chen/MLLM-Judge issue #6 ("excludes all the ground truth
-/// annotated as C for the non-tie setting", sklearn <c>accuracy_score</c> on the rest);</item>
+/// <c>#{pred = truth} / N_{truth≠C}</c>. The authors confirm in github.com/Dongping-Chen/MLLM-Judge issue #6 that
+/// the paper's non-tie numbers drop every example labelled C and score the rest with sklearn
+/// <c>accuracy_score</c>;</item>
 /// <item><b>without tie, strict</b>: examples whose label or prediction is C removed.</item>
 /// </list>
 /// A generation without a parsable verdict counts as a wrong answer in every convention (it is never a C).

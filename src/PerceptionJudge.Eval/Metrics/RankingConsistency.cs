@@ -24,17 +24,23 @@ public sealed record ConsistencyShares(int Examples, double Agreement, double Ex
 public static class RankingConsistency
 {
     /// <summary>Consistency of predictions from several seeds, per task present in <paramref name="examples"/>.
-    /// Predictions must name known examples (else <see cref="EvalException"/>).</summary>
+    /// Predictions must name known examples, once per seed (else <see cref="EvalException"/>).</summary>
     public static IReadOnlyList<KeyValuePair<JudgeTask, ConsistencyShares>> Compute(
         IReadOnlyList<JudgeExample> examples, IReadOnlyList<JudgePrediction> predictions)
     {
         var byId = JudgeEvaluator.Index(examples);
         var perExample = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        var seen = new HashSet<(string, int)>();
         foreach (var p in predictions)
         {
             if (!byId.TryGetValue(p.ExampleId, out var example))
             {
                 throw new EvalException("predictions", $"prediction for unknown example id '{p.ExampleId}'");
+            }
+
+            if (!seen.Add((p.ExampleId, p.Seed)))
+            {
+                throw new EvalException("predictions", $"seed {p.Seed}: two predictions for example '{p.ExampleId}'");
             }
 
             if (!perExample.TryGetValue(p.ExampleId, out var list))

@@ -119,9 +119,16 @@ internal static class Svg
         TextAt(sb, right, bottom + 14, xMax, "end");
     }
 
-    private static void TextAt(StringBuilder sb, double x, double y, string text, string anchor) =>
+    private static void TextAt(StringBuilder sb, double x, double y, string text, string anchor)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
         sb.Append($"<text x=\"{N(x, "0.##")}\" y=\"{N(y, "0.##")}\" text-anchor=\"{anchor}\">")
             .Append(Html.Text(text)).Append("</text>");
+    }
 
     private static void Rect(StringBuilder sb, double x, double y, double w, double h, string fill, string? title)
     {
@@ -132,7 +139,8 @@ internal static class Svg
             : sb.Append("><title>").Append(Html.Text(title)).Append("</title></rect>");
     }
 
-    /// <summary>The finite range of <paramref name="values"/>, widened when empty or a single value.</summary>
+    /// <summary>The finite range of <paramref name="values"/> with a 5% margin, widened when empty or a single value.
+    /// </summary>
     private static (double Min, double Max) Range(IEnumerable<double> values)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
@@ -153,7 +161,8 @@ internal static class Svg
             return (min - pad, max + pad);
         }
 
-        return (min, max);
+        double margin = (max - min) * 0.05;
+        return (min - margin, max + margin);
     }
 
     private static string N(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
