@@ -1,0 +1,82 @@
+using PerceptionJudge.Eval.Metrics;
+
+namespace PerceptionJudge.Eval;
+
+/// <summary>
+/// The metrics of one run (one seed) over a set of examples; a task's member is null when no example of that task
+/// had a prediction. <see cref="Metrics"/> flattens everything into named numbers, the form that
+/// <see cref="EvalSummary"/> averages over seeds and the reports print.
+/// </summary>
+/// <param name="Seed">The seed of the predictions.</param>
+/// <param name="MissingPredictions">Examples that had no prediction in this run (not evaluated, reported).</param>
+/// <param name="Score">Scoring metrics.</param>
+/// <param name="Pair">Pair-comparison accuracies.</param>
+/// <param name="Batch">Batch-ranking distances.</param>
+/// <param name="Fidelity">Perceptual fidelity, when the caller attached it (<see cref="WithFidelity"/>).</param>
+public sealed record EvalResult(
+    int Seed, int MissingPredictions, ScoreResult? Score, PairAccuracyResult? Pair, BatchRankingResult? Batch,
+    FidelityResult? Fidelity = null)
+{
+    /// <summary>This result with the perceptual fidelity of the same seed attached.</summary>
+    public EvalResult WithFidelity(FidelityResult fidelity) => this with { Fidelity = fidelity };
+
+    /// <summary>
+    /// Every metric as (name, value), names in snake_case with a dot per level: <c>score.pearson</c>,
+    /// <c>score.pearson.coco</c>, <c>pair.accuracy_without_tie</c>, <c>batch.normalized_levenshtein</c>,
+    /// <c>fidelity.both_right.color_swap</c>, ... NaN marks an undefined value.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Metrics()
+    {
+        var m = new List<KeyValuePair<string, double>>();
+        void Add(string name, double value) => m.Add(KeyValuePair.Create(name, value));
+        if (Score is { } s)
+        {
+            Add("score.count", s.Count);
+            Add("score.parse_failure_rate", s.ParseFailureRate);
+            Add("score.pearson", s.Pearson);
+            foreach (var (dataset, r) in s.PearsonByDataset)
+            {
+                Add($"score.pearson.{dataset}", r);
+            }
+        }
+
+        if (Pair is { } p)
+        {
+            Add("pair.count", p.Count);
+            Add("pair.parse_failure_rate", p.ParseFailureRate);
+            Add("pair.accuracy_with_tie", p.WithTie);
+            Add("pair.accuracy_without_tie", p.WithoutTie);
+            Add("pair.accuracy_without_tie_strict", p.WithoutTieStrict);
+        }
+
+        if (Batch is { } b)
+        {
+            Add("batch.count", b.Count);
+            Add("batch.parse_failure_rate", b.ParseFailureRate);
+            Add("batch.levenshtein", b.Levenshtein);
+            Add("batch.normalized_levenshtein", b.NormalizedLevenshtein);
+            Add("batch.levenshtein_parsed", b.LevenshteinParsed);
+            Add("batch.normalized_levenshtein_parsed", b.NormalizedLevenshteinParsed);
+        }
+
+        if (Fidelity is { } f)
+        {
+            Add("fidelity.cases", f.Overall.Cases);
+            Add("fidelity.both_right", f.Overall.BothRight);
+            Add("fidelity.original_right", f.Overall.OriginalRight);
+            Add("fidelity.perturbed_right", f.Overall.PerturbedRight);
+            foreach (var (kind, shares) in f.ByKind)
+            {
+                Add($"fidelity.both_right.{kind}", shares.BothRight);
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>Whether a smaller value of metric <paramref name="name"/> is better (distances, failure rates).
+    /// </summary>
+    public static bool LowerIsBetter(string name) =>
+        name.Contains("levenshtein", StringComparison.Ordinal)
+        || name.Contains("parse_failure_rate", StringComparison.Ordinal);
+}

@@ -1,0 +1,168 @@
+using FsCheck;
+using FsCheck.Fluent;
+using PerceptionJudge.Eval.Metrics;
+using PerceptionJudge.Kernels.Ranking;
+
+namespace PerceptionJudge.Eval.Tests;
+
+[TestFixture]
+public sealed class MetricTests
+{
+    private static double[] RandomVector(Random rng, int n) =>
+        Enumerable.Range(0, n).Select(_ => Math.Round(rng.NextDouble() * 10 - 5, 2)).ToArray();
+
+    [Test]
+    public void Pearson_MatchesHandComputedValue()
+    {
+        // x̄ = 3, ȳ = 4: Σdxdy = 6, Σdx² = 10, Σdy² = 6, r = 6 / sqrt(60).
+        double r = PearsonCorrelation.Compute([1, 2, 3, 4, 5], [2, 4, 5, 4, 5]);
+        Assert.That(r, Is.EqualTo(6 / Math.Sqrt(60)).Within(1e-15));
+    }
+
+    [Test]
+    public void Pearson_IsOneAndMinusOneForExactLines()
+    {
+        Assert.That(PearsonCorrelation.Compute([1, 2, 3], [10, 20, 30]), Is.EqualTo(1.0));
+        Assert.That(PearsonCorrelation.Compute([1, 2, 3], [3, 2, 1]), Is.EqualTo(-1.0));
+    }
+
+    [Test]
+    public void Pearson_IsNaNForFewerThanTwoPointsOrConstantInput()
+    {
+        Assert.That(PearsonCorrelation.Compute([], []), Is.NaN);
+        Assert.That(PearsonCorrelation.Compute([3], [4]), Is.NaN);
+        Assert.That(PearsonCorrelation.Compute([2, 2, 2], [1, 2, 3]), Is.NaN);
+        Assert.That(PearsonCorrelation.Compute([1, 2, 3], [5, 5, 5]), Is.NaN);
+    }
+
+    [Test]
+    public void Pearson_ThrowsForUnpairedInputs() =>
+        Assert.Throws<ArgumentException>(() => PearsonCorrelation.Compute([1, 2], [1, 2, 3]));
+
+    [Test]
+    public void Pearson_IsBoundedAndSymmetric() =>
+        Prop.ForAll<int>(seed =>
+        {
+            var rng = new Random(seed);
+            int n = rng.Next(2, 30);
+            var x = RandomVector(rng, n);
+            var y = RandomVector(rng, n);
+            double r = PearsonCorrelation.Compute(x, y);
+            return double.IsNaN(r) || (r is >= -1 and <= 1 && r == PearsonCorrelation.Compute(y, x));
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
+    public void Pearson_IsInvariantToAffineMapsUpToSign() =>
+        Prop.ForAll<int>(seed =>
+        {
+            var rng = new Random(seed);
+            int n = rng.Next(3, 30);
+            var x = RandomVector(rng, n);
+            var y = RandomVector(rng, n);
+            double a = (rng.NextDouble() * 4 + 0.25) * (rng.Next(2) == 0 ? -1 : 1), b = rng.NextDouble() * 20 - 10;
+            double r = PearsonCorrelation.Compute(x, y);
+            double mapped = PearsonCorrelation.Compute(x.Select(v => a * v + b).ToArray(), y);
+            return double.IsNaN(r) ? double.IsNaN(mapped) : Math.Abs(mapped - Math.Sign(a) * r) < 1e-9;
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
+    public void PairAccuracy_AppliesTheThreeTieConventions()
+    {
+        // truth / prediction: right, wrong, tie right, tie missed, spurious tie, no parse, right, conflicting.
+        Verdict[] truth = [Verdict.A, Verdict.B, Verdict.C, Verdict.C, Verdict.A, Verdict.B, Verdict.B, Verdict.A];
+        Verdict[] pred =
+            [Verdict.A, Verdict.A, Verdict.C, Verdict.A, Verdict.C, Verdict.None, Verdict.B, Verdict.Conflicting];
+        var r = PairAccuracy.Compute(truth, pred);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Count, Is.EqualTo(8));
+            Assert.That(r.ParseFailures, Is.EqualTo(2));
+            Assert.That(r.ParseFailureRate, Is.EqualTo(0.25));
+            Assert.That(r.WithTie, Is.EqualTo(3.0 / 8));
+            Assert.That(r.WithoutTieCount, Is.EqualTo(6));
+            Assert.That(r.WithoutTie, Is.EqualTo(2.0 / 6));
+            Assert.That(r.WithoutTieStrictCount, Is.EqualTo(5));
+            Assert.That(r.WithoutTieStrict, Is.EqualTo(2.0 / 5));
+        });
+    }
+
+    [Test]
+    public void PairAccuracy_WithoutTieIsNaNWhenEveryLabelIsATie()
+    {
+        var r = PairAccuracy.Compute([Verdict.C, Verdict.C], [Verdict.C, Verdict.A]);
+        Assert.That(r.WithTie, Is.EqualTo(0.5));
+        Assert.That(r.WithoutTie, Is.NaN);
+        Assert.That(r.WithoutTieStrict, Is.NaN);
+    }
+
+    [Test]
+    public void BatchRanking_SwapOfTheTopTwoIsDistanceTwo()
+    {
+        var r = BatchRankingDistance.Compute(["ABCD"], ["BACD"]);
+        Assert.That(r.Levenshtein, Is.EqualTo(2));
+        Assert.That(r.NormalizedLevenshtein, Is.EqualTo(0.5));
+    }
+
+    [Test]
+    public void BatchRanking_CountsAParseFailureAsTheWorstOrder()
+    {
+        var r = BatchRankingDistance.Compute(["ABCD", "ABC"], ["BACD", null]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.ParseFailures, Is.EqualTo(1));
+            Assert.That(r.Levenshtein, Is.EqualTo((2 + 3) / 2.0));
+            Assert.That(r.NormalizedLevenshtein, Is.EqualTo((0.5 + 1) / 2));
+            Assert.That(r.LevenshteinParsed, Is.EqualTo(2));
+            Assert.That(r.NormalizedLevenshteinParsed, Is.EqualTo(0.5));
+        });
+    }
+
+    [Test]
+    public void BatchRanking_ParsesLetterOrdersAndScores()
+    {
+        Assert.That(BatchRankingDistance.ParseOrder("hm <answer>C > D > A > B</answer>", 4), Is.EqualTo("CDAB"));
+        Assert.That(BatchRankingDistance.ParseOrder("<answer>1, 9, 5</answer>", 3), Is.EqualTo("BCA"));
+        Assert.That(BatchRankingDistance.ParseOrder("<answer>A > B</answer>", 3), Is.Null);
+        Assert.That(BatchRankingDistance.ParseOrder("no idea", 3), Is.Null);
+    }
+
+    [Test]
+    public void BatchRanking_NormalisedDistanceIsInUnitInterval() =>
+        Prop.ForAll<int>(seed =>
+        {
+            var rng = new Random(seed);
+            int n = rng.Next(2, 9);
+            string Permutation() =>
+                new(Enumerable.Range(0, n).Select(i => (char)('A' + i)).OrderBy(_ => rng.Next()).ToArray());
+            var truth = Enumerable.Range(0, 5).Select(_ => Permutation()).ToArray();
+            var pred = truth.Select(_ => rng.Next(4) == 0 ? null : Permutation()).ToArray();
+            var r = BatchRankingDistance.Compute(truth, pred);
+            return r.NormalizedLevenshtein is >= 0 and <= 1 && r.Levenshtein is >= 0 && r.Levenshtein <= n;
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
+    public void ScoreMetrics_ExcludesParseFailuresAndSplitsByDataset()
+    {
+        static JudgeExample Ex(string id, string dataset, int human) =>
+            new(id, JudgeTask.Score, dataset, "x.jpg", "q", ["r"], JudgeTruth.ForScore(human));
+        var rows = new (JudgeExample, string)[]
+        {
+            (Ex("1", "coco", 1), "<answer>1</answer>"),
+            (Ex("2", "coco", 3), "<answer>2</answer>"),
+            (Ex("3", "coco", 5), "<answer>5</answer>"),
+            (Ex("4", "chart", 2), "<answer>4</answer>"),
+            (Ex("5", "chart", 4), "I would say four"),
+        };
+        var r = ScoreMetrics.Compute(rows);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Count, Is.EqualTo(5));
+            Assert.That(r.ParseFailures, Is.EqualTo(1));
+            Assert.That(r.Pearson, Is.EqualTo(PearsonCorrelation.Compute([1, 2, 5, 4], [1, 3, 5, 2])).Within(1e-15));
+            Assert.That(r.PearsonByDataset.Select(kv => kv.Key), Is.EqualTo(new[] { "chart", "coco" }));
+            Assert.That(r.PearsonByDataset[0].Value, Is.NaN, "one parsed chart point: undefined, not a crash");
+            Assert.That(r.PearsonByDataset[1].Value,
+                Is.EqualTo(PearsonCorrelation.Compute([1, 2, 5], [1, 3, 5])).Within(1e-15));
+        });
+    }
+}
