@@ -21,7 +21,7 @@ public static class ConfigValidator
     /// <summary>The judge task types (<see cref="DataConfig.Tasks"/>).</summary>
     public static readonly IReadOnlyList<string> TaskTypes = ["score", "pair", "batch_ranking"];
 
-    /// <summary>Throws a <see cref="TrainingException"/> for <paramref name="source"/> listing each bad setting.</summary>
+    /// <summary>Throws a <see cref="TrainingException"/> for <paramref name="source"/> naming bad settings.</summary>
     public static void Validate(TrainConfig config, string source = "config")
     {
         IReadOnlyList<string> problems = Problems(config);
@@ -31,7 +31,7 @@ public static class ConfigValidator
         }
     }
 
-    /// <summary>Each invalid setting of <paramref name="config"/> as <c>key = value: reason</c> (none: valid).</summary>
+    /// <summary>Each invalid setting of <paramref name="config"/> as <c>key = value: reason</c>.</summary>
     public static IReadOnlyList<string> Problems(TrainConfig config)
     {
         var p = new List<string>();
