@@ -1,0 +1,25 @@
+namespace PerceptionJudge.Training.Metrics;
+
+/// <summary>
+/// The metric names the trainer reports and the progress display shows (verl's names without their section prefix).
+/// </summary>
+public static class MetricNames
+{
+    /// <summary>Mean reward of the step's rollouts.</summary>
+    public const string Reward = "reward";
+
+    /// <summary>Mean KL(π‖π_ref) of the step (the KL loss term's estimator).</summary>
+    public const string Kl = "kl";
+
+    /// <summary>Share of tokens whose ratio was clipped (verl pg_clipfrac).</summary>
+    public const string ClipFrac = "pg_clipfrac";
+
+    /// <summary>Mean token entropy of the policy.</summary>
+    public const string Entropy = "entropy";
+
+    /// <summary>Generated plus trained tokens per second of the step.</summary>
+    public const string TokensPerSecond = "tokens_per_s";
+
+    /// <summary>The step's total loss.</summary>
+    public const string Loss = "loss";
+}
