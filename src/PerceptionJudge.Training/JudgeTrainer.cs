@@ -27,6 +27,7 @@ public sealed class JudgeTrainer : IDisposable
     private readonly Tokenizer _tokenizer = TinyVocabulary.Create();
     private VisionLanguageModel? _base;
     private JudgePolicy? _policy;
+    private JudgeState _completed;
 
     /// <summary>Prepares a run over <paramref name="samples"/>; the model is built from the config.</summary>
     public JudgeTrainer(TrainConfig config, SampleSet samples)
@@ -35,6 +36,7 @@ public sealed class JudgeTrainer : IDisposable
         Samples = samples;
         _base = CreateModel(config.Model);
         Sampler = new PromptSampler(samples.Train, config.Trainer.Seed);
+        _completed = new JudgeState(0, 0, 0, config.Trainer.Seed, config.Model.Finetune);
     }
 
     /// <summary>The data.</summary>
@@ -58,16 +60,38 @@ public sealed class JudgeTrainer : IDisposable
     /// <summary>A rollout engine over the current model.</summary>
     public RolloutEngine Engine() => new(Model, _tokenizer);
 
-    /// <summary>The built-in preset ("tiny") or an HF-style folder.</summary>
+    /// <summary>The configuration of the built-in preset ("tiny", "nano") or of an HF-style folder.</summary>
+    public static ModelConfig CreateModelConfig(ModelSection section) => section.Path switch
+    {
+        "tiny" => ModelConfig.Tiny,
+        "nano" => ModelConfig.Nano,
+        _ => ModelConfigJson.Load(Path.Combine(section.Path, "config.json")),
+    };
+
+    /// <summary>The state after the last completed RL step (what a checkpoint stores).</summary>
+    public JudgeState State() => _completed;
+
+    /// <summary>Continues after <paramref name="state"/>'s step with its sampler position.</summary>
+    public void RestorePosition(JudgeState state)
+    {
+        if (state.Seed != _config.Trainer.Seed)
+        {
+            throw new TrainingException("trainer.seed",
+                $"is {_config.Trainer.Seed} but the checkpoint was made with {state.Seed}; resume with the run's config");
+        }
+
+        Step = state.Step;
+        Sampler = new PromptSampler(Samples.Train, _config.Trainer.Seed, state.SamplerEpoch, state.SamplerPosition);
+        _completed = state;
+    }
+
+    /// <summary>The built-in preset ("tiny", "nano") or an HF-style folder.</summary>
     public static VisionLanguageModel CreateModel(ModelSection section)
     {
         LibTorch.ManualSeed(section.InitSeed);
-        return section.Path switch
-        {
-            "tiny" => VisionLanguageModel.Create(ModelConfig.Tiny, section.InitSeed),
-            "nano" => VisionLanguageModel.Create(ModelConfig.Nano, section.InitSeed),
-            _ => VisionLanguageModel.FromPretrained(section.Path),
-        };
+        return section.Path is "tiny" or "nano"
+            ? VisionLanguageModel.Create(CreateModelConfig(section), section.InitSeed)
+            : VisionLanguageModel.FromPretrained(section.Path);
     }
 
     /// <summary>
@@ -119,11 +143,28 @@ public sealed class JudgeTrainer : IDisposable
         return _policy;
     }
 
-    /// <summary>One RL step; returns its metrics (rewards, advantages, losses, timings, tokens/s).</summary>
+    /// <summary>
+    /// One RL step; returns its metrics (rewards, advantages, losses, timings, tokens/s). When it throws, the step
+    /// and sampler go back to the last completed step.
+    /// </summary>
     public Dictionary<string, double> RunRlStep()
     {
+        try
+        {
+            var metrics = RlStep(++Step);
+            _completed = _completed with { Step = Step, SamplerEpoch = Sampler.Epoch, SamplerPosition = Sampler.Position };
+            return metrics;
+        }
+        catch
+        {
+            RestorePosition(_completed);
+            throw;
+        }
+    }
+
+    private Dictionary<string, double> RlStep(int step)
+    {
         var policy = StartRl();
-        int step = ++Step;
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var total = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();

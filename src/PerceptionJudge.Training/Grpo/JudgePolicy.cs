@@ -84,13 +84,7 @@ public sealed class JudgePolicy : IDisposable
     public static VisionLanguageModel Snapshot(VisionLanguageModel model)
     {
         var copy = VisionLanguageModel.Create(model.Config, 0);
-        using var noGrad = LibTorch.NoGrad();
-        var source = model.NamedParameters().ToDictionary(p => p.Name, p => p.Tensor, StringComparer.Ordinal);
-        foreach (var (name, t) in copy.NamedParameters())
-        {
-            t.Copy_(source[name]);
-        }
-
+        JudgeState.CopyWeights(model, copy);
         copy.RequiresGrad(false);
         copy.Eval();
         return copy;

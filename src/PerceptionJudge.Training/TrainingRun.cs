@@ -1,0 +1,181 @@
+using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Data.Synthetic;
+using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Training.Checkpoints;
+using PerceptionJudge.Training.Config;
+using PerceptionJudge.Training.Grpo;
+using PerceptionJudge.Training.Metrics;
+using PerceptionJudge.Training.Samples;
+
+namespace PerceptionJudge.Training;
+
+/// <summary>
+/// <c>pjudge train</c>: one run folder (trainer.output_dir) holding config.json, the dataset when it is synthetic,
+/// <c>base/</c> (the judge after the SFT warm-up), <c>checkpoints/step-N/</c> and metrics.jsonl. Checkpoints are
+/// written atomically every save_every RL steps and at the end; <see cref="Run"/> with resume continues from the
+/// newest complete checkpoint with the same results as an uninterrupted run.
+/// </summary>
+public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
+{
+    /// <summary>The post-SFT base model folder inside the run folder.</summary>
+    public const string BaseFolder = "base";
+
+    /// <summary>The metrics log inside the run folder.</summary>
+    public const string MetricsFile = "metrics.jsonl";
+
+    private string Folder => config.Trainer.OutputDir;
+
+    /// <summary>The run's dataset folder: data.path, or the synthetic build inside the run folder.</summary>
+    public string DatasetFolder => config.Data.Path.Length > 0 ? config.Data.Path : Path.Combine(Folder, "ppjd");
+
+    /// <summary>
+    /// Builds the synthetic dataset if it is missing (a pure function of the data section), then loads and splits it.
+    /// </summary>
+    public SampleSet LoadSamples(int imageSize, int imageTokens)
+    {
+        var d = config.Data;
+        if (d.Path.Length == 0 && !File.Exists(Path.Combine(DatasetFolder, "dataset.json")))
+        {
+            if (Directory.Exists(DatasetFolder))
+            {
+                Directory.Delete(DatasetFolder, recursive: true); // an interrupted build; it is rebuilt identically
+            }
+
+            progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
+            PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
+                new SceneOptions(MaxObjects: d.SyntheticMaxObjects, WithText: d.SyntheticText),
+                editKinds: d.SyntheticEdits);
+        }
+
+        return SampleSet.Load(DatasetFolder, d.Tasks.ToHashSet(StringComparer.Ordinal), d.ValFraction, imageSize,
+            imageTokens, Model.Tokenizer.TinyVocabulary.Create(), config.Rollout.ThinkPrefix, d.SyntheticSeed);
+    }
+
+    /// <summary>
+    /// Runs (or resumes) the whole job and returns the trainer, still holding the trained judge. NaN/Inf in a loss
+    /// stops the run after checkpointing the last good state; the <see cref="TrainingException"/> names the step.
+    /// </summary>
+    public JudgeTrainer Run(bool resume)
+    {
+        Directory.CreateDirectory(Folder);
+        File.WriteAllText(Path.Combine(Folder, "config.json"), ConfigPrinter.ToJson(config));
+        var preset = JudgeTrainer.CreateModelConfig(config.Model);
+        var vision = preset.Vision ?? throw new TrainingException("model", "the judge needs a vision tower");
+        var trainer = new JudgeTrainer(config, LoadSamples(vision.ImageSize, vision.NumPatches));
+        try
+        {
+            var store = new CheckpointStore(Folder, config.Trainer.KeepLast, progress.Message);
+            string metricsPath = Path.Combine(Folder, MetricsFile);
+            string basePath = Path.Combine(Folder, BaseFolder);
+            JudgeState? state = null;
+            string? checkpoint = null;
+            if (resume && store.TryLatest(out string folder, out _))
+            {
+                (state, checkpoint) = (JudgeState.Read(folder), folder);
+            }
+
+            bool haveBase = resume && File.Exists(Path.Combine(basePath, "config.json"));
+            using var metrics = resume
+                ? MetricsWriter.Resume(metricsPath, haveBase ? MetricsWriter.Rl : MetricsWriter.Sft, state?.Step ?? 0)
+                : MetricsWriter.Create(metricsPath);
+            if (haveBase)
+            {
+                using var saved = VisionLanguageModel.FromPretrained(basePath);
+                JudgeState.CopyWeights(saved, trainer.Model);
+                progress.Message($"resuming: the SFT base from {basePath}");
+            }
+            else
+            {
+                RunSft(trainer, metrics, basePath);
+            }
+
+            var policy = trainer.StartRl();
+            if (state is not null)
+            {
+                state.Restore(checkpoint!, policy);
+                trainer.RestorePosition(state);
+                progress.Message($"resumed from {checkpoint} (step {state.Step})");
+            }
+
+            RunRl(trainer, store, metrics);
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    private void RunSft(JudgeTrainer trainer, MetricsWriter metrics, string basePath)
+    {
+        if (config.Sft.Steps == 0)
+        {
+            return;
+        }
+
+        progress.Start(config.Sft.Steps, MetricsWriter.Sft);
+        trainer.RunSft((step, values) =>
+        {
+            metrics.Write(step, MetricsWriter.Sft, values);
+            progress.Report(step, values);
+        });
+        progress.Finish();
+        string temp = basePath + ".tmp";
+        if (Directory.Exists(temp))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+
+        trainer.Model.SavePretrained(temp);
+        if (Directory.Exists(basePath))
+        {
+            Directory.Delete(basePath, recursive: true);
+        }
+
+        Directory.Move(temp, basePath);
+        progress.Message($"SFT base saved to {basePath}");
+    }
+
+    private void RunRl(JudgeTrainer trainer, CheckpointStore store, MetricsWriter metrics)
+    {
+        var t = config.Trainer;
+        progress.Start(t.Steps, MetricsWriter.Rl);
+        int saved = trainer.Step;
+        while (trainer.Step < t.Steps)
+        {
+            Dictionary<string, double> values;
+            try
+            {
+                values = trainer.RunRlStep();
+            }
+            catch (NonFiniteException e)
+            {
+                int step = trainer.Step + 1; // the trainer went back to its last completed step
+                string where = e.What.StartsWith("gradient", StringComparison.Ordinal)
+                    ? $"the weights were updated with it, so the last good checkpoint is step {saved}"
+                    : $"saved the last good state as {Save(trainer, store, trainer.Step)}";
+                throw new TrainingException(
+                    $"step {step}: {e.What}; {where}. Lower optim.lr or raise optim.grad_clip and resume", e);
+            }
+
+            metrics.Write(trainer.Step, MetricsWriter.Rl, values);
+            progress.Report(trainer.Step, values);
+            if (t.SaveEvery > 0 && trainer.Step % t.SaveEvery == 0 || trainer.Step == t.Steps)
+            {
+                Save(trainer, store, trainer.Step);
+                saved = trainer.Step;
+            }
+        }
+
+        progress.Finish();
+    }
+
+    private string Save(JudgeTrainer trainer, CheckpointStore store, int step)
+    {
+        var state = trainer.State() with { Step = step };
+        string folder = store.Save(step, f => state.Write(f, trainer.Policy!));
+        progress.Message($"checkpoint {folder}");
+        return folder;
+    }
+}
