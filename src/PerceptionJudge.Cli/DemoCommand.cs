@@ -1,16 +1,39 @@
 using System.CommandLine;
 using PerceptionJudge.Cli.Ppjd;
-using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Cli.Terminal;
+using PerceptionJudge.Cli.Train;
+using PerceptionJudge.Training;
+using PerceptionJudge.Training.Config;
 
 namespace PerceptionJudge.Cli;
 
 /// <summary>
-/// <c>pjudge demo</c>: the main job on its embedded default, the synthetic-scene data. Today it builds a synthetic
-/// PPJD (scenes, semantic edits, judge records for all three tasks), validates it and writes the contact sheet;
-/// GRPO training of the judge on it joins when the trainer lands.
+/// <c>pjudge demo</c>: the whole Perception-Judge loop on its embedded default, sized for two CPU cores: build a
+/// synthetic PPJD, build the Nano judge, SFT warm-up, GRPO with LoRA and the batch-ranking reward, evaluate the
+/// SFT-only judge and the GRPO judge on held-out pairs over three seeds, and write the HTML report.
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>
+    /// The demo's config: the recipe's defaults except what the small synthetic task and the time budget need
+    /// (the Nano preset, 128 scene pairs with recolour/remove/duplicate edits that survive the 64-pixel input,
+    /// 200 SFT steps, 60 GRPO steps, and a LoRA learning rate for a model trained from scratch, not the 7B recipe's).
+    /// </summary>
+    public static TrainConfig Defaults(string outDir) => new()
+    {
+        Data = new DataConfig
+        {
+            SyntheticPairs = 128,
+            SyntheticEdits = ["recolour", "remove", "duplicate"],
+            SyntheticMaxObjects = 4,
+            SyntheticText = false,
+        },
+        Model = new ModelSection { Path = "nano" },
+        Optim = new OptimConfig { Lr = 1e-3 },
+        Sft = new SftConfig { Steps = 200, BatchSize = 16, Lr = 1e-3 },
+        Trainer = new TrainerConfig { Steps = 60, SaveEvery = 20, OutputDir = outDir },
+    };
+
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var outDir = new Option<string>("--out")
@@ -18,24 +41,45 @@ internal static class DemoCommand
             Description = "Folder for the demo's outputs",
             DefaultValueFactory = _ => Path.Combine("artifacts", "demo"),
         };
-        var pairs = new Option<int>("--pairs") { Description = "Synthetic pairs", DefaultValueFactory = _ => 32 };
-        var demo = new Command("demo", "Run the synthetic-scene demo: build, validate and preview a PPJD")
+        var (_, set) = TrainCommand.ConfigOptions();
+        var seeds = new Option<int[]>("--seeds")
         {
-            outDir, pairs,
+            Description = "Evaluation seeds",
+            DefaultValueFactory = _ => [0, 1, 2],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var demo = new Command("demo", "Run the whole loop on synthetic scenes: PPJD, SFT, GRPO with LoRA, eval, report")
+        {
+            outDir, set, seeds,
         };
         demo.SetAction(parse =>
         {
-            string dir = Path.Combine(parse.GetValue(outDir)!, "ppjd");
+            string dir = parse.GetValue(outDir)!;
             if (Directory.Exists(dir))
             {
                 Directory.Delete(dir, recursive: true); // a rerun replaces its own output, nothing else
             }
 
-            PpjdCommand.Build(dir, System.Math.Max(1, parse.GetValue(pairs)), 20261122, stdout, stderr);
-            stdout.WriteLine($"validated {PpjdManifest.Validate(dir)} records (labels, image SHA-256, counts)");
-            string sheet = Path.Combine(parse.GetValue(outDir)!, "contact-sheet.png");
-            int shown = PpjdCommand.Preview(dir, sheet, 8);
-            stdout.WriteLine($"contact sheet: {sheet} ({shown} original/perturbed pairs, each edit labelled)");
+            var config = TrainCommand.Load(null, parse.GetValue(set), stdout, Defaults(dir));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using (var display = new TrainingDisplay(stdout))
+            {
+                new TrainingRun(config, display).Run(resume: false).Dispose();
+            }
+
+            var s = parse.GetValue(seeds)!;
+            var before = EvalCommand.Evaluate(dir, "base", null, s, 1.0, stdout);
+            var after = EvalCommand.Evaluate(dir, "latest", null, s, 1.0, stdout);
+            File.WriteAllText(Path.Combine(dir, "eval-base.json"), before.Summary.ToJson());
+            File.WriteAllText(Path.Combine(dir, "eval-latest.json"), after.Summary.ToJson());
+            stdout.WriteLine("before RL (SFT-only judge):");
+            stdout.WriteLine(before.Summary.ToTable());
+            stdout.WriteLine("after GRPO:");
+            stdout.WriteLine(after.Summary.ToTable());
+            string report = ReportCommand.Write(dir, null, before.Summary, after.Summary, after.Rows);
+            string sheet = Path.Combine(dir, "contact-sheet.png");
+            PpjdCommand.Preview(Path.Combine(dir, "ppjd"), sheet, 8);
+            stdout.WriteLine($"report: {report}; contact sheet: {sheet}; {clock.Elapsed.TotalMinutes:F1} min");
             return 0;
         });
         return demo;

@@ -45,6 +45,9 @@ internal sealed class PjudgeApp
         root.Add(MathCommand.Create(_ops, _stdout, _stderr));
         root.Add(PpjdCommand.Create(_stdout, _stderr));
         root.Add(DemoCommand.Create(_stdout, _stderr));
+        root.Add(Train.TrainCommand.Create(_stdout));
+        root.Add(Train.EvalCommand.Create(_stdout));
+        root.Add(Train.ReportCommand.Create(_stdout));
         root.Add(BenchCommand.Create(_stdout, _stderr));
         root.Add(ProfileCommand.Create(_stdout));
 
@@ -65,7 +68,8 @@ internal sealed class PjudgeApp
             };
             return parse.Invoke(config);
         }
-        catch (Exception e) when (e is CliInputException or KernelInputException or DataException)
+        catch (Exception e) when (e is CliInputException or KernelInputException or DataException
+            or Training.TrainingException or Eval.EvalException or Model.ModelException)
         {
             return Fail(e.Message);
         }

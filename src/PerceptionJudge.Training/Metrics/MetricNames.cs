@@ -6,7 +6,7 @@ namespace PerceptionJudge.Training.Metrics;
 public static class MetricNames
 {
     /// <summary>Mean reward of the step's rollouts.</summary>
-    public const string Reward = "reward";
+    public const string Reward = "reward_mean";
 
     /// <summary>Mean KL(π‖π_ref) of the step (the KL loss term's estimator).</summary>
     public const string Kl = "kl";

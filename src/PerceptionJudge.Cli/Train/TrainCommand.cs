@@ -1,0 +1,64 @@
+using System.CommandLine;
+using PerceptionJudge.Cli.Terminal;
+using PerceptionJudge.Training;
+using PerceptionJudge.Training.Config;
+
+namespace PerceptionJudge.Cli.Train;
+
+/// <summary>
+/// <c>pjudge train [--config FILE] [--set key=value]... [--resume]</c>: GRPO (or PerPO) training of the judge with
+/// the resolved config printed first. Unknown keys, bad values, an empty dataset or a NaN loss are one-line errors
+/// (exit 2); the run folder keeps config.json, checkpoints and metrics.jsonl.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        var (configFile, set) = ConfigOptions();
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue from the newest complete checkpoint in trainer.output_dir",
+        };
+        var train = new Command("train", "Train the judge with GRPO + batch-ranking reward (LoRA or full)")
+        {
+            configFile, set, resume,
+        };
+        train.SetAction(parse =>
+        {
+            var config = Load(parse.GetValue(configFile), parse.GetValue(set), stdout);
+            using var display = new TrainingDisplay(stdout);
+            using var trainer = new TrainingRun(config, display).Run(parse.GetValue(resume));
+            stdout.WriteLine($"trained {trainer.Step} steps; run folder {config.Trainer.OutputDir}");
+            return 0;
+        });
+        return train;
+    }
+
+    /// <summary>The shared <c>--config</c> and <c>--set</c> options.</summary>
+    public static (Option<string?> Config, Option<string[]> Set) ConfigOptions() =>
+    (
+        new Option<string?>("--config") { Description = "A JSON or YAML config (snake_case keys, as printed)" },
+        new Option<string[]>("--set")
+        {
+            Description = "Override one key: --set rollout.n=8 (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+            DefaultValueFactory = _ => [],
+        }
+    );
+
+    /// <summary>Loads, overrides and validates, then prints every resolved key.</summary>
+    public static TrainConfig Load(string? file, string[]? overrides, TextWriter stdout, TrainConfig? defaults = null)
+    {
+        var config = file is null && defaults is not null
+            ? ConfigLoader.ApplyOverrides(defaults, overrides ?? [])
+            : ConfigLoader.Load(file, overrides ?? []);
+        ConfigValidator.Validate(config, file ?? "command line");
+        stdout.WriteLine("config (every key, resolved):");
+        foreach (var line in ConfigPrinter.ToFlat(config))
+        {
+            stdout.WriteLine("  " + line);
+        }
+
+        return config;
+    }
+}
