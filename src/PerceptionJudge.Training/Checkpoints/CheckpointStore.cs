@@ -52,9 +52,10 @@ public sealed class CheckpointStore
         string name = FolderName(step);
         string final = Path.Combine(Folder, name);
         string temp = Path.Combine(Folder, $"{TempPrefix}{name}-{Environment.ProcessId}");
-        string? lastGood = Directory.Exists(Folder) ? NewestCompleteName() : null;
+        string? lastGood = null;
         try
         {
+            lastGood = Directory.Exists(Folder) ? NewestCompleteName() : null;
             Directory.CreateDirectory(Folder);
             RemoveLeftovers();
             Directory.CreateDirectory(temp);
@@ -102,7 +103,7 @@ public sealed class CheckpointStore
         string latestPath = Path.Combine(Folder, LatestFileName);
         if (File.Exists(latestPath))
         {
-            string named = File.ReadAllText(latestPath).Trim();
+            string named = ReadLatest(latestPath);
             int index = complete.FindIndex(c => c.Name == named);
             if (index >= 0)
             {
@@ -146,8 +147,20 @@ public sealed class CheckpointStore
     {
         List<(int Step, string Name)> complete = CompleteCheckpoints();
         string latestPath = Path.Combine(Folder, LatestFileName);
-        string? named = File.Exists(latestPath) ? File.ReadAllText(latestPath).Trim() : null;
+        string? named = File.Exists(latestPath) ? ReadLatest(latestPath) : null;
         return complete.Any(c => c.Name == named) ? named : complete.Count > 0 ? complete[^1].Name : null;
+    }
+
+    private static string ReadLatest(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingException(path, $"cannot read the latest-checkpoint pointer: {e.Message}", inner: e);
+        }
     }
 
     /// <summary>Renames the sealed temp folder to its final name, replacing an earlier save of the same step.</summary>
