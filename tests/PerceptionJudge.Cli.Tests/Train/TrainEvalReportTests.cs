@@ -1,0 +1,78 @@
+using System.Xml.Linq;
+using PerceptionJudge.Cli.Tests.Support;
+using PerceptionJudge.Torch;
+
+namespace PerceptionJudge.Cli.Tests.Train;
+
+/// <summary><c>pjudge train</c>, <c>eval</c> and <c>report</c> in-process at toy sizes, and their user errors.</summary>
+[TestFixture]
+public sealed class TrainEvalReportTests
+{
+    private static readonly string[] s_toy =
+    [
+        "--set", "model.path=nano", "--set", "data.synthetic_pairs=8", "--set", "data.synthetic_text=false",
+        "--set", "data.synthetic_edits=[recolour, remove]", "--set", "data.val_fraction=0.4",
+        "--set", "sft.steps=2", "--set", "sft.batch_size=4", "--set", "rollout.n=2", "--set",
+        "rollout.max_new_tokens=6", "--set", "trainer.steps=2", "--set", "trainer.prompts_per_step=2",
+        "--set", "trainer.mini_batch_prompts=2", "--set", "trainer.save_every=1",
+    ];
+
+    private TempDir _dir = null!;
+
+    [OneTimeSetUp]
+    public void NeedsLibTorch()
+    {
+        if (!LibTorch.TryLoad(out string reason))
+        {
+            if (Environment.GetEnvironmentVariable("CI") == "true")
+            {
+                Assert.Fail(reason);
+            }
+
+            Assert.Ignore(reason);
+        }
+    }
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDir();
+
+    [TearDown]
+    public void TearDown() => _dir.Delete();
+
+    [Test]
+    public void Train_Eval_Report_RoundTrip()
+    {
+        string run = System.IO.Path.Combine(_dir.Path, "run");
+        var train = CliRun.Run(["train", .. s_toy, "--set", $"trainer.output_dir={run}"]);
+        Assert.That(train.ExitCode, Is.EqualTo(0), train.Stderr + train.Stdout);
+        Assert.That(train.Stdout, Does.Contain("rollout.top_p = 0.95").And.Contain("algorithm.clip_ratio_c = 3"),
+            "the resolved config is printed with every default");
+
+        var eval = CliRun.Run("eval", "--run", run, "--seeds", "0", "1");
+        Assert.That(eval.ExitCode, Is.EqualTo(0), eval.Stderr);
+        string summary = File.ReadAllText(System.IO.Path.Combine(run, "eval-latest.json"));
+        Assert.That(summary, Does.Contain("pair").And.Contain("batch"));
+
+        var report = CliRun.Run("report", "--run", run, "--seeds", "0");
+        Assert.That(report.ExitCode, Is.EqualTo(0), report.Stderr);
+        var html = XDocument.Parse(File.ReadAllText(System.IO.Path.Combine(run, "report.html")));
+        Assert.That(html.Descendants("svg").Count(), Is.GreaterThanOrEqualTo(3), "reward, kl, entropy curves + time");
+        Assert.That(html.Descendants("img").Count(), Is.GreaterThan(0), "example judgments with their images");
+    }
+
+    [Test]
+    public void ConfigTypo_IsAOneLineErrorNamingTheKey()
+    {
+        var r = CliRun.Run("train", "--set", "rollout.topp=0.9");
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("rollout.topp").And.Contain("rollout.top_p"));
+    }
+
+    [Test]
+    public void Eval_OfAFolderThatIsNoRun_IsAUserError()
+    {
+        var r = CliRun.Run("eval", "--run", _dir.Path);
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stderr, Does.Contain("not a training run folder"));
+    }
+}
