@@ -53,7 +53,7 @@ public sealed class TrainingRunTests : LibTorchFixture
         var lines = MetricsReader.Read(Path.Combine(run, TrainingRun.MetricsFile));
         Assert.That(lines.Where(l => l.Phase == "sft").Select(l => l.Step), Is.EqualTo(new[] { 1, 2 }));
         Assert.That(lines.Where(l => l.Phase == "rl").Select(l => l.Step), Is.EqualTo(new[] { 1, 2, 3, 4 }));
-        var rl = lines.Last();
+        var rl = lines[^1];
         foreach (var key in new[] { "reward_mean", "reward_std", "dropped_groups", "response_length", "tokens_per_s",
             "time_rollout_s", "time_reward_s", "time_advantage_s", "time_forward_s", "time_backward_s",
             "time_update_s" })
