@@ -16,7 +16,10 @@ namespace PerceptionJudge.Distributed.Mpi;
 /// <para>
 /// libmpi is opened with <c>dlopen(RTLD_NOW | RTLD_GLOBAL)</c> before first use: Open MPI's MCA plugins
 /// (<c>mca_*.so</c>) are dlopen'ed by libmpi and resolve their symbols against it through the global namespace; the
-/// runtime's own <c>dlopen(RTLD_LAZY)</c> (local) would make them fail to load.
+/// runtime's own <c>dlopen(RTLD_LAZY)</c> (local) makes them fail to load in builds whose plugins do not link
+/// libmpi themselves ("undefined symbol" from mca_base_component_find; mpi4py's Open MPI compat layer re-opens
+/// libmpi RTLD_GLOBAL for the same reason). Debian's build links each plugin to libmpi.so.40 and works either way
+/// (checked with ctypes RTLD_LOCAL under mpirun); global costs nothing there.
 /// </para>
 /// </summary>
 internal static partial class MpiNative
@@ -106,6 +109,12 @@ internal static partial class MpiNative
         return 0;
     }
 
+    /// <summary>
+    /// True when <paramref name="symbol"/> resolves in the process's global namespace (dlsym(RTLD_DEFAULT)), which is
+    /// what a plugin dlopen'ed later sees: libmpi was loaded RTLD_GLOBAL.
+    /// </summary>
+    internal static bool IsGloballyVisible(string symbol) => dlsym(0, symbol) != 0;
+
     private static nint Export(string symbol)
     {
         if (!NativeLibrary.TryGetExport(s_library, symbol, out nint address))
@@ -126,6 +135,8 @@ internal static partial class MpiNative
     [LibraryImport("libc.so.6", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint dlopen(string fileName, int flags);
     [LibraryImport("libc.so.6")] private static partial nint dlerror();
+    [LibraryImport("libc.so.6", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint dlsym(nint handle, string symbol);
 
     // ---- environment ----
     [LibraryImport(Library)]
