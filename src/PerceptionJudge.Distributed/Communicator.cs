@@ -2,7 +2,7 @@ using PerceptionJudge.Distributed.Mpi;
 
 namespace PerceptionJudge.Distributed;
 
-/// <summary>Chooses the communicator from how the process was launched, and runs a rank's work so it never hangs.</summary>
+/// <summary>Chooses the communicator from how the process was launched; runs a rank's work so it never hangs.</summary>
 public static class Communicator
 {
     /// <summary>

@@ -65,7 +65,7 @@ public sealed class GradientBucketer
     /// Replaces every registered gradient by its mean over ranks, g ← Σ_r g_r / K, bucket by bucket (a collective:
     /// every rank calls it once per step). With one rank the gradients are left as they are.
     /// </summary>
-    /// <param name="gradients">Gives each registered name's span of this rank's gradient, of the registered length.</param>
+    /// <param name="gradients">Gives each registered name's span of this rank's gradient (registered length).</param>
     public void AllReduceMean(GradientAccessor gradients)
     {
         ArgumentNullException.ThrowIfNull(gradients);
@@ -130,7 +130,7 @@ public sealed class GradientBucketer
         return sorted;
     }
 
-    /// <summary>Greedy packing in name order: a tensor goes into the open bucket if it fits, else opens a new one.</summary>
+    /// <summary>Greedy packing in name order: a tensor joins the open bucket if it fits, else opens a new one.</summary>
     private static List<GradientBucket> Plan(List<KeyValuePair<string, int>> sorted, int capacity)
     {
         var buckets = new List<GradientBucket>();
@@ -154,7 +154,7 @@ public sealed class GradientBucketer
         return buckets;
     }
 
-    /// <summary>All-gathers (count, FNV-1a 64 of names and lengths) and throws on every rank if any rank differs.</summary>
+    /// <summary>All-gathers (count, FNV-1a 64 of names and lengths); throws on every rank if any rank differs.</summary>
     private void CheckSameLayoutOnEveryRank(List<KeyValuePair<string, int>> sorted)
     {
         if (_communicator.Size == 1)

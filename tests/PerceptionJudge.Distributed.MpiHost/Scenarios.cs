@@ -3,7 +3,7 @@ using PerceptionJudge.Distributed.Mpi;
 
 namespace PerceptionJudge.Distributed.MpiHost;
 
-/// <summary>The scenarios the MPI tests run, by name. Values are chosen so sums over ranks are exact in float.</summary>
+/// <summary>The scenarios the MPI tests run, by name. Values are chosen so sums over ranks are exact.</summary>
 internal static class Scenarios
 {
     internal static readonly Dictionary<string, Action<ICommunicator>> All = new()
@@ -68,14 +68,14 @@ internal static class Scenarios
         Check.That(everyRank.All(b => b == everyRank[0]), c, "every rank got the same bits for a random float sum");
     }
 
-    /// <summary>Statistics (sum, max, min), broadcasts from the last and the first rank, all-gathers, barrier.</summary>
+    /// <summary>Statistics (sum, max, min), broadcasts from the last and first rank, all-gathers, barrier.</summary>
     private static void Collectives(ICommunicator c)
     {
         int k = c.Size;
         double[] stats = [c.Rank, -c.Rank, c.Rank + 0.25];
         c.AllReduce(stats, ReduceOp.Sum);
-        Check.Exact<double>(stats, i => new[] { k * (k - 1) / 2.0, -k * (k - 1) / 2.0, k * (k - 1) / 2.0 + 0.25 * k }[i],
-            c, "statistics sum");
+        double ranks = k * (k - 1) / 2.0; // Σ_r r
+        Check.Exact<double>(stats, i => new[] { ranks, -ranks, ranks + 0.25 * k }[i], c, "statistics sum");
         stats = [c.Rank, -c.Rank];
         c.AllReduce(stats, ReduceOp.Max);
         Check.Exact<double>(stats, i => i == 0 ? k - 1 : 0, c, "statistics max");

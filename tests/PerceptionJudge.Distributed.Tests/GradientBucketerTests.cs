@@ -65,7 +65,8 @@ public sealed class GradientBucketerTests
     [Test]
     public void Constructor_ThrowsWhenAnotherRankHasAnotherLayout() =>
         Assert.That(() => new GradientBucketer(new ReplicatedCommunicator(3) { CorruptRank = 2 }, Lengths(("w", 1))),
-            Throws.TypeOf<DistributedException>().With.Message.Contains("gradient layouts differ across ranks: rank 2"));
+            Throws.TypeOf<DistributedException>()
+                .With.Message.Contains("gradient layouts differ across ranks: rank 2"));
 
     [Test]
     public void AllReduceMean_WithOneRank_LeavesTheGradientsBitIdentical()
