@@ -12,6 +12,7 @@ internal static class Scenarios
         ["collectives"] = Collectives,
         ["bucketer"] = Bucketer,
         ["layout-mismatch"] = LayoutMismatch,
+        ["errors-return"] = ErrorsReturn,
         ["rank-throws"] = RankThrows,
         ["rank-killed"] = RankKilled,
     };
@@ -149,6 +150,29 @@ internal static class Scenarios
         }
         catch (DistributedException e)
         {
+            Console.WriteLine($"rank {c.Rank} caught: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// An invalid MPI call (a broadcast root outside the job, passed straight to libmpi) must come back as an error
+    /// code (MPI_ERRORS_RETURN is set) and become a DistributedException with MPI_Error_string's text, on every rank;
+    /// under Open MPI's default handler it would have aborted the job.
+    /// </summary>
+    private static unsafe void ErrorsReturn(ICommunicator c)
+    {
+        Check.That(c is MpiCommunicator, c, "runs under mpirun");
+        var mpi = MpiNative.Predefined;
+        float value = 0;
+        int status = MpiNative.MPI_Bcast(&value, 1, mpi.Float, c.Size + 5, mpi.CommWorld);
+        try
+        {
+            MpiCommunicator.Check(status, "MPI_Bcast", c.Rank);
+            Check.That(false, c, "MPI_Bcast with an invalid root returned MPI_SUCCESS");
+        }
+        catch (DistributedException e)
+        {
+            Check.That(e.MpiErrorCode == status, c, "the exception carries the MPI error code");
             Console.WriteLine($"rank {c.Rank} caught: {e.Message}");
         }
     }

@@ -36,6 +36,14 @@ public sealed partial class MpiLaunchTests
     }
 
     [Test]
+    public void AFailedMpiCall_ReturnsItsErrorAsADistributedExceptionWithMpisText()
+    {
+        var run = MpiRun.Scenario("errors-return", 2, s_limit);
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Contain("rank 1 caught: MPI_Bcast failed on rank 1: MPI_ERR_ROOT: invalid root"));
+    }
+
+    [Test]
     public void ARankThatThrows_AbortsTheJobWithANonZeroExitNamingTheRank()
     {
         var run = MpiRun.Scenario("rank-throws", 2, s_limit);

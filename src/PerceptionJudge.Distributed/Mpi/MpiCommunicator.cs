@@ -183,7 +183,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <summary>Turns an MPI error code into a <see cref="DistributedException"/> with MPI_Error_string.</summary>
-    private static void Check(int status, string operation, int rank)
+    internal static void Check(int status, string operation, int rank)
     {
         if (status == MpiNative.Success)
         {
