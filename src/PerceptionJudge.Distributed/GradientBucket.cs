@@ -12,6 +12,9 @@ public readonly record struct BucketEntry(string Name, int Offset, int Length);
 /// <param name="Length">Total float elements (the sum of the entries' lengths).</param>
 public sealed record GradientBucket(int Index, IReadOnlyList<BucketEntry> Entries, int Length);
 
-/// <summary>Returns the gradient named <paramref name="name"/> as a writable span of this rank's values.</summary>
+/// <summary>
+/// Returns the gradient named <paramref name="name"/> as a writable span of this rank's values (it may be asked for
+/// the same name more than once per call: once to read, once to write the mean back).
+/// </summary>
 /// <param name="name">A name registered with the <see cref="GradientBucketer"/>.</param>
 public delegate Span<float> GradientAccessor(string name);

@@ -69,6 +69,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     /// <inheritdoc/>
     public void Barrier()
     {
+        ObjectDisposedException.ThrowIf(_session.IsClosed, this);
         lock (_gate)
         {
             Check(MpiNative.MPI_Barrier(_mpi.CommWorld), "MPI_Barrier", Rank);
@@ -127,7 +128,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Environment.Exit(exitCode);
     }
 
-    /// <summary>MPI_Finalize (every rank must dispose; it is collective).</summary>
+    /// <summary>
+    /// MPI_Finalize. Every rank must dispose (<see cref="Communicator.Run"/> does): Open MPI treats a rank that exits
+    /// without MPI_Finalize as failed and ends the job with a non-zero exit.
+    /// </summary>
     public void Dispose() => _session.Dispose();
 
     private void AllReduceInPlace<T>(Span<T> values, nint datatype, nint op)
