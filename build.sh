@@ -9,9 +9,10 @@ cd "$(dirname "$0")"
 # Debian packages the targets need: libstb0 (images), cmake + g++ + libtorch-dev + libopenblas0-pthread (the native
 # backbone shim; OpenBLAS with pthreads, the reference BLAS is ~25x slower), libvulkan1 + mesa-vulkan-drivers (the
 # Vulkan loader and lavapipe, a CPU Vulkan device, so the Vulkan tests run anywhere) + glslang-tools (GLSL → SPIR-V
-# at build time). Later layers add theirs here (openmpi-bin for data parallelism).
+# at build time), openmpi-bin + libopenmpi-dev (mpirun and libmpi.so.40 for multi-process data parallelism; the MPI
+# tests launch `mpirun -np 2`).
 APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread
-    libvulkan1 mesa-vulkan-drivers glslang-tools)
+    libvulkan1 mesa-vulkan-drivers glslang-tools openmpi-bin libopenmpi-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

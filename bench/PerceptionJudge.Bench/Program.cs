@@ -4,6 +4,13 @@ using PerceptionJudge.Bench;
 // `dotnet run -c Release --project bench/PerceptionJudge.Bench -- --filter '*' [--job short]`
 // `--quick` selects the CI configuration (BenchConfig.Quick), `--references` adds the slow comparison references to
 // it; everything else goes to BenchmarkDotNet. `pjudge bench` runs the same switcher in-process.
+// `mpirun -np K dotnet PerceptionJudge.Bench.dll allreduce [--max-mib N]` measures all-reduce bandwidth instead
+// (AllReduceBandwidth; BenchmarkDotNet cannot run under mpirun).
+if (args.Length > 0 && args[0] == "allreduce")
+{
+    Environment.ExitCode = AllReduceBandwidth.Run(args[1..]);
+    return;
+}
 bool quick = args.Contains("--quick");
 bool references = args.Contains("--references");
 var rest = args.Where(a => a is not "--quick" and not "--references").ToArray();
