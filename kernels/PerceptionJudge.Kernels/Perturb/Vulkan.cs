@@ -7,9 +7,10 @@ namespace PerceptionJudge.Kernels.Perturb;
 /// Image perturbations as GLSL compute shaders on the shared <see cref="VulkanContext"/>, one invocation per pixel.
 /// Ported: the pointwise chain (<c>perturb_pointwise.comp</c>: brightness, contrast, saturation, hash noise, per
 /// sample in one launch), salt and pepper, hue rotation, the separable Gaussian blur (two passes in one submission),
-/// the affine warp and cutout (fill). All but the blur equal the reference bit for bit (<c>precise</c> arithmetic in
-/// the host's order, SplitMix64 hashing in 32-bit words); the blur adds float taps in float, within 1e-5. Recolour,
-/// inpaint, paste, JPEG and text throw <see cref="NotSupportedException"/> listing what is ported. Arguments are
+/// the affine warp, cutout (fill) and the masked bilinear paste (move, duplicate, scale). All but the blur equal the
+/// reference bit for bit (<c>precise</c> arithmetic in the host's order, SplitMix64 hashing in 32-bit words); the
+/// blur adds float taps in float, within 1e-5. Recolour, inpaint, JPEG and text throw
+/// <see cref="NotSupportedException"/> listing what is ported. Arguments are
 /// checked on the host first, with the other backends' errors.
 /// </summary>
 public sealed class PerturbVulkan : IPerturbKernels
@@ -23,7 +24,7 @@ public sealed class PerturbVulkan : IPerturbKernels
 
     /// <summary>The perturbation operations this backend runs on the GPU.</summary>
     public static IReadOnlyList<string> Ported { get; } =
-        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "affine", "fill_rect"];
+        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "affine", "fill_rect", "paste"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -117,7 +118,30 @@ public sealed class PerturbVulkan : IPerturbKernels
 
     /// <inheritdoc />
     public void Paste(ReadOnlySpan<float> source, Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
-        PixelRect from, PixelRect to) => throw NotPorted("paste");
+        PixelRect from, PixelRect to)
+    {
+        Checks.Image(source, shape, "source");
+        Checks.Image(image, shape);
+        Checks.Distinct(source, image);
+        Checks.Mask(mask, shape, allowEmpty: false);
+        Checks.Rect(from, "from");
+        Checks.Rect(to, "to");
+        var clip = to.Clip(shape.Width, shape.Height);
+        if (clip.Width == 0 || clip.Height == 0)
+        {
+            return;
+        }
+
+        var context = Context;
+        using var src = VulkanBuffer.From(context, source);
+        using var dst = VulkanBuffer.From<float>(context, image);
+        using var maskBuffer = VulkanBuffer.From(context, mask);
+        var push = new PastePush((uint)shape.Width, (uint)shape.Height, (uint)shape.Channels, from.X, from.Y, to.X,
+            to.Y, (uint)clip.X, (uint)clip.Y, (uint)clip.Width, (uint)(clip.Width * clip.Height),
+            (float)from.Width / to.Width, (float)from.Height / to.Height, 1f / 255f);
+        Run(context, "perturb_paste", [src, dst, maskBuffer], push, (long)clip.Width * clip.Height);
+        dst.AsSpan<float>()[..image.Length].CopyTo(image);
+    }
 
     /// <inheritdoc />
     public void JpegQuantise(Span<float> image, ImageShape shape, int quality) => throw NotPorted("jpeg");
@@ -195,6 +219,10 @@ public sealed class PerturbVulkan : IPerturbKernels
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct AffinePush(uint Width, uint Height, uint Channels, float TranslateX,
         float TranslateY, float I0, float I1, float I2, float I3);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct PastePush(uint Width, uint Height, uint Channels, int FromX, int FromY, int ToX,
+        int ToY, uint ClipX, uint ClipY, uint ClipWidth, uint ClipPixels, float Kx, float Ky, float CoverScale);
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct FillPush(uint Width, uint Plane, uint ColourChannels, uint X0, uint Y0,
