@@ -47,11 +47,15 @@ public static class ChunkedLogProbKernels
     /// <summary>The implementation of <see cref="KernelBackend.Current"/>.</summary>
     public static IChunkedLogProbKernels Current => For(KernelBackend.Current);
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available yet.</summary>
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws <see cref="NotSupportedException"/>
+    /// (the block kernels are not ported; <see cref="LogProbVulkan.Ported"/> lists what is).</summary>
     public static IChunkedLogProbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => throw new NotSupportedException(
+            "the chunked (block) log-prob kernels are not ported to the Vulkan backend yet (ported log-prob ops: "
+            + $"{string.Join(", ", LogProbVulkan.Ported)}); use --backend cpu"),
         _ => throw new KernelInputException("backend", $"{backend} chunked log-prob kernels are not available"),
     };
 

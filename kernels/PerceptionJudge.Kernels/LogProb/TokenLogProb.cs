@@ -74,12 +74,14 @@ public static class LogProbKernels
 {
     private static readonly LogProbReference s_reference = new();
     private static readonly LogProbCpu s_cpu = new();
+    private static readonly Lazy<LogProbVulkan> s_vulkan = new(() => new LogProbVulkan());
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available yet.</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LogProbVulkan"/>).</summary>
     public static ILogProbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} log-prob kernels are not available"),
     };
 }

@@ -4,7 +4,8 @@ namespace PerceptionJudge.Kernels.Lora;
 
 /// <summary>
 /// The LoRA weight operation set: <c>W ← W + scale·B·A</c> (merge; unmerge is scale → −scale) or
-/// <c>D ← scale·B·A</c> (delta). Implemented by <see cref="LoraReference"/> (the spec) and <see cref="LoraCpu"/>.
+/// <c>D ← scale·B·A</c> (delta). Implemented by <see cref="LoraReference"/> (the spec), <see cref="LoraCpu"/> and
+/// <see cref="LoraVulkan"/>.
 /// Inputs are assumed validated (see <see cref="LoraMerge"/>).
 /// </summary>
 public interface ILoraKernels
@@ -41,12 +42,14 @@ public static class LoraKernels
 {
     private static readonly LoraReference s_reference = new();
     private static readonly LoraCpu s_cpu = new();
+    private static readonly Lazy<LoraVulkan> s_vulkan = new(() => new LoraVulkan());
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available.</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LoraVulkan"/>).</summary>
     public static ILoraKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for LoRA merge"),
     };
 }

@@ -4,8 +4,9 @@ namespace PerceptionJudge.Kernels.Optim;
 
 /// <summary>
 /// The optimizer operation set: per-tensor sums of squares (for the global grad norm), in-place scaling (the clip)
-/// and one fused multi-tensor AdamW step. Implemented by <see cref="OptimReference"/> (the spec) and
-/// <see cref="OptimCpu"/>. Inputs are assumed validated (see <see cref="FusedAdamW"/> and <see cref="GradNorm"/>).
+/// and one fused multi-tensor AdamW step. Implemented by <see cref="OptimReference"/> (the spec),
+/// <see cref="OptimCpu"/> and <see cref="OptimVulkan"/>. Inputs are assumed validated (see <see cref="FusedAdamW"/>
+/// and <see cref="GradNorm"/>).
 /// </summary>
 public interface IOptimKernels
 {
@@ -67,12 +68,14 @@ public static class OptimKernels
 {
     private static readonly OptimReference s_reference = new();
     private static readonly OptimCpu s_cpu = new();
+    private static readonly Lazy<OptimVulkan> s_vulkan = new(() => new OptimVulkan());
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available.</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="OptimVulkan"/>).</summary>
     public static IOptimKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the optimizer"),
     };
 }

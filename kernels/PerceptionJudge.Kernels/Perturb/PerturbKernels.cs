@@ -7,12 +7,15 @@ public static class PerturbKernels
 {
     private static readonly PerturbReference s_reference = new();
     private static readonly PerturbCpu s_cpu = new();
+    private static readonly Lazy<PerturbVulkan> s_vulkan = new(() => new PerturbVulkan());
 
-    /// <summary>The instance for <paramref name="backend"/>; Vulkan throws (not built yet).</summary>
+    /// <summary>The instance for <paramref name="backend"/> (Vulkan: <see cref="PerturbVulkan"/>, which throws
+    /// <see cref="NotSupportedException"/> for the ops not ported yet).</summary>
     public static IPerturbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} perturbation kernels are not available"),
     };
 

@@ -4,7 +4,8 @@ namespace PerceptionJudge.Kernels.Ranking;
 
 /// <summary>
 /// The ranking family's operation set: judge rewards (parse + score) and ranking metrics. Implemented by
-/// <see cref="RankingReference"/> (the spec) and <see cref="RankingCpu"/> (fast); pick one with
+/// <see cref="RankingReference"/> (the spec), <see cref="RankingCpu"/> (fast) and
+/// <see cref="RankingVulkan"/> (GLSL, parsing on the host); pick one with
 /// <see cref="RankingKernels.For"/>. Model output never throws (garbage scores 0); bad ground truth or bad metric
 /// input throws <see cref="KernelInputException"/> naming the field.
 /// </summary>
@@ -49,12 +50,14 @@ public static class RankingKernels
 {
     private static readonly RankingReference s_reference = new();
     private static readonly RankingCpu s_cpu = new();
+    private static readonly Lazy<RankingVulkan> s_vulkan = new(() => new RankingVulkan());
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available for this family.</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="RankingVulkan"/>).</summary>
     public static IRankingKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the ranking kernels"),
     };
 

@@ -6,10 +6,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Lora;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.All))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
 public sealed class LoraMergeTests(Backend backend)
 {
-    private readonly ILoraKernels _k = LoraKernels.For(backend);
+    private readonly ILoraKernels _k = Backends.Bind(backend, LoraKernels.For);
+
+    /// <summary>Merge, unmerge and delta are all ported: on Vulkan only a missing device skips.</summary>
+    [SetUp]
+    public void SkipWhereVulkanCannotRun() =>
+        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", LoraVulkan.Ported));
 
     private static (float[] W, float[] A, float[] B) Random(int seed, LoraShape s)
     {

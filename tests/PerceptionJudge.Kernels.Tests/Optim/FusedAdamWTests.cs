@@ -6,10 +6,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Optim;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.All))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
 public sealed class FusedAdamWTests(Backend backend)
 {
-    private readonly IOptimKernels _k = OptimKernels.For(backend);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
+
+    /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
+    [SetUp]
+    public void SkipWhereVulkanCannotRun() =>
+        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", OptimVulkan.Ported));
 
     private sealed record Tensors(float[][] P, float[][] G, float[][] M, float[][] V)
     {

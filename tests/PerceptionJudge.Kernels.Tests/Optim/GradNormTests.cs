@@ -4,10 +4,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Optim;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.All))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
 public sealed class GradNormTests(Backend backend)
 {
-    private readonly IOptimKernels _k = OptimKernels.For(backend);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
+
+    /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
+    [SetUp]
+    public void SkipWhereVulkanCannotRun() =>
+        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", OptimVulkan.Ported));
 
     [Test]
     public void SumSquares_MatchesDoubleLoop([Values(3, 17, 1000, 300_001)] int n)

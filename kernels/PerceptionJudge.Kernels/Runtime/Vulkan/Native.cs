@@ -35,6 +35,9 @@ internal static unsafe partial class Native
         nint physicalDevice, VkPhysicalDeviceMemoryProperties* props);
 
     [LibraryImport(Library)]
+    public static partial void vkGetPhysicalDeviceFeatures(nint physicalDevice, VkPhysicalDeviceFeatures* features);
+
+    [LibraryImport(Library)]
     public static partial int vkCreateDevice(
         nint physicalDevice, VkDeviceCreateInfo* info, void* allocator, nint* device);
 

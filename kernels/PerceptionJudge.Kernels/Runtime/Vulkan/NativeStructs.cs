@@ -147,6 +147,16 @@ internal unsafe struct VkPhysicalDeviceMemoryProperties
     public readonly uint TypeFlags(int i) => memoryTypes[2 * i];
 }
 
+/// <summary><c>VkPhysicalDeviceFeatures</c>: 55 VkBool32 flags in header order (220 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct VkPhysicalDeviceFeatures
+{
+    /// <summary>Index of <c>shaderFloat64</c> (the 40th member).</summary>
+    public const int ShaderFloat64 = 39;
+
+    public fixed uint flags[55];
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct VkDeviceQueueCreateInfo
 {

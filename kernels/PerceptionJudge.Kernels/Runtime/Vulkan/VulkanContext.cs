@@ -47,6 +47,10 @@ public sealed unsafe partial class VulkanContext : IDisposable
     /// <summary>Whether dispatches are timed on the GPU (the queue family has timestamp bits).</summary>
     public bool Timestamps { get; }
 
+    /// <summary>Whether shaders may use 64-bit floats (<c>shaderFloat64</c> is supported, and enabled on the device).
+    /// </summary>
+    public bool Float64 { get; private init; }
+
     /// <summary>Per-dispatch GPU times of the last submission on this context.</summary>
     public IReadOnlyList<DispatchTiming> LastTimings { get; private set; } = [];
 
@@ -204,6 +208,10 @@ public sealed unsafe partial class VulkanContext : IDisposable
         bool subgroups)
     {
         var props = Properties(physical, out var sub);
+        VkPhysicalDeviceFeatures supported, enabled = default;
+        Native.vkGetPhysicalDeviceFeatures(physical, &supported);
+        bool float64 = supported.flags[VkPhysicalDeviceFeatures.ShaderFloat64] != 0;
+        enabled.flags[VkPhysicalDeviceFeatures.ShaderFloat64] = float64 ? 1u : 0u;
         VkPhysicalDeviceMemoryProperties memory;
         Native.vkGetPhysicalDeviceMemoryProperties(physical, &memory);
         float priority = 1f;
@@ -219,6 +227,7 @@ public sealed unsafe partial class VulkanContext : IDisposable
             sType = SType.DeviceCreateInfo,
             queueCreateInfoCount = 1,
             pQueueCreateInfos = &queueInfo,
+            pEnabledFeatures = &enabled,
         };
         nint device;
         VkCheck.Ok(Native.vkCreateDevice(physical, &deviceInfo, null, &device), "vkCreateDevice");
@@ -235,7 +244,7 @@ public sealed unsafe partial class VulkanContext : IDisposable
             sub.subgroupSize, arithmetic, timestamps ? props.timestampPeriod : 0);
         try
         {
-            return new VulkanContext(instance, handle, queue, family, memory, timestamps, info);
+            return new VulkanContext(instance, handle, queue, family, memory, timestamps, info) { Float64 = float64 };
         }
         catch
         {

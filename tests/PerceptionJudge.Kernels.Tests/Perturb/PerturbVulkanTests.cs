@@ -1,0 +1,89 @@
+using PerceptionJudge.Kernels.Perturb;
+using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Vulkan;
+using static PerceptionJudge.Kernels.Tests.Perturb.PerturbImages;
+
+namespace PerceptionJudge.Kernels.Tests.Perturb;
+
+/// <summary>The Vulkan perturbations the shared suite cannot reach (its cutout test also draws text): cutout against
+/// the reference, the argument checks of the ported ops, and the not-ported errors.</summary>
+public sealed class PerturbVulkanTests
+{
+    private static readonly IPerturbKernels s_ref = PerturbKernels.For(Backend.Reference);
+
+    private static PerturbVulkan Open()
+    {
+        if (!VulkanRuntime.IsAvailable)
+        {
+            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+        }
+
+        return new PerturbVulkan();
+    }
+
+    [TestCase(5, 5, 10, 4)]
+    [TestCase(-3, 25, 60, 30)]
+    [TestCase(50, 50, 4, 4)]
+    public void FillRect_MatchesReferenceAndKeepsAlpha(int x, int y, int w, int h)
+    {
+        var k = Open();
+        var s = new ImageShape(4, 30, 40);
+        var img = Random(s, 7);
+        var expected = (float[])img.Clone();
+        k.FillRect(img, s, new PixelRect(x, y, w, h), new Rgb(0.25f, 0.5f, 0.75f));
+        s_ref.FillRect(expected, s, new PixelRect(x, y, w, h), new Rgb(0.25f, 0.5f, 0.75f));
+        Assert.That(img, Is.EqualTo(expected));
+    }
+
+    /// <summary>A scaled paste (bilinear resampling of image and mask, partly off the image) equals the reference.
+    /// </summary>
+    [Test]
+    public void Paste_ScaledAndClippedMatchesReferenceBitExact()
+    {
+        var k = Open();
+        var s = new ImageShape(4, 40, 50);
+        var src = Random(s, 3);
+        var mask = new byte[s.Plane];
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = (byte)(i % 7 == 0 ? 0 : i % 5 == 0 ? 128 : 255);
+        }
+
+        var img = Random(s, 4);
+        var expected = (float[])img.Clone();
+        var (from, to) = (new PixelRect(5, 6, 13, 9), new PixelRect(38, 30, 20, 17));
+        k.Paste(src, img, s, mask, from, to);
+        s_ref.Paste(src, expected, s, mask, from, to);
+        Assert.That(img, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void PortedOps_CheckArgumentsAsTheOtherBackends()
+    {
+        var k = Open();
+        var s = new ImageShape(3, 4, 4);
+        var img = new float[s.Size];
+        Assert.That(() => k.GaussianBlur(img, s, 0f),
+            Throws.TypeOf<KernelInputException>().With.Property("Field").EqualTo("sigma"));
+        Assert.That(() => k.Affine(img, img, s, AffineTransform.Identity),
+            Throws.TypeOf<KernelInputException>().With.Property("Field").EqualTo("source"));
+        Assert.That(() => k.HueRotate(img, s, 10f, new byte[3]),
+            Throws.TypeOf<KernelInputException>().With.Property("Field").EqualTo("mask"));
+        Assert.That(() => k.SaltPepper(new float[5], s, 0.1f, 1),
+            Throws.TypeOf<KernelInputException>().With.Property("Field").EqualTo("image"));
+    }
+
+    [Test]
+    public void UnportedOpsThrowListingThePortedOnes()
+    {
+        var k = Open();
+        var s = new ImageShape(3, 4, 4);
+        var img = new float[s.Size];
+        var mask = new byte[s.Plane];
+        var ex = Assert.Throws<NotSupportedException>(() => k.JpegQuantise(img, s, 50));
+        Assert.That(ex!.Message, Does.Contain("'jpeg' is not ported").And.Contain("gaussian_blur"));
+        Assert.Throws<NotSupportedException>(() => k.Inpaint(img, s, mask, 3));
+        Assert.Throws<NotSupportedException>(() => k.RecolourTo(img, s, mask, new Rgb(0, 0, 0)));
+        Assert.Throws<NotSupportedException>(() => k.DrawText(img, s, "A", 0, 0, 1, new Rgb(1, 1, 1)));
+    }
+}
