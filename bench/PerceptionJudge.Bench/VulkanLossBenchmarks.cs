@@ -135,7 +135,7 @@ public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
     private PolicyLossInput Input() => new(_ops.Old, _ops.LogProb, _ops.Advantages, _ops.Mask, N / Cols, Cols);
 }
 
-/// <summary>rloo, opo, gpg (groups of 8 consecutive rows) and remax over [rows][4] rewards, Cpu and Vulkan.</summary>
+/// <summary>rloo, opo, gpg, grpo_passk (groups of 8 consecutive rows) and remax over [rows][4] rewards, Cpu and Vulkan.</summary>
 [MemoryDiagnoser]
 public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
 {
@@ -150,7 +150,7 @@ public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
     public int Rows { get; set; }
 
     /// <summary>verl adv_estimator.</summary>
-    [Params("rloo", "opo", "gpg", "remax")]
+    [Params("rloo", "opo", "gpg", "remax", "grpo_passk")]
     public string Estimator { get; set; } = "rloo";
 
     [GlobalSetup]

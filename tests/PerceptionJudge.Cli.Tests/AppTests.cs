@@ -150,8 +150,8 @@ public sealed class AppTests
             {"estimator": "grpo", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
              "index": ["a", "a", "b", "b"]}
             """);
-        string unported = _dir.File("passk.json", """
-            {"estimator": "grpo_passk", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
+        string unported = _dir.File("rpp.json", """
+            {"estimator": "reinforce_plus_plus", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
              "index": ["a", "a", "b", "b"]}
             """);
         var r = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", input);
@@ -166,7 +166,7 @@ public sealed class AppTests
 
         var rejected = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", unported);
         Assert.That(rejected.ExitCode, Is.EqualTo(2), rejected.Stderr);
-        Assert.That(rejected.StderrLines[^1], Does.StartWith("error: ").And.Contain("grpo_passk"));
+        Assert.That(rejected.StderrLines[^1], Does.StartWith("error: ").And.Contain("reinforce_plus_plus"));
     }
 
     [Test]

@@ -6,12 +6,13 @@ namespace PerceptionJudge.Kernels.Advantage;
 
 /// <summary>
 /// Advantages as GLSL compute shaders on the shared <see cref="VulkanContext"/>, float32. Ported: <c>grpo</c>
-/// (<c>grpo_outcome.comp</c>), <c>rloo</c>, <c>opo</c> and <c>gpg</c> (<c>group_baseline.comp</c>, gpg's batch factor
-/// from <c>gpg_alpha.comp</c> in the same submission), all as segmented group reductions over the
-/// <see cref="GroupIndex"/> CSR layout (one invocation per group of ≤ 32 rows, else one workgroup per group; see the
-/// shaders for the formulas), and <c>remax</c> (<c>remax.comp</c>, one invocation per row). Every other estimator
-/// throws <see cref="NotSupportedException"/> naming it: the Vulkan backend never falls back silently.
-/// Inputs are checked on the host first, with the same errors as the other backends.
+/// (<c>grpo_outcome.comp</c>), <c>grpo_passk</c> (<c>grpo_passk.comp</c>), <c>rloo</c>, <c>opo</c> and <c>gpg</c>
+/// (<c>group_baseline.comp</c>, gpg's batch factor from <c>gpg_alpha.comp</c> in the same submission), all as
+/// segmented group reductions over the <see cref="GroupIndex"/> CSR layout (one invocation per group of ≤ 32 rows,
+/// else one workgroup per group; see the shaders for the formulas), and <c>remax</c> (<c>remax.comp</c>, one
+/// invocation per row). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
+/// backend never falls back silently. Inputs are checked on the host first, with the same errors as the other
+/// backends.
 /// </summary>
 public sealed class AdvantageVulkan : IAdvantageKernels
 {
@@ -19,6 +20,7 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     private const string BaselineShader = "group_baseline";
     private const string GpgAlphaShader = "gpg_alpha";
     private const string RemaxShader = "remax";
+    private const string PassKShader = "grpo_passk";
     private const int WorkgroupSize = 64;
     private const int PerInvocationMaxGroup = 32;
     private readonly VulkanContext? _context;
@@ -28,7 +30,8 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     public AdvantageVulkan(VulkanContext? context = null) => _context = context;
 
     /// <summary>The estimators this backend runs on the GPU.</summary>
-    public static IReadOnlyList<string> Ported { get; } = ["grpo", "rloo", "opo", "gpg", "remax"];
+    public static IReadOnlyList<string> Ported { get; } =
+        ["grpo", "grpo_passk", "rloo", "opo", "gpg", "remax"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -81,8 +84,31 @@ public sealed class AdvantageVulkan : IAdvantageKernels
 
     /// <inheritdoc/>
     public void GrpoPassK(
-        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options) =>
-        throw NotPorted("grpo_passk");
+        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
+    {
+        AdvantageChecks.Input(input, advantages, returns, baselines: false);
+        var index = input.Index;
+        for (int g = 0; g < index.GroupCount; g++)
+        {
+            if (index.SizeOf(g) < 2)
+            {
+                throw AdvantageChecks.PassKGroupTooSmall(index, g);
+            }
+        }
+
+        var context = Context;
+        using var rewards = VulkanBuffer.From(context, input.TokenLevelRewards);
+        using var mask = VulkanBuffer.From(context, input.ResponseMask);
+        using var offsets = VulkanBuffer.From(context, index.Offsets);
+        using var members = VulkanBuffer.From(context, index.Members);
+        using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
+        using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
+        var (push, x, y) = GrpoLaunch(input.Cols, index, options);
+        context.Run(new VulkanDispatch(
+            PassKShader, [rewards, mask, offsets, members, adv, ret], VulkanDispatch.Bytes(push), x, y));
+        adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
+        ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
 
     /// <inheritdoc/>
     public void Rloo(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
