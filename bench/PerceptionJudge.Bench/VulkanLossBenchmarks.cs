@@ -135,7 +135,9 @@ public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
     private PolicyLossInput Input() => new(_ops.Old, _ops.LogProb, _ops.Advantages, _ops.Mask, N / Cols, Cols);
 }
 
-/// <summary>rloo, opo, gpg, grpo_passk (groups of 8 consecutive rows) and remax over [rows][4] rewards, Cpu and Vulkan.</summary>
+/// <summary>
+/// The advantage estimators ported after grpo (groups of 8 consecutive rows) over [rows][4] rewards, Cpu and Vulkan.
+/// </summary>
 [MemoryDiagnoser]
 public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
 {
@@ -150,7 +152,7 @@ public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
     public int Rows { get; set; }
 
     /// <summary>verl adv_estimator.</summary>
-    [Params("rloo", "opo", "gpg", "remax", "grpo_passk")]
+    [Params("rloo", "opo", "gpg", "remax", "grpo_passk", "reinforce_plus_plus", "reinforce_plus_plus_baseline")]
     public string Estimator { get; set; } = "rloo";
 
     [GlobalSetup]

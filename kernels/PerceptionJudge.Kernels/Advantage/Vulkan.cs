@@ -10,17 +10,19 @@ namespace PerceptionJudge.Kernels.Advantage;
 /// (<c>group_baseline.comp</c>, gpg's batch factor from <c>gpg_alpha.comp</c> in the same submission), all as
 /// segmented group reductions over the <see cref="GroupIndex"/> CSR layout (one invocation per group of ≤ 32 rows,
 /// else one workgroup per group; see the shaders for the formulas), and <c>remax</c> (<c>remax.comp</c>, one
-/// invocation per row). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
+/// invocation per row), <c>reinforce_plus_plus</c> and <c>reinforce_plus_plus_baseline</c> (see
+/// <c>VulkanWhiten.cs</c>). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
 /// backend never falls back silently. Inputs are checked on the host first, with the same errors as the other
 /// backends.
 /// </summary>
-public sealed class AdvantageVulkan : IAdvantageKernels
+public sealed partial class AdvantageVulkan : IAdvantageKernels
 {
     private const string GrpoShader = "grpo_outcome";
     private const string BaselineShader = "group_baseline";
     private const string GpgAlphaShader = "gpg_alpha";
     private const string RemaxShader = "remax";
     private const string PassKShader = "grpo_passk";
+    private const int ElementWorkgroup = 256;
     private const int WorkgroupSize = 64;
     private const int PerInvocationMaxGroup = 32;
     private readonly VulkanContext? _context;
@@ -31,7 +33,7 @@ public sealed class AdvantageVulkan : IAdvantageKernels
 
     /// <summary>The estimators this backend runs on the GPU.</summary>
     public static IReadOnlyList<string> Ported { get; } =
-        ["grpo", "grpo_passk", "rloo", "opo", "gpg", "remax"];
+        ["grpo", "grpo_passk", "rloo", "opo", "gpg", "remax", "reinforce_plus_plus", "reinforce_plus_plus_baseline"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -123,14 +125,6 @@ public sealed class AdvantageVulkan : IAdvantageKernels
         GroupBaseline(input, advantages, returns, BaselineEstimator.Gpg);
 
     /// <inheritdoc/>
-    public void ReinforcePlusPlus(in AdvantageInput input, Span<float> advantages, Span<float> returns, float gamma) =>
-        throw NotPorted("reinforce_plus_plus");
-
-    /// <inheritdoc/>
-    public void ReinforcePlusPlusBaseline(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
-        throw NotPorted("reinforce_plus_plus_baseline");
-
-    /// <inheritdoc/>
     public void Remax(in AdvantageInput input, Span<float> advantages, Span<float> returns)
     {
         AdvantageChecks.Input(input, advantages, returns, baselines: true);
@@ -201,6 +195,7 @@ public sealed class AdvantageVulkan : IAdvantageKernels
         Rloo = 0,
         Opo = 1,
         Gpg = 2,
+        Centre = 3,
     }
 
     [StructLayout(LayoutKind.Sequential)]

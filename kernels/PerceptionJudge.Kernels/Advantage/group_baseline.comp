@@ -7,6 +7,7 @@
 //   opo  (1): a_i = d_i − Σ L·d / Σ L (length-weighted baseline); a group of one keeps s_i; a group (n ≥ 2) whose
 //             lengths sum to 0 sets flags[g] = 1 and the host throws (verl would give NaN)
 //   gpg  (2): a_i = α·(d_i − mean d) with α = alpha[0] (gpg_alpha.comp); a group of one gives α·s_i
+//   centre (3): a_i = d_i − mean d; a group of one keeps s_i (reinforce_plus_plus_baseline, whitened afterwards)
 // advantages[i,t] = returns[i,t] = a_i · m[i,t]. Layouts as grpo_outcome.comp: one invocation per small group (rows
 // in member order), or one workgroup per group reducing with workgroupSum; both give the same bits run after run.
 #define WG 64
@@ -25,7 +26,7 @@ layout(push_constant) uniform Push
 {
     uint cols;
     uint groups;
-    uint estimator;     // 0 rloo, 1 opo, 2 gpg
+    uint estimator;     // 0 rloo, 1 opo, 2 gpg, 3 centre
     uint perInvocation; // 1: invocation g handles group g alone; 0: workgroup g does
 } pc;
 
@@ -72,9 +73,13 @@ void store(uint g, int row, float first, vec2 sums, int n)
         }
         a = n == 1 ? s : d - sums.x / sums.y;
     }
-    else
+    else if (pc.estimator == 2u)
     {
         a = alpha[0] * (n == 1 ? s : d - sums.x / float(n));
+    }
+    else
+    {
+        a = n == 1 ? s : d - sums.x / float(n);
     }
 
     uint base = uint(row) * pc.cols;

@@ -35,7 +35,7 @@ public sealed class VulkanParityOpTests
                 .SetArgDisplayNames($"policy_loss {mode}");
         }
 
-        foreach (string estimator in new[] { "rloo", "opo", "gpg" })
+        foreach (string estimator in new[] { "rloo", "opo", "gpg", "reinforce_plus_plus_baseline" })
         {
             yield return new TestCaseData("advantage", $$"""
                 {"estimator": "{{estimator}}", "token_level_rewards": [[1, 0.5], [0, 0], [1, 0], [0.25, 0], [2, 1]],
