@@ -6,8 +6,8 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 
 /// <summary>
 /// Policy losses as GLSL compute shaders on the shared <see cref="VulkanContext"/>, one workgroup per row reducing
-/// the row's sums in float (fixed order): <c>vanilla</c> (<c>ppo_vanilla.comp</c>), <c>gspo</c>
-/// (<c>policy_gspo.comp</c>), <c>gpg</c>, <c>cispo</c>, <c>sapo</c> and <c>geo_mean</c> (<c>policy_&lt;mode&gt;.comp</c>).
+/// the row's sums in float (fixed order): <c>vanilla</c> (<c>ppo_vanilla.comp</c>), <c>gspo</c>, <c>gpg</c>,
+/// <c>cispo</c>, <c>sapo</c> and <c>geo_mean</c> (<c>policy_&lt;mode&gt;.comp</c>).
 /// Each shader writes d pg / d log_prob · m per token and five sums per row (Σ pg·m, Σ m and the three metric
 /// numerators). The host finishes in double exactly as the CPU backend does: the row sums go through
 /// <see cref="AggMath.Finish"/> (verl <c>agg_loss</c>; gspo and sapo always seq-mean-token-mean) and the gradient

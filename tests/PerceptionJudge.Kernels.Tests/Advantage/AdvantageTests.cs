@@ -22,8 +22,11 @@ public sealed partial class AdvantageTests(Backend backend)
 
     /// <summary>Test-name prefixes and the estimator each exercises.</summary>
     private static readonly (string Prefix, string Estimator)[] s_prefixes =
-        [("Grpo_", "grpo"), ("GrpoPassK_", "grpo_passk"), ("Rloo_", "rloo"), ("Opo_", "opo"), ("Gpg_", "gpg"), ("Remax_", "remax"),
-            ("ReinforcePlusPlus_", "reinforce_plus_plus"), ("ReinforcePlusPlusBaseline_", "reinforce_plus_plus_baseline")];
+    [
+        ("Grpo_", "grpo"), ("GrpoPassK_", "grpo_passk"), ("Rloo_", "rloo"), ("Opo_", "opo"), ("Gpg_", "gpg"),
+        ("Remax_", "remax"), ("ReinforcePlusPlus_", "reinforce_plus_plus"),
+        ("ReinforcePlusPlusBaseline_", "reinforce_plus_plus_baseline"),
+    ];
 
     /// <summary>Tests that exercise only ported estimators or no kernel at all.</summary>
     private static bool OnVulkan(TestContext.TestAdapter test) =>

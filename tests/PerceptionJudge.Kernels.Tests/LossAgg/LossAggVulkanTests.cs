@@ -45,6 +45,7 @@ public sealed class LossAggVulkanTests
         Assert.That(BitConverter.SingleToInt32Bits(kernels.Aggregate(agg, x, m, rows, cols, again)),
             Is.EqualTo(BitConverter.SingleToInt32Bits(actual)), "loss bits on a second run");
         Assert.That(again, Is.EqualTo(g), "gradient bits on a second run");
-        Assert.That(context.LastTimings.Select(t => t.Shader), Is.EqualTo(new[] { "agg_rows", "agg_finish", "agg_scale" }));
+        Assert.That(context.LastTimings.Select(t => t.Shader),
+            Is.EqualTo(new[] { "agg_rows", "agg_finish", "agg_scale" }));
     }
 }
