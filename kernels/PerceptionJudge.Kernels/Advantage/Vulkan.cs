@@ -163,7 +163,8 @@ public sealed partial class AdvantageVulkan : IAdvantageKernels
         using var alpha = VulkanBuffer.Create(context, sizeof(float));
         using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
         using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
-        using var flags = VulkanBuffer.From<uint>(context, new uint[index.GroupCount]);
+        using var flags = VulkanBuffer.Create(context, (long)index.GroupCount * sizeof(uint));
+        flags.AsSpan<uint>().Clear(); // device memory starts undefined; a set flag marks a zero-length group
         var (perInvocation, x, y) = GroupLayout(index);
         var push = new BaselinePush(
             (uint)input.Cols, (uint)index.GroupCount, (uint)estimator, perInvocation ? 1u : 0u);

@@ -46,7 +46,8 @@ public sealed partial class AdvantageVulkan
         using var alpha = VulkanBuffer.Create(context, sizeof(float));
         using var centred = VulkanBuffer.Create(context, n * sizeof(float));
         using var centredCopy = VulkanBuffer.Create(context, n * sizeof(float));
-        using var flags = VulkanBuffer.From<uint>(context, new uint[index.GroupCount]);
+        using var flags = VulkanBuffer.Create(context, (long)index.GroupCount * sizeof(uint));
+        flags.AsSpan<uint>().Clear(); // device memory starts undefined; a set flag marks a zero-length group
         using var stats = VulkanBuffer.Create(context, 3 * sizeof(float));
         using var adv = VulkanBuffer.Create(context, n * sizeof(float));
         using var ret = VulkanBuffer.Create(context, n * sizeof(float));
