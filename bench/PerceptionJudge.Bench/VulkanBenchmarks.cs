@@ -28,6 +28,10 @@ public abstract class VulkanBenchmarkBase
         _gpuNs.Add(timings[0].GpuNanoseconds);
     }
 
+    /// <summary>Records the summed GPU time of every dispatch of the context's last submission (a whole call).
+    /// </summary>
+    protected void RecordLastSubmission() => _gpuNs.Add(Context.LastTimings.Sum(t => t.GpuNanoseconds));
+
     /// <summary>Prints the median GPU time of the dispatches run so far, then forgets them.</summary>
     protected void ReportGpuTime(string what)
     {

@@ -150,9 +150,8 @@ public sealed class AppTests
             {"estimator": "grpo", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
              "index": ["a", "a", "b", "b"]}
             """);
-        string unported = _dir.File("rloo.json", """
-            {"estimator": "rloo", "token_level_rewards": [[1], [0], [1], [0]], "response_mask": [[1], [1], [1], [1]],
-             "index": ["a", "a", "b", "b"]}
+        string unported = _dir.File("trl.json", """
+            {"rewards": [1, 0, 1, 0], "index": ["a", "a", "b", "b"]}
             """);
         var r = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", input);
         if (!PerceptionJudge.Kernels.Runtime.Vulkan.VulkanRuntime.IsAvailable)
@@ -164,9 +163,10 @@ public sealed class AppTests
         Assert.That((r.ExitCode, r.StderrLines[0]), Is.EqualTo((0, "backend: vulkan")), r.Stderr);
         Assert.That(r.Stdout, Does.Contain("\"advantages\""));
 
-        var rejected = CliRun.Run("--backend", "vulkan", "math", "advantage", "--input", unported);
+        var rejected = CliRun.Run("--backend", "vulkan", "math", "trl_advantage", "--input", unported);
         Assert.That(rejected.ExitCode, Is.EqualTo(2), rejected.Stderr);
-        Assert.That(rejected.StderrLines[^1], Does.StartWith("error: ").And.Contain("rloo"));
+        Assert.That(rejected.StderrLines[^1],
+            Does.StartWith("error: ").And.Contain("'trl (scale_rewards)' is not ported"));
     }
 
     [Test]

@@ -5,15 +5,24 @@ using PerceptionJudge.Kernels.Runtime.Vulkan;
 namespace PerceptionJudge.Kernels.Advantage;
 
 /// <summary>
-/// Advantages as GLSL compute shaders on the shared <see cref="VulkanContext"/>. Ported: <c>grpo</c>
-/// (<c>grpo_outcome.comp</c>, float32: one invocation per group of ≤ 32 rows, else one workgroup per group; see the
-/// shader for the formula). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
-/// backend never falls back silently.
-/// Inputs are checked on the host first, with the same errors as the other backends.
+/// Advantages as GLSL compute shaders on the shared <see cref="VulkanContext"/>, float32. Ported: <c>grpo</c>
+/// (<c>grpo_outcome.comp</c>), <c>grpo_passk</c> (<c>grpo_passk.comp</c>), <c>rloo</c>, <c>opo</c> and <c>gpg</c>
+/// (<c>group_baseline.comp</c>, gpg's batch factor from <c>gpg_alpha.comp</c> in the same submission), all as
+/// segmented group reductions over the <see cref="GroupIndex"/> CSR layout (one invocation per group of ≤ 32 rows,
+/// else one workgroup per group; see the shaders for the formulas), and <c>remax</c> (<c>remax.comp</c>, one
+/// invocation per row), <c>reinforce_plus_plus</c> and <c>reinforce_plus_plus_baseline</c> (see
+/// <c>VulkanWhiten.cs</c>). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
+/// backend never falls back silently. Inputs are checked on the host first, with the same errors as the other
+/// backends.
 /// </summary>
-public sealed class AdvantageVulkan : IAdvantageKernels
+public sealed partial class AdvantageVulkan : IAdvantageKernels
 {
     private const string GrpoShader = "grpo_outcome";
+    private const string BaselineShader = "group_baseline";
+    private const string GpgAlphaShader = "gpg_alpha";
+    private const string RemaxShader = "remax";
+    private const string PassKShader = "grpo_passk";
+    private const int ElementWorkgroup = 256;
     private const int WorkgroupSize = 64;
     private const int PerInvocationMaxGroup = 32;
     private readonly VulkanContext? _context;
@@ -23,7 +32,8 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     public AdvantageVulkan(VulkanContext? context = null) => _context = context;
 
     /// <summary>The estimators this backend runs on the GPU.</summary>
-    public static IReadOnlyList<string> Ported { get; } = ["grpo"];
+    public static IReadOnlyList<string> Ported { get; } =
+        ["grpo", "grpo_passk", "rloo", "opo", "gpg", "remax", "reinforce_plus_plus", "reinforce_plus_plus_baseline"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -52,6 +62,16 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     /// </summary>
     internal static (GrpoPush Push, uint X, uint Y) GrpoLaunch(int cols, GroupIndex index, AdvantageOptions options)
     {
+        var (perInvocation, x, y) = GroupLayout(index);
+        var push = new GrpoPush((uint)cols, (uint)index.GroupCount, options.Epsilon,
+            options.NormAdvByStd ? 1u : 0u, perInvocation ? 1u : 0u);
+        return (push, x, y);
+    }
+
+    /// <summary>One invocation per group (64 groups per workgroup) when no group exceeds
+    /// <see cref="PerInvocationMaxGroup"/> rows, else one workgroup per group.</summary>
+    private static (bool PerInvocation, uint X, uint Y) GroupLayout(GroupIndex index)
+    {
         int largest = 0;
         for (int g = 0; g < index.GroupCount; g++)
         {
@@ -61,36 +81,65 @@ public sealed class AdvantageVulkan : IAdvantageKernels
         bool perInvocation = largest <= PerInvocationMaxGroup;
         long workgroups = perInvocation ? (index.GroupCount + WorkgroupSize - 1) / WorkgroupSize : index.GroupCount;
         var (x, y) = VulkanDispatch.Split(workgroups);
-        var push = new GrpoPush((uint)cols, (uint)index.GroupCount, options.Epsilon,
-            options.NormAdvByStd ? 1u : 0u, perInvocation ? 1u : 0u);
-        return (push, x, y);
+        return (perInvocation, x, y);
     }
 
     /// <inheritdoc/>
     public void GrpoPassK(
-        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options) =>
-        throw NotPorted("grpo_passk");
+        in AdvantageInput input, Span<float> advantages, Span<float> returns, AdvantageOptions options)
+    {
+        AdvantageChecks.Input(input, advantages, returns, baselines: false);
+        var index = input.Index;
+        for (int g = 0; g < index.GroupCount; g++)
+        {
+            if (index.SizeOf(g) < 2)
+            {
+                throw AdvantageChecks.PassKGroupTooSmall(index, g);
+            }
+        }
+
+        var context = Context;
+        using var rewards = VulkanBuffer.From(context, input.TokenLevelRewards);
+        using var mask = VulkanBuffer.From(context, input.ResponseMask);
+        using var offsets = VulkanBuffer.From(context, index.Offsets);
+        using var members = VulkanBuffer.From(context, index.Members);
+        using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
+        using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
+        var (push, x, y) = GrpoLaunch(input.Cols, index, options);
+        context.Run(new VulkanDispatch(
+            PassKShader, [rewards, mask, offsets, members, adv, ret], VulkanDispatch.Bytes(push), x, y));
+        adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
+        ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
 
     /// <inheritdoc/>
-    public void Rloo(in AdvantageInput input, Span<float> advantages, Span<float> returns) => throw NotPorted("rloo");
+    public void Rloo(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
+        GroupBaseline(input, advantages, returns, BaselineEstimator.Rloo);
 
     /// <inheritdoc/>
-    public void Opo(in AdvantageInput input, Span<float> advantages, Span<float> returns) => throw NotPorted("opo");
+    public void Opo(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
+        GroupBaseline(input, advantages, returns, BaselineEstimator.Opo);
 
     /// <inheritdoc/>
-    public void Gpg(in AdvantageInput input, Span<float> advantages, Span<float> returns) => throw NotPorted("gpg");
+    public void Gpg(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
+        GroupBaseline(input, advantages, returns, BaselineEstimator.Gpg);
 
     /// <inheritdoc/>
-    public void ReinforcePlusPlus(in AdvantageInput input, Span<float> advantages, Span<float> returns, float gamma) =>
-        throw NotPorted("reinforce_plus_plus");
-
-    /// <inheritdoc/>
-    public void ReinforcePlusPlusBaseline(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
-        throw NotPorted("reinforce_plus_plus_baseline");
-
-    /// <inheritdoc/>
-    public void Remax(in AdvantageInput input, Span<float> advantages, Span<float> returns) =>
-        throw NotPorted("remax");
+    public void Remax(in AdvantageInput input, Span<float> advantages, Span<float> returns)
+    {
+        AdvantageChecks.Input(input, advantages, returns, baselines: true);
+        var context = Context;
+        using var rewards = VulkanBuffer.From(context, input.TokenLevelRewards);
+        using var mask = VulkanBuffer.From(context, input.ResponseMask);
+        using var baselines = VulkanBuffer.From(context, input.RewardBaselines);
+        using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
+        using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
+        var (x, y) = VulkanDispatch.Split(((long)input.Rows + WorkgroupSize - 1) / WorkgroupSize);
+        context.Run(new VulkanDispatch(RemaxShader, [rewards, mask, baselines, adv, ret],
+            VulkanDispatch.Bytes(new SizePush((uint)input.Rows, (uint)input.Cols)), x, y));
+        adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
+        ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
 
     /// <inheritdoc/>
     public void Trl(ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
@@ -99,6 +148,62 @@ public sealed class AdvantageVulkan : IAdvantageKernels
     private static NotSupportedException NotPorted(string estimator) =>
         new($"advantage estimator '{estimator}' is not ported to the Vulkan backend yet (ported: "
             + $"{string.Join(", ", Ported)}); use --backend cpu");
+
+    /// <summary>rloo, opo or gpg through <c>group_baseline.comp</c> (gpg: <c>gpg_alpha.comp</c> first).</summary>
+    private void GroupBaseline(
+        in AdvantageInput input, Span<float> advantages, Span<float> returns, BaselineEstimator estimator)
+    {
+        AdvantageChecks.Input(input, advantages, returns, baselines: false);
+        var context = Context;
+        var index = input.Index;
+        using var rewards = VulkanBuffer.From(context, input.TokenLevelRewards);
+        using var mask = VulkanBuffer.From(context, input.ResponseMask);
+        using var offsets = VulkanBuffer.From(context, index.Offsets);
+        using var members = VulkanBuffer.From(context, index.Members);
+        using var alpha = VulkanBuffer.Create(context, sizeof(float));
+        using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
+        using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
+        using var flags = VulkanBuffer.Create(context, (long)index.GroupCount * sizeof(uint));
+        flags.AsSpan<uint>().Clear(); // device memory starts undefined; a set flag marks a zero-length group
+        var (perInvocation, x, y) = GroupLayout(index);
+        var push = new BaselinePush(
+            (uint)input.Cols, (uint)index.GroupCount, (uint)estimator, perInvocation ? 1u : 0u);
+        var group = new VulkanDispatch(BaselineShader, [rewards, mask, offsets, members, alpha, adv, ret, flags],
+            VulkanDispatch.Bytes(push), x, y);
+        if (estimator == BaselineEstimator.Gpg)
+        {
+            var sizes = VulkanDispatch.Bytes(new SizePush((uint)input.Rows, (uint)input.Cols));
+            context.Run(new VulkanDispatch(GpgAlphaShader, [rewards, alpha], sizes, 1), group);
+        }
+        else
+        {
+            context.Run(group);
+        }
+
+        int bad = flags.AsSpan<uint>()[..index.GroupCount].IndexOf(1u);
+        if (bad >= 0)
+        {
+            throw AdvantageChecks.ZeroLengthGroup(index, bad);
+        }
+
+        adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
+        ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
+
+    /// <summary>The <c>estimator</c> push constant of <c>group_baseline.comp</c>.</summary>
+    private enum BaselineEstimator : uint
+    {
+        Rloo = 0,
+        Opo = 1,
+        Gpg = 2,
+        Centre = 3,
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct BaselinePush(uint Cols, uint Groups, uint Estimator, uint PerInvocation);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct SizePush(uint Rows, uint Cols);
 
     [StructLayout(LayoutKind.Sequential)]
     internal readonly record struct GrpoPush(uint Cols, uint Groups, float Eps, uint NormByStd, uint PerInvocation);

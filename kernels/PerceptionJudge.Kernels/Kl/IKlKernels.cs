@@ -4,7 +4,7 @@ namespace PerceptionJudge.Kernels.Kl;
 
 /// <summary>
 /// verl's per-token KL estimators (<c>kl_penalty</c> / <c>kl_penalty_forward</c>) with d kl / d logprob.
-/// Implemented by <see cref="KlReference"/> (the spec) and <see cref="KlCpu"/>.
+/// Implemented by <see cref="KlReference"/> (the spec), <see cref="KlCpu"/> and <see cref="KlVulkan"/>.
 /// </summary>
 public interface IKlKernels
 {
@@ -38,12 +38,15 @@ public static class KlKernels
 {
     private static readonly KlReference s_reference = new();
     private static readonly KlCpu s_cpu = new();
+    private static readonly Lazy<KlVulkan> s_vulkan = new(() => new KlVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available.</summary>
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
+    /// opened.</summary>
     public static IKlKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the KL penalty"),
     };
 }

@@ -4,7 +4,8 @@ namespace PerceptionJudge.Kernels.LossAgg;
 
 /// <summary>
 /// verl's <c>agg_loss</c>: reduces a masked [rows][cols] loss matrix to a scalar, optionally with the gradient
-/// d loss / d loss_mat. Implemented by <see cref="LossAggReference"/> (the spec) and <see cref="LossAggCpu"/>.
+/// d loss / d loss_mat. Implemented by <see cref="LossAggReference"/> (the spec), <see cref="LossAggCpu"/> and
+/// <see cref="LossAggVulkan"/>.
 /// </summary>
 public interface ILossAggKernels
 {
@@ -41,11 +42,16 @@ public static class LossAggKernels
     private static readonly LossAggReference s_reference = new();
     private static readonly LossAggCpu s_cpu = new();
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available.</summary>
+    private static readonly Lazy<LossAggVulkan> s_vulkan =
+        new(() => new LossAggVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
+
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
+    /// opened.</summary>
     public static ILossAggKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for loss aggregation"),
     };
 }

@@ -14,15 +14,25 @@ public sealed partial class AdvantageTests(Backend backend)
     private const float Eps = 1e-6f;
     private readonly IAdvantageKernels _kernels = Backends.Bind(backend, AdvantageKernels.For);
 
-    /// <summary>On Vulkan only the GRPO tests (and backend-independent ones) run; see <see cref="OnVulkan"/>.</summary>
+    /// <summary>On Vulkan only the tests of ported estimators (and backend-independent ones) run; see
+    /// <see cref="OnVulkan"/>.</summary>
     [SetUp]
     public void SkipWhereVulkanCannotRun() => Backends.SkipUnlessVulkanRuns(
         backend, OnVulkan(TestContext.CurrentContext.Test), string.Join(", ", AdvantageVulkan.Ported));
 
-    /// <summary>Tests that exercise only ported estimators (grpo) or no kernel at all.</summary>
+    /// <summary>Test-name prefixes and the estimator each exercises.</summary>
+    private static readonly (string Prefix, string Estimator)[] s_prefixes =
+    [
+        ("Grpo_", "grpo"), ("GrpoPassK_", "grpo_passk"), ("Rloo_", "rloo"), ("Opo_", "opo"), ("Gpg_", "gpg"),
+        ("Remax_", "remax"), ("ReinforcePlusPlus_", "reinforce_plus_plus"),
+        ("ReinforcePlusPlusBaseline_", "reinforce_plus_plus_baseline"),
+    ];
+
+    /// <summary>Tests that exercise only ported estimators or no kernel at all.</summary>
     private static bool OnVulkan(TestContext.TestAdapter test) =>
         test.MethodName is string name
-        && (name.StartsWith("Grpo_", StringComparison.Ordinal)
+        && (s_prefixes.Any(p => name.StartsWith(p.Prefix, StringComparison.Ordinal)
+                && AdvantageVulkan.Ported.Contains(p.Estimator))
             || name is "Compute_UnknownEstimatorListsValidNames" or "Estimators_AreVerlNames"
                 or "Register_ThrowsForDuplicateName" or "For_VulkanNeedsADevice"
             || (name == "MatchesReference_OnRandomBatches" && AdvantageVulkan.Ported.Contains(test.Arguments[0])));

@@ -231,7 +231,8 @@ public sealed class VulkanRuntimeTests
     {
         RequireDevice();
         var vulkan = PolicyLossKernels.For(Backend.Vulkan);
-        foreach (var mode in Enum.GetValues<PolicyLossMode>().Where(m => m != PolicyLossMode.Vanilla))
+        foreach (var mode in Kernels.PolicyLoss.PolicyLoss.Modes.Except(PolicyLossVulkan.Ported)
+            .Select(Kernels.PolicyLoss.PolicyLoss.Parse))
         {
             var ex = Assert.Throws<NotSupportedException>(() => vulkan.Compute(
                 mode, new PolicyLossInput([0f], [0f], [1f], [1f], 1, 1), new float[1], new PolicyLossOptions()));
