@@ -115,11 +115,19 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
         }
 
         progress.Start(config.Sft.Steps, MetricsWriter.Sft);
-        trainer.RunSft((step, values) =>
+        try
         {
-            metrics.Write(step, MetricsWriter.Sft, values);
-            progress.Report(step, values);
-        });
+            trainer.RunSft((step, values) =>
+            {
+                metrics.Write(step, MetricsWriter.Sft, values);
+                progress.Report(step, values);
+            });
+        }
+        catch (NonFiniteException e)
+        {
+            throw new TrainingException($"SFT step {e.Step}: {e.What}; nothing was saved (the warm-up is not " +
+                "checkpointed). Lower sft.lr or raise optim.grad_clip and run again", e);
+        }
         progress.Finish();
         string temp = basePath + ".tmp";
         if (Directory.Exists(temp))
@@ -152,8 +160,9 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
             catch (NonFiniteException e)
             {
                 int step = trainer.Step + 1; // the trainer went back to its last completed step
-                string where = e.What.StartsWith("gradient", StringComparison.Ordinal)
-                    ? $"the weights were updated with it, so the last good checkpoint is step {saved}"
+                string where = e.WeightsChanged
+                    ? $"an earlier mini-batch of the step had updated the weights, so the last good checkpoint is " +
+                      $"step {saved}"
                     : $"saved the last good state as {Save(trainer, store, trainer.Step)}";
                 throw new TrainingException(
                     $"step {step}: {e.What}; {where}. Lower optim.lr or raise optim.grad_clip and resume", e);

@@ -9,4 +9,7 @@ public sealed class NonFiniteException(int step, string what) : Exception($"step
 
     /// <summary>What was not finite.</summary>
     public string What { get; } = what;
+
+    /// <summary>Whether an optimizer step of the failing RL step had already changed the weights.</summary>
+    public bool WeightsChanged { get; init; }
 }

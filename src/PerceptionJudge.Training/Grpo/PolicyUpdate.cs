@@ -63,9 +63,18 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
             {
                 foreach (var micro in Chunks(mini, microRows, perpo ? batch.Groups : null))
                 {
-                    var terms = perpo
-                        ? PerPOMicro(batch, micro, reference!, metrics)
-                        : GrpoMicro(batch, micro, old, reference, (float)micro.Length / mini.Length, metrics);
+                    Dictionary<string, double> terms;
+                    try
+                    {
+                        terms = perpo
+                            ? PerPOMicro(batch, micro, reference!, metrics)
+                            : GrpoMicro(batch, micro, old, reference, (float)micro.Length / mini.Length, metrics);
+                    }
+                    catch (NonFiniteException e)
+                    {
+                        throw new NonFiniteException(step, e.What) { WeightsChanged = optimizerSteps > 0 };
+                    }
+
                     foreach (var (k, v) in terms)
                     {
                         sums[k] = sums.GetValueOrDefault(k) + v;
@@ -75,13 +84,19 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
                 }
 
                 clock.Restart();
-                double norm = policy.Optimizer.Step();
+                double norm;
+                try
+                {
+                    norm = policy.Optimizer.Step(); // a non-finite gradient throws before anything is written
+                }
+                catch (Model.ModelException e) when (e.InnerException is Kernels.Runtime.KernelInputException)
+                {
+                    policy.Optimizer.ZeroGrad();
+                    throw new NonFiniteException(step, e.Message) { WeightsChanged = optimizerSteps > 0 };
+                }
+
                 policy.Optimizer.ZeroGrad();
                 metrics.UpdateSeconds += clock.Elapsed.TotalSeconds;
-                if (!double.IsFinite(norm))
-                {
-                    throw new NonFiniteException(step, $"gradient norm is {norm}");
-                }
 
                 gradNorms += norm;
                 optimizerSteps++;

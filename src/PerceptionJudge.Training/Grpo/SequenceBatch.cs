@@ -1,3 +1,5 @@
+using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Model;
 using PerceptionJudge.Model.LogProb;
 using PerceptionJudge.Model.Nn;
 using PerceptionJudge.Torch;
@@ -103,9 +105,16 @@ public sealed class SequenceBatch
         var mask = Tensor.From<long>(_mask, Rows, width);
         var pixels = Tensor.From<float>(_pixels, Rows, 3, ImageSize, ImageSize);
         var hidden = model.ForwardHidden(ids, mask, pixels).Narrow(1, PromptLength - 1, ResponseLength);
-        var result = LinearLogProb.Forward(
-            hidden, model.LmHead.Weight, Labels, new LinearLogProbOptions(Temperature: temperature));
-        return (hidden, result);
+        try
+        {
+            var result = LinearLogProb.Forward(
+                hidden, model.LmHead.Weight, Labels, new LinearLogProbOptions(Temperature: temperature));
+            return (hidden, result);
+        }
+        catch (ModelException e) when (e.InnerException is KernelInputException)
+        {
+            throw new NonFiniteException(-1, "forward: " + e.Message);
+        }
     }
 
     /// <summary>Per-token log-probs without autograd (old and reference policies).</summary>

@@ -109,9 +109,18 @@ public sealed class RolloutEngine
             samples[b].Pixels.CopyTo(pixels.AsSpan(b * plane));
         }
 
-        return _model.Generate(
-            Tensor.From<long>(ids, samples.Count, length), Tensor.From<long>(mask, samples.Count, length), options,
-            Tensor.From<float>(pixels, samples.Count, 3, size, size));
+        try
+        {
+            return _model.Generate(
+                Tensor.From<long>(ids, samples.Count, length), Tensor.From<long>(mask, samples.Count, length), options,
+                Tensor.From<float>(pixels, samples.Count, 3, size, size));
+        }
+        catch (TorchException e) when (e.Message.Contains("inf", StringComparison.Ordinal)
+            && e.Message.Contains("nan", StringComparison.Ordinal))
+        {
+            // libtorch's multinomial rejects "probability tensor contains either `inf`, `nan` or element < 0".
+            throw new Grpo.NonFiniteException(-1, "rollout: the sampling distribution is not finite (" + e.Message + ")");
+        }
     }
 
     private static ulong Mix(ulong seed, ulong k)

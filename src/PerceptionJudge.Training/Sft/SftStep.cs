@@ -24,7 +24,17 @@ public static class SftStep
         var seq = new SequenceBatch(
             samples.Select(s => s.PromptIds).ToList(), samples.Select(s => s.GoldIds).ToList(),
             samples.Select(s => s.Pixels).ToList(), imageSize, padId);
-        var (hidden, lp) = seq.Forward(model, 1f);
+        Torch.Tensor hidden;
+        Model.LogProb.LinearLogProbResult lp;
+        try
+        {
+            (hidden, lp) = seq.Forward(model, 1f);
+        }
+        catch (NonFiniteException e)
+        {
+            throw new NonFiniteException(step, e.What);
+        }
+
         double tokens = seq.ValidTokens, loss = 0;
         var grad = new float[seq.ResponseMask.Length];
         for (int i = 0; i < grad.Length; i++)
@@ -40,11 +50,17 @@ public static class SftStep
         }
 
         LinearLogProb.Backward(hidden, model.LmHead.Weight, lp, [], grad);
-        double norm = optimizer.Step();
-        optimizer.ZeroGrad();
-        if (!double.IsFinite(norm))
+        try
         {
-            throw new NonFiniteException(step, $"SFT gradient norm is {norm}");
+            optimizer.Step(); // a non-finite gradient throws before anything is written
+        }
+        catch (Model.ModelException e) when (e.InnerException is Kernels.Runtime.KernelInputException)
+        {
+            throw new NonFiniteException(step, e.Message);
+        }
+        finally
+        {
+            optimizer.ZeroGrad();
         }
 
         return loss;

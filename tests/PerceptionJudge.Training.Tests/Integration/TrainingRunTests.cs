@@ -106,4 +106,23 @@ public sealed class TrainingRunTests : LibTorchFixture
             .Run(resume: false).Dispose());
         Assert.That(e!.Message, Does.Contain("data.val_fraction"));
     }
+
+    [Test]
+    public void ExplodingUpdate_StopsWithTheStep_AndKeepsTheLastGoodCheckpoint()
+    {
+        // lr 1e30: the first update makes ΔW overflow, so step 2's numbers are not finite.
+        string run = Path.Combine(_root, "nan");
+        var toy = Toy(run, 4);
+        var config = toy with
+        {
+            Optim = toy.Optim with { Lr = 1e30, GradClip = 0 },
+            Sft = toy.Sft with { Steps = 0 },
+            Algorithm = toy.Algorithm with { DropZeroVarianceGroups = false },
+            Trainer = toy.Trainer with { MiniBatchPrompts = 2 },
+        };
+        var e = Assert.Throws<TrainingException>(() => new TrainingRun(config, NullTrainingProgress.Instance)
+            .Run(resume: false).Dispose());
+        Assert.That(e!.Message, Does.Match("step [0-9]+: .*not finite").And.Contain("saved the last good state"));
+        Assert.That(Directory.GetDirectories(Path.Combine(run, "checkpoints")), Is.Not.Empty);
+    }
 }
