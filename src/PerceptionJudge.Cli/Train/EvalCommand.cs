@@ -36,17 +36,31 @@ internal static class EvalCommand
             Description = "Sampling temperature (0 = greedy, the same for every seed)",
             DefaultValueFactory = _ => 1.0,
         };
+        var mllm = new Option<string?>("--mllm") { Description = "MLLM-as-a-Judge JSONL to judge instead of PPJD" };
+        var task = new Option<string>("--task")
+        {
+            Description = "Task of the --mllm file: score, pair or batch",
+            DefaultValueFactory = _ => "pair",
+        };
+        var images = new Option<string>("--images")
+        {
+            Description = "Folder the --mllm file's image paths are relative to",
+            DefaultValueFactory = _ => ".",
+        };
         var output = new Option<string?>("--out") { Description = "Summary JSON (default: RUN/eval-CHECKPOINT.json)" };
         var eval = new Command("eval", "Evaluate a trained judge (Pearson, pair accuracy, Levenshtein, fidelity)")
         {
-            run, which, data, seeds, temperature, output,
+            run, which, data, mllm, task, images, seeds, temperature, output,
         };
         eval.SetAction(parse =>
         {
             string folder = parse.GetValue(run)!;
             string checkpoint = parse.GetValue(which)!;
-            var summary = Evaluate(folder, checkpoint, parse.GetValue(data), parse.GetValue(seeds)!,
-                parse.GetValue(temperature), stdout).Summary;
+            var summary = parse.GetValue(mllm) is { } file
+                ? EvaluateMllm(folder, checkpoint, file, parse.GetValue(task)!, parse.GetValue(images)!,
+                    parse.GetValue(seeds)!, parse.GetValue(temperature), stdout)
+                : Evaluate(folder, checkpoint, parse.GetValue(data), parse.GetValue(seeds)!,
+                    parse.GetValue(temperature), stdout).Summary;
             string path = parse.GetValue(output) ?? Path.Combine(folder, $"eval-{checkpoint}.json");
             File.WriteAllText(path, summary.ToJson());
             stdout.WriteLine(summary.ToTable());
@@ -54,6 +68,23 @@ internal static class EvalCommand
             return 0;
         });
         return eval;
+    }
+
+    /// <summary>The judge of <paramref name="runFolder"/> on an MLLM-as-a-Judge file.</summary>
+    public static EvalSummary EvaluateMllm(string runFolder, string checkpoint, string file, string task,
+        string imageFolder, IReadOnlyList<int> seeds, double temperature, TextWriter stdout)
+    {
+        using var judge = JudgeLoader.Load(runFolder, checkpoint);
+        stdout.WriteLine($"judge: {judge.Source}");
+        var vision = judge.Model.Config.Vision!;
+        var (examples, samples) = MllmJudgeSamples.Load(file, task, imageFolder, vision.ImageSize, vision.NumPatches,
+            judge.Config.Rollout.ThinkPrefix, stdout);
+        var engine = new RolloutEngine(judge.Model, Model.Tokenizer.TinyVocabulary.Create());
+        var predictions = seeds.SelectMany(seed => Training.Evaluation.JudgeRun
+                .Run(engine, samples, judge.Config.Rollout.MaxNewTokens, temperature, (ulong)seed)
+                .Select(r => new JudgePrediction(r.Sample.Record.Id, seed, r.Generation)))
+            .ToList();
+        return JudgeEvaluator.EvaluateSeeds(examples, predictions);
     }
 
     /// <summary>Loads the judge of <paramref name="runFolder"/> and evaluates it.</summary>

@@ -26,9 +26,9 @@ public static class JudgePrompt
     /// <summary>
     /// The prompt text up to and including the assistant turn's opening (and <c>&lt;think&gt;</c>). The image is
     /// <paramref name="imageTokens"/> placeholders, one per vision embedding (Qwen2-VL expands its image pad the same
-    /// way).
+    /// way). <paramref name="instruction"/> replaces the task's default instruction (e.g. a 1–5 rating scale).
     /// </summary>
-    public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1)
+    public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null)
     {
         var text = new StringBuilder();
         text.Append(TinyVocabulary.ImStart).Append("user\n").Insert(text.Length, TinyVocabulary.Image, imageTokens)
@@ -39,7 +39,7 @@ public static class JudgePrompt
             text.Append((char)('A' + i)).Append(": ").Append(record.Responses[i]).Append('\n');
         }
 
-        text.Append(Instruction(record.Task)).Append(TinyVocabulary.ImEnd).Append('\n')
+        text.Append(instruction ?? Instruction(record.Task)).Append(TinyVocabulary.ImEnd).Append('\n')
             .Append(TinyVocabulary.ImStart).Append("assistant\n");
         if (thinkPrefix)
         {

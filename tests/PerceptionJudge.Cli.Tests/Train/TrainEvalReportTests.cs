@@ -53,6 +53,15 @@ public sealed class TrainEvalReportTests
         string summary = File.ReadAllText(System.IO.Path.Combine(run, "eval-latest.json"));
         Assert.That(summary, Does.Contain("pair").And.Contain("batch"));
 
+        string image = Directory.GetFiles(System.IO.Path.Combine(run, "ppjd", "images"))[0];
+        string rows = _dir.File("pair.jsonl",
+            $$"""{"id": 1, "image_path": "{{System.IO.Path.GetFileName(image)}}", "instruction": "How many circles?", "answer1": {"name": "m1", "answer": "I count 1."}, "answer2": "I count 2.", "human_answer": "A", "extra": 3}""" + "\n");
+        var mllm = CliRun.Run("eval", "--run", run, "--mllm", rows, "--task", "pair", "--images",
+            System.IO.Path.GetDirectoryName(image)!, "--seeds", "0", "--out", _dir.File("mllm.json"));
+        Assert.That(mllm.ExitCode, Is.EqualTo(0), mllm.Stderr);
+        Assert.That(mllm.Stdout, Does.Contain("warning: ").And.Contain("'extra'"), "unknown fields are reported");
+        Assert.That(File.ReadAllText(_dir.File("mllm.json")), Does.Contain("accuracy_with_tie"));
+
         var report = CliRun.Run("report", "--run", run, "--seeds", "0");
         Assert.That(report.ExitCode, Is.EqualTo(0), report.Stderr);
         var html = XDocument.Parse(File.ReadAllText(System.IO.Path.Combine(run, "report.html")));
