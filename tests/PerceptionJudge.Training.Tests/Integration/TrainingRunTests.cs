@@ -125,4 +125,41 @@ public sealed class TrainingRunTests : LibTorchFixture
         Assert.That(e!.Message, Does.Match("step [0-9]+: .*not finite").And.Contain("saved the last good state"));
         Assert.That(Directory.GetDirectories(Path.Combine(run, "checkpoints")), Is.Not.Empty);
     }
+
+    private static IEnumerable<TestCaseData> Variants()
+    {
+        yield return new TestCaseData("full fine-tune", (Func<TrainConfig, TrainConfig>)(c => c with
+        {
+            Model = c.Model with { Finetune = "full" },
+        }));
+        yield return new TestCaseData("perpo", (Func<TrainConfig, TrainConfig>)(c => c with
+        {
+            Algorithm = c.Algorithm with { Mode = "perpo" },
+        }));
+        yield return new TestCaseData("perception_r1 + think", (Func<TrainConfig, TrainConfig>)(c => c with
+        {
+            Reward = c.Reward with { Mode = "perception_r1" },
+            Rollout = c.Rollout with { ThinkPrefix = true, MaxNewTokens = 12 },
+        }));
+        yield return new TestCaseData("rloo + gspo + 2 epochs", (Func<TrainConfig, TrainConfig>)(c => c with
+        {
+            Algorithm = c.Algorithm with { AdvEstimator = "rloo", PolicyLoss = "gspo", EntropyCoeff = 0.01 },
+            Trainer = c.Trainer with { PpoEpochs = 2 },
+        }));
+    }
+
+    [TestCaseSource(nameof(Variants))]
+    public void Variant_TrainsTwoStepsWithFiniteMetrics(string name, Func<TrainConfig, TrainConfig> change)
+    {
+        string run = Path.Combine(_root, "variant");
+        var config = change(Toy(run, 2));
+        using (new TrainingRun(config, NullTrainingProgress.Instance).Run(resume: false))
+        {
+        }
+
+        var rl = MetricsReader.Read(Path.Combine(run, TrainingRun.MetricsFile)).Where(l => l.Phase == "rl").ToList();
+        Assert.That(rl, Has.Count.EqualTo(2), name);
+        Assert.That(rl.SelectMany(l => l.Values.Values), Has.All.Matches<double>(double.IsFinite), name);
+        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "step-000002", "state.json")), name);
+    }
 }
