@@ -37,8 +37,14 @@ public sealed class TrainingRunTests : LibTorchFixture
         Sft = new SftConfig { Steps = 2, BatchSize = 4 },
         Trainer = new TrainerConfig
         {
-            Steps = steps, PromptsPerStep = 2, MiniBatchPrompts = 1, MicroBatchSequences = 2, SaveEvery = 2,
-            KeepLast = 2, OutputDir = outDir, Seed = 5,
+            Steps = steps,
+            PromptsPerStep = 2,
+            MiniBatchPrompts = 1,
+            MicroBatchSequences = 2,
+            SaveEvery = 2,
+            KeepLast = 2,
+            OutputDir = outDir,
+            Seed = 5,
         },
     };
 
