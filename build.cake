@@ -50,9 +50,13 @@ Task("Test")
 
     // The closing line CI reads: totals over every TRX file.
     int passed = 0, failed = 0, skipped = 0;
+    var failedNames = new List<string>();
     foreach (var trx in GetFiles($"{resultsDir}/*.trx"))
     {
         var doc = System.Xml.Linq.XDocument.Load(trx.FullPath);
+        failedNames.AddRange(doc.Descendants()
+            .Where(e => e.Name.LocalName == "UnitTestResult" && (string)e.Attribute("outcome") == "Failed")
+            .Select(e => $"{trx.GetFilenameWithoutExtension()}: {(string)e.Attribute("testName")}"));
         var counters = doc.Descendants().First(e => e.Name.LocalName == "Counters");
         passed += int.Parse(counters.Attribute("passed").Value);
         failed += int.Parse(counters.Attribute("failed").Value) + int.Parse(counters.Attribute("error").Value);
@@ -63,6 +67,8 @@ Task("Test")
 
     var summary = $"{passed} passed, {failed} failed, {skipped} skipped";
     System.IO.File.WriteAllText($"{resultsDir}/summary.txt", summary + "\n");
+    // CI prints this list just above its closing line, so a red run names what failed.
+    System.IO.File.WriteAllLines($"{resultsDir}/failed.txt", failedNames.Select(n => "FAILED " + n));
     Information(summary);
     if (failedRun || failed > 0 || passed == 0)
     {

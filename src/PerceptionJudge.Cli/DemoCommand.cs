@@ -55,9 +55,17 @@ internal static class DemoCommand
         demo.SetAction(parse =>
         {
             string dir = parse.GetValue(outDir)!;
-            if (Directory.Exists(dir))
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             {
-                Directory.Delete(dir, recursive: true); // a rerun replaces its own output, nothing else
+                // A rerun replaces its own earlier output, never a folder the demo did not write.
+                if (!File.Exists(Path.Combine(dir, "config.json")) || !Directory.Exists(Path.Combine(dir, "ppjd")))
+                {
+                    stderr.WriteLine($"error: {dir} is not empty and is not an earlier demo's output " +
+                        "(no config.json and ppjd/); pass an empty or new --out folder");
+                    return 2;
+                }
+
+                Directory.Delete(dir, recursive: true);
             }
 
             var config = TrainCommand.Load(null, parse.GetValue(set), stdout, Defaults(dir));

@@ -78,15 +78,4 @@ public sealed class PpjdCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.StderrLines[0], Does.Contain("--synthetic must be at least 1"));
     }
-
-    [Test]
-    public void Demo_BuildsValidatesAndWritesTheContactSheet()
-    {
-        var result = CliRun.Run("demo", "--out", _dir.Path, "--pairs", "4");
-        Assert.That(result.ExitCode, Is.EqualTo(0), result.Stderr);
-        Assert.That(result.Stdout, Does.Contain("built 4 image pairs").And.Contain("records (labels, image SHA-256"));
-        Assert.That(File.Exists(Path.Combine(_dir.Path, "contact-sheet.png")), Is.True);
-        Assert.That(PerceptionJudge.Data.Ppjd.PpjdManifest.Validate(Path.Combine(_dir.Path, "ppjd")),
-            Is.GreaterThan(0));
-    }
 }

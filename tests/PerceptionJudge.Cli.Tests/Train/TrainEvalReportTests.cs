@@ -40,6 +40,32 @@ public sealed class TrainEvalReportTests
     public void TearDown() => _dir.Delete();
 
     [Test]
+    public void Demo_RunsTheWholeLoop_AndRefusesAForeignFolder()
+    {
+        string dir = System.IO.Path.Combine(_dir.Path, "demo");
+        string[] args = ["demo", "--out", dir, .. s_toy, "--seeds", "0"];
+        var demo = CliRun.Run(args);
+        Assert.That(demo.ExitCode, Is.EqualTo(0), demo.Stderr + demo.Stdout);
+        Assert.That(demo.Stdout, Does.Contain("before RL (SFT-only judge):").And.Contain("after GRPO:"));
+        foreach (string file in new[] { "report.html", "eval-base.json", "eval-latest.json", "contact-sheet.png" })
+        {
+            Assert.That(File.Exists(System.IO.Path.Combine(dir, file)), Is.True, file);
+        }
+
+        Assert.That(PerceptionJudge.Data.Ppjd.PpjdManifest.Validate(System.IO.Path.Combine(dir, "ppjd")),
+            Is.GreaterThan(0));
+        Assert.That(CliRun.Run(args).ExitCode, Is.EqualTo(0), "a rerun replaces the demo's own output");
+
+        string foreign = System.IO.Path.Combine(_dir.Path, "mine");
+        Directory.CreateDirectory(foreign);
+        File.WriteAllText(System.IO.Path.Combine(foreign, "notes.txt"), "keep me");
+        var refused = CliRun.Run("demo", "--out", foreign);
+        Assert.That(refused.ExitCode, Is.EqualTo(2));
+        Assert.That(refused.Stderr, Does.Contain("is not an earlier demo's output"));
+        Assert.That(File.ReadAllText(System.IO.Path.Combine(foreign, "notes.txt")), Is.EqualTo("keep me"));
+    }
+
+    [Test]
     public void Train_Eval_Report_RoundTrip()
     {
         string run = System.IO.Path.Combine(_dir.Path, "run");
