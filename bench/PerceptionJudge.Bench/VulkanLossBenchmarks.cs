@@ -185,3 +185,46 @@ public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
 
     private AdvantageInput Input() => new(_rewards, _mask, Rows, Cols, _index, _baselines);
 }
+
+/// <summary>TRL scale_rewards advantages over per-sequence rewards (groups of 8 rows), Cpu and Vulkan.</summary>
+[MemoryDiagnoser]
+public class VulkanTrlAdvantageBenchmarks : VulkanBenchmarkBase
+{
+    private readonly AdvantageCpu _cpu = new();
+    private AdvantageVulkan _vulkan = null!;
+    private float[] _rewards = [], _advantages = [];
+    private GroupIndex _index = null!;
+
+    /// <summary>Rows.</summary>
+    [Params(1 << 18)]
+    public int Rows { get; set; }
+
+    /// <summary>TRL scale_rewards.</summary>
+    [Params(TrlScaleRewards.Group, TrlScaleRewards.Batch)]
+    public TrlScaleRewards Scale { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        const int groupSize = 8;
+        var rng = new Random(20261122);
+        _rewards = Enumerable.Range(0, Rows).Select(_ => (float)rng.NextDouble()).ToArray();
+        _advantages = new float[Rows];
+        _index = GroupIndex.FromDense(Enumerable.Range(0, Rows).Select(i => i / groupSize).ToArray(),
+            Rows / groupSize);
+        _vulkan = new AdvantageVulkan(Context);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => ReportGpuTime($"trl scale_rewards={Scale} (whole call)");
+
+    [Benchmark(Baseline = true)]
+    public void CpuTrl() => _cpu.Trl(_rewards, _index, Scale, _advantages);
+
+    [Benchmark]
+    public void VulkanTrl()
+    {
+        _vulkan.Trl(_rewards, _index, Scale, _advantages);
+        RecordLastSubmission();
+    }
+}
