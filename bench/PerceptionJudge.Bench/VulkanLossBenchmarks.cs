@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Advantage;
 using PerceptionJudge.Kernels.Kl;
+using PerceptionJudge.Kernels.LogProb;
 using PerceptionJudge.Kernels.LossAgg;
 using PerceptionJudge.Kernels.PolicyLoss;
 using PerceptionJudge.Kernels.Runtime;
@@ -226,5 +227,68 @@ public class VulkanTrlAdvantageBenchmarks : VulkanBenchmarkBase
     {
         _vulkan.Trl(_rewards, _index, Scale, _advantages);
         RecordLastSubmission();
+    }
+}
+
+/// <summary>
+/// The chunked log-prob block kernels (what Model's LinearLogProb calls): one [64][4096] block folded into a fresh
+/// state, and its backward from a complete state, Cpu and Vulkan.
+/// </summary>
+[MemoryDiagnoser]
+public class VulkanChunkedLogProbBenchmarks : VulkanBenchmarkBase
+{
+    private const int Tokens = 64;
+    private readonly ChunkedLogProbCpu _cpu = new();
+    private ChunkedLogProbVulkan _vulkan = null!;
+    private float[] _logits = [], _gH = [], _gL = [], _grad = [];
+    private LogSumExpState _state = null!, _complete = null!;
+
+    /// <summary>Vocabulary columns of the block.</summary>
+    [Params(4096)]
+    public int Columns { get; set; }
+
+    /// <summary>The block operation.</summary>
+    [Params("accumulate", "backward")]
+    public string Op { get; set; } = "accumulate";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Random(20261122);
+        _logits = Enumerable.Range(0, Tokens * Columns).Select(_ => 4f * (float)rng.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, Tokens).Select(_ => rng.Next(Columns)).ToArray();
+        _gH = Enumerable.Range(0, Tokens).Select(_ => (float)rng.NextDouble()).ToArray();
+        _gL = Enumerable.Range(0, Tokens).Select(_ => (float)rng.NextDouble()).ToArray();
+        _grad = new float[Tokens * Columns];
+        _state = new LogSumExpState(Tokens, Columns, 1f, labels);
+        _complete = new LogSumExpState(Tokens, Columns, 1f, labels);
+        _cpu.Accumulate(_logits, 0, Tokens, 0, Columns, _complete);
+        _vulkan = new ChunkedLogProbVulkan(Context);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => ReportGpuTime($"chunked log-prob {Op} (whole call)");
+
+    [Benchmark(Baseline = true)]
+    public void CpuBlock() => Run(_cpu);
+
+    [Benchmark]
+    public void VulkanBlock()
+    {
+        Run(_vulkan);
+        RecordLastSubmission();
+    }
+
+    private void Run(IChunkedLogProbKernels kernels)
+    {
+        if (Op == "accumulate")
+        {
+            _state.Reset();
+            kernels.Accumulate(_logits, 0, Tokens, 0, Columns, _state);
+        }
+        else
+        {
+            kernels.Backward(_logits, 0, Tokens, 0, Columns, _complete, _gH, _gL, _grad);
+        }
     }
 }
