@@ -92,7 +92,8 @@ public class VulkanLossAggBenchmarks : VulkanBenchmarkBase
     }
 }
 
-/// <summary>The policy losses ported after vanilla, with d pg / d log_prob over [rows][4096] (token-mean).</summary>
+/// <summary>The policy losses ported after vanilla, with d pg / d log_prob over [rows][4096] (token-mean); kl_cov's
+/// whole call includes its device top-k, clip_cov's its two submissions and the host's seeded draw.</summary>
 [MemoryDiagnoser]
 public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
 {
@@ -108,7 +109,7 @@ public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
     public int N { get; set; }
 
     /// <summary>verl loss_mode.</summary>
-    [Params("gspo", "gpg", "geo_mean", "cispo", "sapo")]
+    [Params("gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov", "clip_cov")]
     public string Mode { get; set; } = "gspo";
 
     [GlobalSetup]

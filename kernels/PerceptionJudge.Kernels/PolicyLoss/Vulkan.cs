@@ -13,7 +13,8 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 /// <see cref="AggMath.Finish"/> (verl <c>agg_loss</c>; gspo and sapo always seq-mean-token-mean) and the gradient
 /// is scaled by the aggregation factor s_i while it is copied out; geo_mean's shader writes the final gradient and
 /// the host averages the rows' losses. <c>kl_cov</c> runs its batch means, a device radix select of the top-k
-/// covariances and the row shader in one submission (<c>VulkanCov.cs</c>). Any other mode throws
+/// covariances and the row shader in one submission; <c>clip_cov</c> its candidate test on the device, the seeded
+/// draw on the host, then the row shader (<c>VulkanCov.cs</c>). Any other mode throws
 /// <see cref="NotSupportedException"/> naming it: no silent fallback.
 /// </summary>
 public sealed partial class PolicyLossVulkan : IPolicyLossKernels
@@ -26,8 +27,8 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
     public PolicyLossVulkan(VulkanContext? context = null) => _context = context;
 
     /// <summary>The loss modes this backend runs on the GPU.</summary>
-    public static IReadOnlyList<string> Ported { get; } = 
-        ["vanilla", "gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov"];
+    public static IReadOnlyList<string> Ported { get; } =
+        ["vanilla", "gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov", "clip_cov"];
 
     /// <inheritdoc />
     public PolicyLossResult Compute(
@@ -52,6 +53,7 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
             PolicyLossMode.GeoMean => RowLoss("policy_geo_mean", Push(cols, rows, options.Low, options.High), input,
                 gradLogProb, agg: null, null),
             PolicyLossMode.KlCov => KlCov(input, gradLogProb, options, agg, factor),
+            PolicyLossMode.ClipCov => ClipCov(input, gradLogProb, options, agg, factor),
             _ => throw new NotSupportedException(
                 $"policy loss '{mode}' is not ported to the Vulkan backend yet (ported: {string.Join(", ", Ported)});"
                 + " use --backend cpu"),

@@ -85,4 +85,36 @@ public sealed class PolicyLossVulkanTests
         Assert.That(kernels.Compute(PolicyLossMode.KlCov, input, again, o), Is.EqualTo(actual), "same bits");
         Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
     }
+
+    /// <summary>
+    /// clip_cov with many candidates drawn (the device's candidate flags and the host's seeded draw must pick the
+    /// reference's tokens: a wrong pick zeroes another token's gradient, far outside the bound), several seeds.
+    /// </summary>
+    [Test]
+    public void ClipCov_ManyDrawsMatchReferenceSelection(
+        [Values(0.0002, 0.05, 0.5)] double ratio, [Values(1, 2)] int seed, [Values(true, false)] bool subgroups)
+    {
+        if (!VulkanRuntime.IsAvailable)
+        {
+            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+        }
+
+        using var context = VulkanContext.Create(null, subgroups);
+        var b = Batch.Random(19 * 300, salt: 9, cols: 300, spread: 0.4f);
+        var o = new PolicyLossOptions { ClipCovRatio = ratio, ClipCovLb = -1f, ClipCovUb = 3f, Seed = seed };
+        var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
+        var gRef = new float[b.Old.Length];
+        var expected = new PolicyLossReference().Compute(PolicyLossMode.ClipCov, input, gRef, o);
+        var kernels = new PolicyLossVulkan(context);
+        var g = new float[b.Old.Length];
+        var actual = kernels.Compute(PolicyLossMode.ClipCov, input, g, o);
+        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
+        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5));
+        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
+        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, $"clip_cov ratio {ratio}");
+
+        var again = new float[g.Length];
+        Assert.That(kernels.Compute(PolicyLossMode.ClipCov, input, again, o), Is.EqualTo(actual), "same bits");
+        Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
+    }
 }

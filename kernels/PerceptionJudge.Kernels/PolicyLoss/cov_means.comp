@@ -1,9 +1,10 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// verl v0.6.0 compute_policy_loss_kl_cov, the batch means (see CovLosses.TopCovariance): over the valid tokens
-// (m > 0) mean A and mean log_prob, means = [mean A, mean log_prob]. One workgroup over all n tokens: invocation j
-// adds tokens j, j + WG, … with Kahan compensation (so float32 lands on the double mean's rounding in all but rare
-// cases) and workgroupSum combines the partials in a fixed order: the same bits run after run.
+// The batch means of verl v0.6.0 kl_cov and clip_cov (see CovLosses): kl_cov (pc.weighted = 0) takes the plain means
+// of A and log_prob over the valid tokens (m > 0); clip_cov (pc.weighted = 1) the masked means Σ x·m / (Σ m + 1e-8).
+// means = [mean A, mean log_prob]. One workgroup over all n tokens: invocation j adds tokens j, j + WG, … with Kahan
+// compensation (so float32 lands on the double mean's rounding in all but rare cases) and workgroupSum combines the
+// partials in a fixed order: the same bits run after run.
 #define WG 256
 layout(local_size_x = WG) in;
 
@@ -15,6 +16,7 @@ layout(std430, set = 0, binding = 3) writeonly buffer Means { float means[]; };
 layout(push_constant) uniform Push
 {
     uint n;
+    uint weighted;
 } pc;
 
 #include "reduce.glsl"
@@ -34,7 +36,14 @@ void main()
     float count = 0.0;
     for (uint k = me; k < pc.n; k += WG)
     {
-        if (mask[k] > 0.0)
+        float m = mask[k];
+        if (pc.weighted != 0u)
+        {
+            a = kahanAdd(a, advantages[k] * m);
+            lp = kahanAdd(lp, logProb[k] * m);
+            count += m;
+        }
+        else if (m > 0.0)
         {
             a = kahanAdd(a, advantages[k]);
             lp = kahanAdd(lp, logProb[k]);
@@ -42,7 +51,7 @@ void main()
         }
     }
 
-    float total = workgroupSum(count);
+    float total = workgroupSum(count) + (pc.weighted != 0u ? 1e-8 : 0.0);
     float aMean = workgroupSum(a.x - a.y) / total;
     float lpMean = workgroupSum(lp.x - lp.y) / total;
     if (me == 0u)
