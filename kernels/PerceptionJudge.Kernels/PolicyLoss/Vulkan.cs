@@ -14,8 +14,7 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 /// is scaled by the aggregation factor s_i while it is copied out; geo_mean's shader writes the final gradient and
 /// the host averages the rows' losses. <c>kl_cov</c> runs its batch means, a device radix select of the top-k
 /// covariances and the row shader in one submission; <c>clip_cov</c> its candidate test on the device, the seeded
-/// draw on the host, then the row shader (<c>VulkanCov.cs</c>). Any other mode throws
-/// <see cref="NotSupportedException"/> naming it: no silent fallback.
+/// draw on the host, then the row shader (<c>VulkanCov.cs</c>). Every verl loss mode is ported.
 /// </summary>
 public sealed partial class PolicyLossVulkan : IPolicyLossKernels
 {
@@ -54,9 +53,7 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
                 gradLogProb, agg: null, null),
             PolicyLossMode.KlCov => KlCov(input, gradLogProb, options, agg, factor),
             PolicyLossMode.ClipCov => ClipCov(input, gradLogProb, options, agg, factor),
-            _ => throw new NotSupportedException(
-                $"policy loss '{mode}' is not ported to the Vulkan backend yet (ported: {string.Join(", ", Ported)});"
-                + " use --backend cpu"),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown policy loss mode"),
         };
     }
 
