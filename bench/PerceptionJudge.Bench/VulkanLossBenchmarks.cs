@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using PerceptionJudge.Kernels.Advantage;
 using PerceptionJudge.Kernels.Kl;
+using PerceptionJudge.Kernels.LogProb;
 using PerceptionJudge.Kernels.LossAgg;
 using PerceptionJudge.Kernels.PolicyLoss;
 using PerceptionJudge.Kernels.Runtime;
@@ -91,7 +92,8 @@ public class VulkanLossAggBenchmarks : VulkanBenchmarkBase
     }
 }
 
-/// <summary>The policy losses ported after vanilla, with d pg / d log_prob over [rows][4096] (token-mean).</summary>
+/// <summary>The policy losses ported after vanilla, with d pg / d log_prob over [rows][4096] (token-mean); kl_cov's
+/// whole call includes its device top-k, clip_cov's its two submissions and the host's seeded draw.</summary>
 [MemoryDiagnoser]
 public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
 {
@@ -107,7 +109,7 @@ public class VulkanPolicyLossModeBenchmarks : VulkanBenchmarkBase
     public int N { get; set; }
 
     /// <summary>verl loss_mode.</summary>
-    [Params("gspo", "gpg", "geo_mean", "cispo", "sapo")]
+    [Params("gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov", "clip_cov")]
     public string Mode { get; set; } = "gspo";
 
     [GlobalSetup]
@@ -184,4 +186,110 @@ public class VulkanAdvantageBaselineBenchmarks : VulkanBenchmarkBase
     }
 
     private AdvantageInput Input() => new(_rewards, _mask, Rows, Cols, _index, _baselines);
+}
+
+/// <summary>TRL scale_rewards advantages over per-sequence rewards (groups of 8 rows), Cpu and Vulkan.</summary>
+[MemoryDiagnoser]
+public class VulkanTrlAdvantageBenchmarks : VulkanBenchmarkBase
+{
+    private readonly AdvantageCpu _cpu = new();
+    private AdvantageVulkan _vulkan = null!;
+    private float[] _rewards = [], _advantages = [];
+    private GroupIndex _index = null!;
+
+    /// <summary>Rows.</summary>
+    [Params(1 << 18)]
+    public int Rows { get; set; }
+
+    /// <summary>TRL scale_rewards.</summary>
+    [Params(TrlScaleRewards.Group, TrlScaleRewards.Batch)]
+    public TrlScaleRewards Scale { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        const int groupSize = 8;
+        var rng = new Random(20261122);
+        _rewards = Enumerable.Range(0, Rows).Select(_ => (float)rng.NextDouble()).ToArray();
+        _advantages = new float[Rows];
+        _index = GroupIndex.FromDense(Enumerable.Range(0, Rows).Select(i => i / groupSize).ToArray(),
+            Rows / groupSize);
+        _vulkan = new AdvantageVulkan(Context);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => ReportGpuTime($"trl scale_rewards={Scale} (whole call)");
+
+    [Benchmark(Baseline = true)]
+    public void CpuTrl() => _cpu.Trl(_rewards, _index, Scale, _advantages);
+
+    [Benchmark]
+    public void VulkanTrl()
+    {
+        _vulkan.Trl(_rewards, _index, Scale, _advantages);
+        RecordLastSubmission();
+    }
+}
+
+/// <summary>
+/// The chunked log-prob block kernels (what Model's LinearLogProb calls): one [64][4096] block folded into a fresh
+/// state, and its backward from a complete state, Cpu and Vulkan.
+/// </summary>
+[MemoryDiagnoser]
+public class VulkanChunkedLogProbBenchmarks : VulkanBenchmarkBase
+{
+    private const int Tokens = 64;
+    private readonly ChunkedLogProbCpu _cpu = new();
+    private ChunkedLogProbVulkan _vulkan = null!;
+    private float[] _logits = [], _gH = [], _gL = [], _grad = [];
+    private LogSumExpState _state = null!, _complete = null!;
+
+    /// <summary>Vocabulary columns of the block.</summary>
+    [Params(4096)]
+    public int Columns { get; set; }
+
+    /// <summary>The block operation.</summary>
+    [Params("accumulate", "backward")]
+    public string Op { get; set; } = "accumulate";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Random(20261122);
+        _logits = Enumerable.Range(0, Tokens * Columns).Select(_ => 4f * (float)rng.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, Tokens).Select(_ => rng.Next(Columns)).ToArray();
+        _gH = Enumerable.Range(0, Tokens).Select(_ => (float)rng.NextDouble()).ToArray();
+        _gL = Enumerable.Range(0, Tokens).Select(_ => (float)rng.NextDouble()).ToArray();
+        _grad = new float[Tokens * Columns];
+        _state = new LogSumExpState(Tokens, Columns, 1f, labels);
+        _complete = new LogSumExpState(Tokens, Columns, 1f, labels);
+        _cpu.Accumulate(_logits, 0, Tokens, 0, Columns, _complete);
+        _vulkan = new ChunkedLogProbVulkan(Context);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => ReportGpuTime($"chunked log-prob {Op} (whole call)");
+
+    [Benchmark(Baseline = true)]
+    public void CpuBlock() => Run(_cpu);
+
+    [Benchmark]
+    public void VulkanBlock()
+    {
+        Run(_vulkan);
+        RecordLastSubmission();
+    }
+
+    private void Run(IChunkedLogProbKernels kernels)
+    {
+        if (Op == "accumulate")
+        {
+            _state.Reset();
+            kernels.Accumulate(_logits, 0, Tokens, 0, Columns, _state);
+        }
+        else
+        {
+            kernels.Backward(_logits, 0, Tokens, 0, Columns, _complete, _gH, _gL, _grad);
+        }
+    }
 }

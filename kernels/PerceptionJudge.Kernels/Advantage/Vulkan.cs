@@ -11,9 +11,8 @@ namespace PerceptionJudge.Kernels.Advantage;
 /// segmented group reductions over the <see cref="GroupIndex"/> CSR layout (one invocation per group of ≤ 32 rows,
 /// else one workgroup per group; see the shaders for the formulas), and <c>remax</c> (<c>remax.comp</c>, one
 /// invocation per row), <c>reinforce_plus_plus</c> and <c>reinforce_plus_plus_baseline</c> (see
-/// <c>VulkanWhiten.cs</c>). Every other estimator throws <see cref="NotSupportedException"/> naming it: the Vulkan
-/// backend never falls back silently. Inputs are checked on the host first, with the same errors as the other
-/// backends.
+/// <c>VulkanWhiten.cs</c>), and TRL's <c>scale_rewards</c> advantages (<c>VulkanTrl.cs</c>). Inputs are checked on
+/// the host first, with the same errors as the other backends.
 /// </summary>
 public sealed partial class AdvantageVulkan : IAdvantageKernels
 {
@@ -140,14 +139,6 @@ public sealed partial class AdvantageVulkan : IAdvantageKernels
         adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
         ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
     }
-
-    /// <inheritdoc/>
-    public void Trl(ReadOnlySpan<float> rewards, GroupIndex index, TrlScaleRewards scale, Span<float> advantages) =>
-        throw NotPorted("trl (scale_rewards)");
-
-    private static NotSupportedException NotPorted(string estimator) =>
-        new($"advantage estimator '{estimator}' is not ported to the Vulkan backend yet (ported: "
-            + $"{string.Join(", ", Ported)}); use --backend cpu");
 
     /// <summary>rloo, opo or gpg through <c>group_baseline.comp</c> (gpg: <c>gpg_alpha.comp</c> first).</summary>
     private void GroupBaseline(

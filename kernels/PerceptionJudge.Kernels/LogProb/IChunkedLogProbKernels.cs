@@ -43,19 +43,18 @@ public static class ChunkedLogProbKernels
 {
     private static readonly ChunkedLogProbReference s_reference = new();
     private static readonly ChunkedLogProbCpu s_cpu = new();
+    private static readonly Lazy<ChunkedLogProbVulkan> s_vulkan = new(() => new ChunkedLogProbVulkan());
 
     /// <summary>The implementation of <see cref="KernelBackend.Current"/>.</summary>
     public static IChunkedLogProbKernels Current => For(KernelBackend.Current);
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws <see cref="NotSupportedException"/>
-    /// (the block kernels are not ported; <see cref="LogProbVulkan.Ported"/> lists what is).</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="ChunkedLogProbVulkan"/>).
+    /// </summary>
     public static IChunkedLogProbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
-        Backend.Vulkan => throw new NotSupportedException(
-            "the chunked (block) log-prob kernels are not ported to the Vulkan backend yet (ported log-prob ops: "
-            + $"{string.Join(", ", LogProbVulkan.Ported)}); use --backend cpu"),
+        Backend.Vulkan => s_vulkan.Value,
         _ => throw new KernelInputException("backend", $"{backend} chunked log-prob kernels are not available"),
     };
 

@@ -8,8 +8,7 @@ namespace PerceptionJudge.Kernels.LogProb;
 /// <see cref="VulkanContext"/>: <c>log_prob.comp</c> and <c>log_prob_backward.comp</c>, one workgroup per token
 /// row, each computing the row's online log-sum-exp statistics (<c>log_sum_exp.glsl</c>) in one streaming read.
 /// Checks run on the host first with the other backends' errors; a row holding NaN/Inf is flagged by the shader and
-/// reported naming its row and column. The chunked block kernels (<see cref="IChunkedLogProbKernels"/>) are not
-/// ported: <see cref="ChunkedLogProbKernels.For"/> throws <see cref="NotSupportedException"/> for Vulkan.
+/// reported naming its row and column. The chunked block kernels are <see cref="ChunkedLogProbVulkan"/>.
 /// </summary>
 public sealed class LogProbVulkan : ILogProbKernels
 {
@@ -20,7 +19,8 @@ public sealed class LogProbVulkan : ILogProbKernels
     public LogProbVulkan(VulkanContext? context = null) => _context = context;
 
     /// <summary>The log-prob operations this backend runs on the GPU.</summary>
-    public static IReadOnlyList<string> Ported { get; } = ["entropy", "log_prob", "log_prob backward"];
+    public static IReadOnlyList<string> Ported { get; } =
+        ["entropy", "log_prob", "log_prob backward", "chunked accumulate", "chunked backward"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 

@@ -12,10 +12,11 @@ namespace PerceptionJudge.Kernels.PolicyLoss;
 /// numerators). The host finishes in double exactly as the CPU backend does: the row sums go through
 /// <see cref="AggMath.Finish"/> (verl <c>agg_loss</c>; gspo and sapo always seq-mean-token-mean) and the gradient
 /// is scaled by the aggregation factor s_i while it is copied out; geo_mean's shader writes the final gradient and
-/// the host averages the rows' losses. <c>kl_cov</c> and <c>clip_cov</c> (a batch-wide top-k and a seeded random
-/// draw) throw <see cref="NotSupportedException"/> naming the mode: no silent fallback.
+/// the host averages the rows' losses. <c>kl_cov</c> runs its batch means, a device radix select of the top-k
+/// covariances and the row shader in one submission; <c>clip_cov</c> its candidate test on the device, the seeded
+/// draw on the host, then the row shader (<c>VulkanCov.cs</c>). Every verl loss mode is ported.
 /// </summary>
-public sealed class PolicyLossVulkan : IPolicyLossKernels
+public sealed partial class PolicyLossVulkan : IPolicyLossKernels
 {
     private const int SumsPerRow = 5;
     private readonly VulkanContext? _context;
@@ -25,7 +26,8 @@ public sealed class PolicyLossVulkan : IPolicyLossKernels
     public PolicyLossVulkan(VulkanContext? context = null) => _context = context;
 
     /// <summary>The loss modes this backend runs on the GPU.</summary>
-    public static IReadOnlyList<string> Ported { get; } = ["vanilla", "gspo", "gpg", "geo_mean", "cispo", "sapo"];
+    public static IReadOnlyList<string> Ported { get; } =
+        ["vanilla", "gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov", "clip_cov"];
 
     /// <inheritdoc />
     public PolicyLossResult Compute(
@@ -49,9 +51,9 @@ public sealed class PolicyLossVulkan : IPolicyLossKernels
                 gradLogProb, AggMode.SeqMeanTokenMean, null),
             PolicyLossMode.GeoMean => RowLoss("policy_geo_mean", Push(cols, rows, options.Low, options.High), input,
                 gradLogProb, agg: null, null),
-            _ => throw new NotSupportedException(
-                $"policy loss '{mode}' is not ported to the Vulkan backend yet (ported: {string.Join(", ", Ported)});"
-                + " use --backend cpu"),
+            PolicyLossMode.KlCov => KlCov(input, gradLogProb, options, agg, factor),
+            PolicyLossMode.ClipCov => ClipCov(input, gradLogProb, options, agg, factor),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown policy loss mode"),
         };
     }
 
@@ -66,7 +68,7 @@ public sealed class PolicyLossVulkan : IPolicyLossKernels
     private PolicyLossResult RowLoss(
         string shader, byte[] push, in PolicyLossInput input, Span<float> grad, AggMode? agg, float? scaleFactor)
     {
-        var context = _context ?? VulkanRuntime.Shared;
+        var context = Context;
         int rows = input.Rows, cols = input.Cols;
         long n = (long)rows * cols;
         using var old = VulkanBuffer.From(context, input.OldLogProb);
@@ -77,7 +79,17 @@ public sealed class PolicyLossVulkan : IPolicyLossKernels
         using var sums = VulkanBuffer.Create(context, (long)rows * SumsPerRow * sizeof(float));
         var (x, y) = VulkanDispatch.Split(rows);
         context.Run(new VulkanDispatch(shader, [old, logProb, adv, mask, g, sums], push, x, y));
+        return FinishRows(sums, g, rows, cols, grad, agg, scaleFactor);
+    }
 
+    private VulkanContext Context => _context ?? VulkanRuntime.Shared;
+
+    /// <summary>
+    /// The host's O(rows) finish in double from the five row sums and the shader's dpg·m (see <see cref="RowLoss"/>).
+    /// </summary>
+    private static PolicyLossResult FinishRows(
+        VulkanBuffer sums, VulkanBuffer g, int rows, int cols, Span<float> grad, AggMode? agg, float? scaleFactor)
+    {
         var s = sums.AsSpan<float>();
         var rowLoss = new double[rows];
         var rowMask = new double[rows];

@@ -25,14 +25,14 @@ public sealed partial class AdvantageTests(Backend backend)
     [
         ("Grpo_", "grpo"), ("GrpoPassK_", "grpo_passk"), ("Rloo_", "rloo"), ("Opo_", "opo"), ("Gpg_", "gpg"),
         ("Remax_", "remax"), ("ReinforcePlusPlus_", "reinforce_plus_plus"),
-        ("ReinforcePlusPlusBaseline_", "reinforce_plus_plus_baseline"),
+        ("ReinforcePlusPlusBaseline_", "reinforce_plus_plus_baseline"), ("Trl_", "trl"),
     ];
 
     /// <summary>Tests that exercise only ported estimators or no kernel at all.</summary>
     private static bool OnVulkan(TestContext.TestAdapter test) =>
         test.MethodName is string name
         && (s_prefixes.Any(p => name.StartsWith(p.Prefix, StringComparison.Ordinal)
-                && AdvantageVulkan.Ported.Contains(p.Estimator))
+                && (AdvantageVulkan.Ported.Contains(p.Estimator) || p.Estimator == "trl"))
             || name is "Compute_UnknownEstimatorListsValidNames" or "Estimators_AreVerlNames"
                 or "Register_ThrowsForDuplicateName" or "For_VulkanNeedsADevice"
             || (name == "MatchesReference_OnRandomBatches" && AdvantageVulkan.Ported.Contains(test.Arguments[0])));

@@ -53,6 +53,43 @@ public sealed class AdvantageVulkanTests
     }
 
     [Test]
+    public void Trl_BothReductionVariantsAndLayoutsMatchReferenceAndRepeatBitForBit(
+        [Values] TrlScaleRewards scale, [Values(true, false)] bool subgroups, [Values(6, 150)] int groupSize)
+    {
+        if (!VulkanRuntime.IsAvailable)
+        {
+            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+        }
+
+        using var context = VulkanContext.Create(null, subgroups);
+        const int rows = 1203;
+        var rng = TestRandom.Create(groupSize + 1);
+
+        // Interleaved groups of about groupSize rows, every 97th row alone; a constant group centres to exactly 0.
+        var ids = Enumerable.Range(0, rows)
+            .Select(i => i % 97 == 0 ? -1 - i : i * 7919 % (rows / groupSize)).ToArray();
+        var rewards = TestRandom.Normal(rng, rows, 0.5f, 1f);
+        var index = GroupIndex.FromIds<int>(ids);
+        int constant = Enumerable.Range(0, index.GroupCount).First(g => index.SizeOf(g) > 1);
+        foreach (int row in index.RowsOf(constant))
+        {
+            rewards[row] = 0.3f;
+        }
+
+        var expected = new float[rows];
+        new AdvantageReference().Trl(rewards, index, scale, expected);
+        var kernels = new AdvantageVulkan(context);
+        var adv = new float[rows];
+        kernels.Trl(rewards, index, scale, adv);
+        TestRandom.AssertClose(adv, expected, 1e-5, $"trl {scale} advantages");
+        Assert.That(index.RowsOf(constant).ToArray().Select(i => adv[i]), Is.All.EqualTo(0f), "constant group");
+
+        var again = new float[rows];
+        kernels.Trl(rewards, index, scale, again);
+        Assert.That(again, Is.EqualTo(adv), "same bits on a second run");
+    }
+
+    [Test]
     public void Opo_ZeroLengthGroupThrowsNamingTheGroupInTheWorkgroupLayout()
     {
         if (!VulkanRuntime.IsAvailable)

@@ -47,4 +47,74 @@ public sealed class PolicyLossVulkanTests
         Assert.That(kernels.Compute(Loss.Parse(mode), input, again, o), Is.EqualTo(actual), "same bits on a rerun");
         Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
     }
+
+    /// <summary>
+    /// kl_cov's device top-k against the reference selection: large ratios and many exact ties (quantised advantages
+    /// and log-probs), so the k-th covariance is shared by many tokens and the lower-index rule decides; a wrong
+    /// selection moves the gradient by ppo_kl_coef·sign(d) at that token, far outside the bound.
+    /// </summary>
+    [Test]
+    public void KlCov_TopKWithTiesMatchesReferenceSelection(
+        [Values(0.0002, 0.05, 0.3, 1.0)] double ratio, [Values(true, false)] bool subgroups)
+    {
+        if (!VulkanRuntime.IsAvailable)
+        {
+            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+        }
+
+        using var context = VulkanContext.Create(null, subgroups);
+        var b = Batch.Random(23 * 257, salt: 5, cols: 257, spread: 0.4f);
+        for (int k = 0; k < b.Lp.Length; k++)
+        {
+            b.Adv[k] = MathF.Round(b.Adv[k]);
+            b.Lp[k] = MathF.Round(b.Lp[k] * 4f) / 4f;
+        }
+
+        var o = new PolicyLossOptions { KlCovRatio = ratio, PpoKlCoef = 2f };
+        var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
+        var gRef = new float[b.Old.Length];
+        var expected = new PolicyLossReference().Compute(PolicyLossMode.KlCov, input, gRef, o);
+        var kernels = new PolicyLossVulkan(context);
+        var g = new float[b.Old.Length];
+        var actual = kernels.Compute(PolicyLossMode.KlCov, input, g, o);
+        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
+        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
+        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, $"kl_cov ratio {ratio}");
+
+        var again = new float[g.Length];
+        Assert.That(kernels.Compute(PolicyLossMode.KlCov, input, again, o), Is.EqualTo(actual), "same bits");
+        Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
+    }
+
+    /// <summary>
+    /// clip_cov with many candidates drawn (the device's candidate flags and the host's seeded draw must pick the
+    /// reference's tokens: a wrong pick zeroes another token's gradient, far outside the bound), several seeds.
+    /// </summary>
+    [Test]
+    public void ClipCov_ManyDrawsMatchReferenceSelection(
+        [Values(0.0002, 0.05, 0.5)] double ratio, [Values(1, 2)] int seed, [Values(true, false)] bool subgroups)
+    {
+        if (!VulkanRuntime.IsAvailable)
+        {
+            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+        }
+
+        using var context = VulkanContext.Create(null, subgroups);
+        var b = Batch.Random(19 * 300, salt: 9, cols: 300, spread: 0.4f);
+        var o = new PolicyLossOptions { ClipCovRatio = ratio, ClipCovLb = -1f, ClipCovUb = 3f, Seed = seed };
+        var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
+        var gRef = new float[b.Old.Length];
+        var expected = new PolicyLossReference().Compute(PolicyLossMode.ClipCov, input, gRef, o);
+        var kernels = new PolicyLossVulkan(context);
+        var g = new float[b.Old.Length];
+        var actual = kernels.Compute(PolicyLossMode.ClipCov, input, g, o);
+        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
+        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5));
+        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
+        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, $"clip_cov ratio {ratio}");
+
+        var again = new float[g.Length];
+        Assert.That(kernels.Compute(PolicyLossMode.ClipCov, input, again, o), Is.EqualTo(actual), "same bits");
+        Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
+    }
 }

@@ -182,21 +182,6 @@ public sealed class VulkanRuntimeTests
         }
     }
 
-    [Test]
-    public void Advantage_UnportedEstimatorsThrowNamingTheEstimator()
-    {
-        RequireDevice();
-        var vulkan = AdvantageKernels.For(Backend.Vulkan);
-        var index = GroupIndex.FromIds<int>([0, 0]);
-        foreach (string estimator in GroupAdvantage.Estimators.Except(AdvantageVulkan.Ported))
-        {
-            var ex = Assert.Throws<NotSupportedException>(
-                () => GroupAdvantage.Compute(vulkan, estimator, new AdvantageInput([1, 2], [1, 1], 2, 1, index),
-                    new float[2], new float[2], new AdvantageOptions()), estimator);
-            Assert.That(ex!.Message, Does.Contain($"'{estimator}' is not ported"));
-        }
-    }
-
     /// <summary>The vanilla loss on both reduction variants: rows longer than a workgroup, fractional mask.</summary>
     [TestCase(true)]
     [TestCase(false)]
@@ -223,20 +208,6 @@ public sealed class VulkanRuntimeTests
         for (int k = 0; k < n; k++)
         {
             Assert.That(g[k], Is.EqualTo(gRef[k]).Within(1e-5 * Math.Max(1e-3, Math.Abs(gRef[k]))), $"k={k}");
-        }
-    }
-
-    [Test]
-    public void PolicyLoss_UnportedModesThrowNamingTheMode()
-    {
-        RequireDevice();
-        var vulkan = PolicyLossKernels.For(Backend.Vulkan);
-        foreach (var mode in Kernels.PolicyLoss.PolicyLoss.Modes.Except(PolicyLossVulkan.Ported)
-            .Select(Kernels.PolicyLoss.PolicyLoss.Parse))
-        {
-            var ex = Assert.Throws<NotSupportedException>(() => vulkan.Compute(
-                mode, new PolicyLossInput([0f], [0f], [1f], [1f], 1, 1), new float[1], new PolicyLossOptions()));
-            Assert.That(ex!.Message, Does.Contain($"'{mode}' is not ported"));
         }
     }
 }
