@@ -9,11 +9,12 @@ namespace PerceptionJudge.Kernels.Perturb;
 /// sample in one launch), salt and pepper, hue rotation, the separable Gaussian blur (two passes in one submission),
 /// the affine warp, cutout (fill) and the masked bilinear paste (move, duplicate, scale). All but the blur equal the
 /// reference bit for bit (<c>precise</c> arithmetic in the host's order, SplitMix64 hashing in 32-bit words); the
-/// blur adds float taps in float, within 1e-5. Recolour, inpaint, JPEG and text throw
+/// blur adds float taps in float, within 1e-5. Recolour (VulkanRecolour.cs) reduces its reference luma in float,
+/// within 1e-5 relative. Inpaint, JPEG and text throw
 /// <see cref="NotSupportedException"/> listing what is ported. Arguments are
 /// checked on the host first, with the other backends' errors.
 /// </summary>
-public sealed class PerturbVulkan : IPerturbKernels
+public sealed partial class PerturbVulkan : IPerturbKernels
 {
     private const int WorkgroupSize = 256;
     private readonly VulkanContext? _context;
@@ -24,7 +25,7 @@ public sealed class PerturbVulkan : IPerturbKernels
 
     /// <summary>The perturbation operations this backend runs on the GPU.</summary>
     public static IReadOnlyList<string> Ported { get; } =
-        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "affine", "fill_rect", "paste"];
+        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "recolour", "affine", "fill_rect", "paste"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -107,10 +108,6 @@ public sealed class PerturbVulkan : IPerturbKernels
         Run(context, "perturb_hue", [img, maskBuffer], push, shape.Plane);
         img.AsSpan<float>()[..image.Length].CopyTo(image);
     }
-
-    /// <inheritdoc />
-    public void RecolourTo(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, Rgb target) =>
-        throw NotPorted("recolour");
 
     /// <inheritdoc />
     public void Inpaint(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, int iterations) =>
