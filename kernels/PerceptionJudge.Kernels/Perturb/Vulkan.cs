@@ -102,7 +102,7 @@ public sealed partial class PerturbVulkan : IPerturbKernels
         var m = PixelMath.HueMatrix(degrees);
         var context = Context;
         using var img = VulkanBuffer.From<float>(context, image);
-        using var maskBuffer = VulkanBuffer.From(context, mask);
+        using var maskBuffer = MaskWords(context, mask);
         var push = new HuePush((uint)shape.Plane, mask.IsEmpty ? 0u : 1u, 1f / 255f,
             m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
         Run(context, "perturb_hue", [img, maskBuffer], push, shape.Plane);
@@ -132,7 +132,7 @@ public sealed partial class PerturbVulkan : IPerturbKernels
         var context = Context;
         using var src = VulkanBuffer.From(context, source);
         using var dst = VulkanBuffer.From<float>(context, image);
-        using var maskBuffer = VulkanBuffer.From(context, mask);
+        using var maskBuffer = MaskWords(context, mask);
         var push = new PastePush((uint)shape.Width, (uint)shape.Height, (uint)shape.Channels, from.X, from.Y, to.X,
             to.Y, (uint)clip.X, (uint)clip.Y, (uint)clip.Width, (uint)(clip.Width * clip.Height),
             (float)from.Width / to.Width, (float)from.Height / to.Height, 1f / 255f);
@@ -189,6 +189,15 @@ public sealed partial class PerturbVulkan : IPerturbKernels
     {
         var (x, y) = VulkanDispatch.Split((invocations + WorkgroupSize - 1) / WorkgroupSize);
         context.Run(new VulkanDispatch(shader, buffers, VulkanDispatch.Bytes(push), x, y));
+    }
+
+    /// <summary>The coverage bytes in a buffer of whole uint words (the shaders read four per word; a plane that is
+    /// not a multiple of four would otherwise leave its last pixels outside the buffer's range).</summary>
+    private static VulkanBuffer MaskWords(VulkanContext context, ReadOnlySpan<byte> mask)
+    {
+        var buffer = VulkanBuffer.Create(context, (mask.Length + 3L) / 4 * 4);
+        mask.CopyTo(buffer.AsSpan<byte>());
+        return buffer;
     }
 
     private static NotSupportedException NotPorted(string op) =>

@@ -26,8 +26,7 @@ public sealed partial class PerturbVulkan
         var context = Context;
         int groups = (shape.Plane + WorkgroupSize - 1) / WorkgroupSize;
         using var img = VulkanBuffer.From<float>(context, image);
-        using var maskBuffer = VulkanBuffer.Create(context, (mask.Length + 3L) / 4 * 4); // whole uint words
-        mask.CopyTo(maskBuffer.AsSpan<byte>());
+        using var maskBuffer = MaskWords(context, mask);
         using var sums = VulkanBuffer.Create(context, (long)groups * 2 * sizeof(float));
         using var counts = VulkanBuffer.Create(context, (long)groups * 2 * sizeof(uint));
         using var refLuma = VulkanBuffer.Create(context, sizeof(float));

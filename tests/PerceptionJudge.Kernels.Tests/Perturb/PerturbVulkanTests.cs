@@ -91,6 +91,20 @@ public sealed class PerturbVulkanTests
         }
     }
 
+    /// <summary>A 5 × 7 plane (35 mask bytes, not whole words): the last pixels are hue-rotated too.</summary>
+    [Test]
+    public void HueRotate_MaskOfOddLengthMatchesReference()
+    {
+        var k = Open();
+        var s = new ImageShape(3, 5, 7);
+        var mask = Enumerable.Range(0, s.Plane).Select(i => (byte)(i % 4 == 0 ? 128 : 255)).ToArray();
+        var img = Random(s, 5);
+        var expected = (float[])img.Clone();
+        k.HueRotate(img, s, 70f, mask);
+        s_ref.HueRotate(expected, s, 70f, mask);
+        Assert.That(img, Is.EqualTo(expected));
+    }
+
     [Test]
     public void PortedOps_CheckArgumentsAsTheOtherBackends()
     {
