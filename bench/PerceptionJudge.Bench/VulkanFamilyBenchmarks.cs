@@ -157,8 +157,8 @@ public class VulkanLogProbBenchmarks : VulkanCallBenchmarkBase
     }
 }
 
-/// <summary>Batch-ranking rewards of 65536 parsed rankings of 8 responses, Kendall τ of 4096 pairs and the edit
-/// distance of two 1000-character strings.</summary>
+/// <summary>Batch-ranking rewards of 65536 parsed rankings of 8 responses, Kendall τ and Spearman ρ of 4096 pairs,
+/// NDCG@10 of 4096 relevances and the edit distance of two 1000-character strings.</summary>
 [MemoryDiagnoser]
 public class VulkanRankingBenchmarks : VulkanCallBenchmarkBase
 {
@@ -216,6 +216,28 @@ public class VulkanRankingBenchmarks : VulkanCallBenchmarkBase
         double tau = _vulkan.KendallTau(_x, _y);
         Record("kendall_tau");
         return tau;
+    }
+
+    [Benchmark]
+    public double CpuSpearman() => _cpu.Spearman(_x, _y);
+
+    [Benchmark]
+    public double VulkanSpearman()
+    {
+        double rho = _vulkan.Spearman(_x, _y);
+        Record("spearman");
+        return rho;
+    }
+
+    [Benchmark]
+    public double CpuNdcg() => _cpu.Ndcg(_x, 10);
+
+    [Benchmark]
+    public double VulkanNdcg()
+    {
+        double ndcg = _vulkan.Ndcg(_x, 10);
+        Record("ndcg");
+        return ndcg;
     }
 
     [Benchmark]

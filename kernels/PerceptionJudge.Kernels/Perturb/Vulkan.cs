@@ -9,11 +9,12 @@ namespace PerceptionJudge.Kernels.Perturb;
 /// sample in one launch), salt and pepper, hue rotation, the separable Gaussian blur (two passes in one submission),
 /// the affine warp, cutout (fill) and the masked bilinear paste (move, duplicate, scale). All but the blur equal the
 /// reference bit for bit (<c>precise</c> arithmetic in the host's order, SplitMix64 hashing in 32-bit words); the
-/// blur adds float taps in float, within 1e-5. Recolour, inpaint, JPEG and text throw
+/// blur adds float taps in float, within 1e-5. Recolour (VulkanRecolour.cs) reduces its reference luma in float,
+/// within 1e-5 relative. Inpaint, JPEG and text throw
 /// <see cref="NotSupportedException"/> listing what is ported. Arguments are
 /// checked on the host first, with the other backends' errors.
 /// </summary>
-public sealed class PerturbVulkan : IPerturbKernels
+public sealed partial class PerturbVulkan : IPerturbKernels
 {
     private const int WorkgroupSize = 256;
     private readonly VulkanContext? _context;
@@ -24,7 +25,7 @@ public sealed class PerturbVulkan : IPerturbKernels
 
     /// <summary>The perturbation operations this backend runs on the GPU.</summary>
     public static IReadOnlyList<string> Ported { get; } =
-        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "affine", "fill_rect", "paste"];
+        ["pointwise", "gaussian_blur", "salt_pepper", "hue_rotate", "recolour", "affine", "fill_rect", "paste"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -101,16 +102,12 @@ public sealed class PerturbVulkan : IPerturbKernels
         var m = PixelMath.HueMatrix(degrees);
         var context = Context;
         using var img = VulkanBuffer.From<float>(context, image);
-        using var maskBuffer = VulkanBuffer.From(context, mask);
+        using var maskBuffer = MaskWords(context, mask);
         var push = new HuePush((uint)shape.Plane, mask.IsEmpty ? 0u : 1u, 1f / 255f,
             m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8]);
         Run(context, "perturb_hue", [img, maskBuffer], push, shape.Plane);
         img.AsSpan<float>()[..image.Length].CopyTo(image);
     }
-
-    /// <inheritdoc />
-    public void RecolourTo(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, Rgb target) =>
-        throw NotPorted("recolour");
 
     /// <inheritdoc />
     public void Inpaint(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, int iterations) =>
@@ -135,7 +132,7 @@ public sealed class PerturbVulkan : IPerturbKernels
         var context = Context;
         using var src = VulkanBuffer.From(context, source);
         using var dst = VulkanBuffer.From<float>(context, image);
-        using var maskBuffer = VulkanBuffer.From(context, mask);
+        using var maskBuffer = MaskWords(context, mask);
         var push = new PastePush((uint)shape.Width, (uint)shape.Height, (uint)shape.Channels, from.X, from.Y, to.X,
             to.Y, (uint)clip.X, (uint)clip.Y, (uint)clip.Width, (uint)(clip.Width * clip.Height),
             (float)from.Width / to.Width, (float)from.Height / to.Height, 1f / 255f);
@@ -192,6 +189,15 @@ public sealed class PerturbVulkan : IPerturbKernels
     {
         var (x, y) = VulkanDispatch.Split((invocations + WorkgroupSize - 1) / WorkgroupSize);
         context.Run(new VulkanDispatch(shader, buffers, VulkanDispatch.Bytes(push), x, y));
+    }
+
+    /// <summary>The coverage bytes in a buffer of whole uint words (the shaders read four per word; a plane that is
+    /// not a multiple of four would otherwise leave its last pixels outside the buffer's range).</summary>
+    private static VulkanBuffer MaskWords(VulkanContext context, ReadOnlySpan<byte> mask)
+    {
+        var buffer = VulkanBuffer.Create(context, (mask.Length + 3L) / 4 * 4);
+        mask.CopyTo(buffer.AsSpan<byte>());
+        return buffer;
     }
 
     private static NotSupportedException NotPorted(string op) =>

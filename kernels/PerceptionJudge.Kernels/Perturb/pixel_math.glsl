@@ -19,3 +19,14 @@ float maskByte(uint packedWord, uint i)
 {
     return float((packedWord >> ((i & 3u) * 8u)) & 0xFFu);
 }
+
+// a / b close to the host's correctly rounded quotient: Vulkan lets `/` be 2.5 ulp off, so two Newton steps refine
+// 1/b and one more corrects the quotient.
+float divide(float a, float b)
+{
+    precise float y = 1.0 / b;
+    y = fma(fma(-b, y, 1.0), y, y);
+    y = fma(fma(-b, y, 1.0), y, y);
+    precise float q = a * y;
+    return fma(fma(-b, q, a), y, q);
+}

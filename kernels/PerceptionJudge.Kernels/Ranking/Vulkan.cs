@@ -17,9 +17,9 @@ namespace PerceptionJudge.Kernels.Ranking;
 /// </list>
 /// The shaders count exactly (integers); the host forms each ratio in double as the reference does, so results are
 /// the reference's bits. <see cref="PairReward"/> is a parse and one comparison, no math: it runs on the host.
-/// Spearman ρ and NDCG are not ported and throw <see cref="NotSupportedException"/> listing what is.
+/// Spearman ρ and NDCG run on the device too (<c>spearman.comp</c>, <c>ndcg.comp</c>; see VulkanMetrics.cs).
 /// </summary>
-public sealed class RankingVulkan : IRankingKernels
+public sealed partial class RankingVulkan : IRankingKernels
 {
     /// <summary>The largest n whose C(n, 2) pair count fits the shaders' 32-bit counters.</summary>
     internal const int MaxResponses = 92_681;
@@ -35,7 +35,8 @@ public sealed class RankingVulkan : IRankingKernels
 
     /// <summary>The ranking operations this backend runs on the GPU.</summary>
     public static IReadOnlyList<string> Ported { get; } =
-        ["batch_ranking_reward", "permutation_rewards", "discordant_pairs", "kendall_tau", "levenshtein"];
+        ["batch_ranking_reward", "permutation_rewards", "discordant_pairs", "kendall_tau", "spearman", "levenshtein",
+            "ndcg"];
 
     private VulkanContext Context => _context ?? VulkanRuntime.Shared;
 
@@ -138,9 +139,6 @@ public sealed class RankingVulkan : IRankingKernels
         return (c - d) / Math.Sqrt((double)(n0 - tx) * (n0 - ty));
     }
 
-    /// <inheritdoc />
-    public double Spearman(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => throw NotPorted("spearman");
-
     /// <summary>The edit distance on the device, the UTF-16 code units widened to ints.</summary>
     public int Levenshtein(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
     {
@@ -156,9 +154,6 @@ public sealed class RankingVulkan : IRankingKernels
             "levenshtein", [ab, bb, diagonals, distance], VulkanDispatch.Bytes(push), 1));
         return distance.AsSpan<int>()[0];
     }
-
-    /// <inheritdoc />
-    public double Ndcg(ReadOnlySpan<double> relevanceInPredictedOrder, int k) => throw NotPorted("ndcg");
 
     /// <summary>Inversions: the discordant pairs of the permutation against the identity, on the device.</summary>
     public long DiscordantPairs(ReadOnlySpan<int> permutation)
@@ -223,10 +218,6 @@ public sealed class RankingVulkan : IRankingKernels
             codes[i] = text[i];
         }
     }
-
-    private static NotSupportedException NotPorted(string op) =>
-        new($"ranking op '{op}' is not ported to the Vulkan backend yet (ported: {string.Join(", ", Ported)}); "
-            + "use --backend cpu");
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct RewardPush(uint Rows, uint N, uint PerInvocation);

@@ -21,16 +21,7 @@ layout(push_constant) uniform Push
 } pc;
 
 #include "reduce_uint.glsl"
-
-// sign(a − b) of two keys compared as unsigned 64-bit integers (x = hi word, y = lo word).
-int compareKeys(uvec2 a, uvec2 b)
-{
-    if (a.x != b.x)
-    {
-        return a.x > b.x ? 1 : -1;
-    }
-    return a.y == b.y ? 0 : (a.y > b.y ? 1 : -1);
-}
+#include "order_key.glsl"
 
 void main()
 {

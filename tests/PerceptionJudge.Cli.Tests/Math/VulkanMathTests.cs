@@ -6,7 +6,7 @@ using PerceptionJudge.Kernels.Runtime.Vulkan;
 namespace PerceptionJudge.Cli.Tests.Math;
 
 /// <summary><c>pjudge --backend vulkan math</c> on the ops whose kernels are ported (log-prob, ranking metrics): the
-/// same answer as the CPU backend; an op whose kernel is not ported is a one-line user error.</summary>
+/// same answer as the CPU backend; a family with no GLSL kernels is a one-line user error.</summary>
 [TestFixture]
 public sealed class VulkanMathTests
 {
@@ -63,14 +63,23 @@ public sealed class VulkanMathTests
         var lev = Run("vulkan", "levenshtein", """{"a": "kitten", "b": "sitting"}""");
         Assert.That(lev["value"]!.GetValue<int>(), Is.EqualTo(3));
         Assert.That(lev["normalized"]!.GetValue<double>(), Is.EqualTo(3.0 / 7).Within(1e-12));
+        const string rho = """{"x": [1, 2, 3, 4, 5, 5], "y": [5, 6, 7, 8, 7, 1]}""";
+        Assert.That(Run("vulkan", "spearman", rho)["value"]!.GetValue<double>(),
+            Is.EqualTo(Run("cpu", "spearman", rho)["value"]!.GetValue<double>()));
+        const string ndcg = """{"relevance": [5, 1, 0, 0, 10], "k": 4}""";
+        double cpuNdcg = Run("cpu", "ndcg", ndcg)["value"]!.GetValue<double>();
+        Assert.That(Run("vulkan", "ndcg", ndcg)["value"]!.GetValue<double>(),
+            Is.EqualTo(cpuNdcg).Within(1e-5 * cpuNdcg), "float32 gains on the device");
     }
 
+    /// <summary>The listwise (PerPO) family has no GLSL kernels: a one-line user error naming the backend.</summary>
     [Test]
-    public void UnportedOp_IsAOneLineUserError()
+    public void UnportedFamily_IsAOneLineUserError()
     {
-        var r = CliRun.Run("--backend", "vulkan", "math", "spearman", "--input",
-            _dir.File("s.json", """{"x": [1, 2, 3], "y": [3, 1, 2]}"""));
+        var r = CliRun.Run("--backend", "vulkan", "math", "perpo_loss", "--input",
+            _dir.File("p.json", """{"log_prob": [-1, -2], "ref_log_prob": [-1, -2], "rewards": [1, 0], "index": [0, 0]}"""));
         Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
-        Assert.That(r.StderrLines[^1], Does.StartWith("error: ").And.Contain("'spearman' is not ported"));
+        Assert.That(
+            r.StderrLines[^1], Does.StartWith("error: ").And.Contain("Vulkan listwise kernels are not available"));
     }
 }

@@ -16,13 +16,13 @@ public sealed class PerturbTests(Backend backend)
 {
     private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For);
 
-    /// <summary>Tests of ops not ported to Vulkan (recolour, inpaint and the transplants that use it, JPEG, text, and
+    /// <summary>Tests of ops not ported to Vulkan (inpaint and the transplants that use it, JPEG, text, and
     /// the argument checks that call them) skip there with the ported list.</summary>
     [SetUp]
     public void SkipWhereVulkanCannotRun() => Backends.SkipUnlessVulkanRuns(
         backend,
         TestContext.CurrentContext.Test.MethodName is not string name
-            || !new[] { "Recolour_", "Inpaint_", "Transplants_", "Swap_", "Jpeg_",
+            || !new[] { "Inpaint_", "Transplants_", "Swap_", "Jpeg_",
                 "Cutout_And_Text_", "Ops_ThrowForBadArguments" }.Any(p => name.StartsWith(p, StringComparison.Ordinal)),
         string.Join(", ", PerturbVulkan.Ported));
     private static readonly IPerturbKernels s_ref = PerturbKernels.For(Backend.Reference);
