@@ -48,7 +48,8 @@ internal static class TrainScenarios
         },
     };
 
-    /// <summary>Trains the toy run in args[0] for args[1] steps; rank 0 prints each RL step's time.</summary>
+    /// <summary>Trains the toy run in args[0] for args[1] steps (args[2] = "resume": continues the run there); rank 0
+    /// prints each RL step's time.</summary>
     internal static void Train(ICommunicator c, string[] args) =>
         Run(c, args, c.Rank == 0 ? new StepPrinter() : NullTrainingProgress.Instance);
 
@@ -62,8 +63,9 @@ internal static class TrainScenarios
 
     private static void Run(ICommunicator c, string[] args, ITrainingProgress progress)
     {
-        Check.That(args.Length == 2, c, "train scenarios take: <run folder> <steps>");
-        using var trainer = new TrainingRun(Toy(args[0], int.Parse(args[1])), progress, c).Run(resume: false);
+        Check.That(args.Length is 2 or 3, c, "train scenarios take: <run folder> <steps> [resume]");
+        bool resume = args.Length == 3 && args[2] == "resume";
+        using var trainer = new TrainingRun(Toy(args[0], int.Parse(args[1])), progress, c).Run(resume);
         Check.That(trainer.Step == int.Parse(args[1]), c, $"trained {trainer.Step} steps");
     }
 

@@ -39,9 +39,9 @@ public sealed partial class MpiTrainingTests
 
     // 2 ranks × 1 prompt per step against 1 rank × 2 prompts: the same judgments (rollout seeds per global prompt),
     // the same global normalisers and summed gradients, so the same adapters after 3 steps up to float summation
-    // order; rank 0 alone writes metrics and checkpoints.
+    // order; rank 0 alone writes metrics and checkpoints; a 2-rank run resumes bit-identically.
     [Test]
-    public void TwoRanks_TrainTheAdaptersOfOneRankWithTheWholeBatch_AndOnlyRank0Writes()
+    public void TwoRanks_TrainTheAdaptersOfOneRankWithTheWholeBatch_OnlyRank0Writes_AndResume()
     {
         string one = Path.Combine(_root, "k1"), two = Path.Combine(_root, "k2");
         var single = MpiRun.Scenario("train", 1, s_limit, one, "3");
@@ -89,6 +89,19 @@ public sealed partial class MpiTrainingTests
         }
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(two, "checkpoints")).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { "step-000003", "latest" }), "one writer: no second or leftover checkpoint");
+
+        // Stopped after 2 steps and resumed on 2 ranks: bit-identical to the uninterrupted 2-rank run.
+        string resumed = Path.Combine(_root, "k2-resumed");
+        Assert.That(MpiRun.Scenario("train", 2, s_limit, resumed, "2").ExitCode, Is.EqualTo(0));
+        var resume = MpiRun.Scenario("train", 2, s_limit, resumed, "3", "resume");
+        Assert.That(resume.ExitCode, Is.EqualTo(0), resume.Output);
+        foreach (var file in new[] { "adapter/adapter_model.safetensors", "optimizer.safetensors", "state.json" })
+        {
+            Assert.That(File.ReadAllBytes(Path.Combine(resumed, "checkpoints", "step-000003", file)),
+                Is.EqualTo(File.ReadAllBytes(Path.Combine(two, "checkpoints", "step-000003", file))), file);
+        }
+        Assert.That(MetricsReader.Read(Path.Combine(resumed, TrainingRun.MetricsFile)).Select(l => (l.Phase, l.Step)),
+            Is.EqualTo(k2.Select(l => (l.Phase, l.Step))), "the resumed run's metrics have no duplicate lines");
     }
 
     [Test]
