@@ -66,11 +66,21 @@ public sealed class GradientBucketer
     /// every rank calls it once per step). With one rank the gradients are left as they are.
     /// </summary>
     /// <param name="gradients">Gives each registered name's span of this rank's gradient (registered length).</param>
-    public void AllReduceMean(GradientAccessor gradients)
+    public void AllReduceMean(GradientAccessor gradients) => Reduce(gradients, 1f / _communicator.Size);
+
+    /// <summary>
+    /// Replaces every registered gradient by its sum over ranks, g ← Σ_r g_r (a collective, as
+    /// <see cref="AllReduceMean"/>): for callers whose per-rank losses are already divided by a global normaliser,
+    /// so the ranks' gradients add up to the gradient of the whole batch (verl's global token-mean; DDP's mean hook
+    /// would need the loss multiplied by K first).
+    /// </summary>
+    /// <param name="gradients">Gives each registered name's span of this rank's gradient (registered length).</param>
+    public void AllReduceSum(GradientAccessor gradients) => Reduce(gradients, 1f);
+
+    private void Reduce(GradientAccessor gradients, float scale)
     {
         ArgumentNullException.ThrowIfNull(gradients);
         int size = _communicator.Size;
-        float scale = 1f / size;
         foreach (var bucket in Buckets)
         {
             var packed = _buffer.AsSpan(0, bucket.Length);
@@ -79,12 +89,20 @@ public sealed class GradientBucketer
                 var gradient = Checked(gradients, entry);
                 if (size > 1)
                 {
-                    TensorPrimitives.Multiply(gradient, scale, packed.Slice(entry.Offset, entry.Length));
+                    var slot = packed.Slice(entry.Offset, entry.Length);
+                    if (scale == 1f)
+                    {
+                        gradient.CopyTo(slot);
+                    }
+                    else
+                    {
+                        TensorPrimitives.Multiply(gradient, scale, slot);
+                    }
                 }
             }
             if (size == 1)
             {
-                continue; // the mean over one rank is the gradient itself
+                continue; // the sum or mean over one rank is the gradient itself
             }
             _communicator.AllReduceSum(packed);
             foreach (var entry in bucket.Entries)

@@ -7,8 +7,8 @@ namespace PerceptionJudge.Training;
 
 /// <summary>
 /// What a checkpoint holds besides the weights: the RL step, the prompt sampler's position and the seed every
-/// counter-based random stream derives from (generation draws use (seed, step, batch), shuffles (seed, step)), so
-/// restoring these restores every stream exactly.
+/// counter-based random stream derives from (generation draws use (seed, step, global prompt index), shuffles
+/// (seed, step)), so restoring these restores every stream exactly.
 /// </summary>
 /// <param name="Step">RL steps done.</param>
 /// <param name="SamplerEpoch">Prompt sampler epoch.</param>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PerceptionJudge.Distributed;
 using PerceptionJudge.Kernels.Optim;
 using PerceptionJudge.Kernels.Perturb;
 using PerceptionJudge.Model.Config;
@@ -8,6 +9,7 @@ using PerceptionJudge.Model.Nn.Generation;
 using PerceptionJudge.Model.Tokenizer;
 using PerceptionJudge.Torch;
 using PerceptionJudge.Training.Config;
+using PerceptionJudge.Training.DataParallel;
 using PerceptionJudge.Training.Grpo;
 using PerceptionJudge.Training.Rollout;
 using PerceptionJudge.Training.Samples;
@@ -25,14 +27,22 @@ public sealed class JudgeTrainer : IDisposable
 {
     private readonly TrainConfig _config;
     private readonly Tokenizer _tokenizer = TinyVocabulary.Create();
+    private readonly ICommunicator _communicator;
+    private GradientSync? _gradients;
     private VisionLanguageModel? _base;
     private JudgePolicy? _policy;
     private JudgeState _completed;
 
-    /// <summary>Prepares a run over <paramref name="samples"/>; the model is built from the config.</summary>
-    public JudgeTrainer(TrainConfig config, SampleSet samples)
+    /// <summary>
+    /// Prepares a run over <paramref name="samples"/>; the model is built from the config. With a
+    /// <paramref name="communicator"/> of K &gt; 1 ranks, each RL step trains data-parallel (see
+    /// <see cref="DataParallelPlan"/>); every rank builds the same model and runs the same SFT.
+    /// </summary>
+    public JudgeTrainer(TrainConfig config, SampleSet samples, ICommunicator? communicator = null)
     {
         _config = config;
+        _communicator = communicator ?? new SingleProcessCommunicator();
+        DataParallelPlan.Validate(config, _communicator.Size);
         Samples = samples;
         _base = CreateModel(config.Model);
         Sampler = new PromptSampler(samples.Train, config.Trainer.Seed);
@@ -140,6 +150,7 @@ public sealed class JudgeTrainer : IDisposable
             WeightDecay: o.WeightDecay, MaxGradNorm: o.GradClip > 0 ? o.GradClip : null), _config.Trainer.Seed + 17);
         _base = null;
         _policy.Model.Train();
+        _gradients = new GradientSync(_policy, _communicator);
         return _policy;
     }
 
@@ -168,9 +179,10 @@ public sealed class JudgeTrainer : IDisposable
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var total = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
-        var prompts = Sampler.Next(_config.Trainer.PromptsPerStep);
+        var (prompts, groups) = DataParallelPlan.Shard(
+            Sampler.Next(_config.Trainer.PromptsPerStep), _communicator.Rank, _communicator.Size);
         var r = _config.Rollout;
-        var judgments = Engine().Generate(prompts, r.N, new GenerationOptions
+        var judgments = Engine().GenerateGroups(prompts, groups, r.N, new GenerationOptions
         {
             MaxNewTokens = r.MaxNewTokens,
             Temperature = r.Temperature,
@@ -183,10 +195,10 @@ public sealed class JudgeTrainer : IDisposable
         var scored = RolloutScoring.Score(judgments, _config);
         metrics["time_advantage_s"] = scored.AdvantageSeconds;
         metrics["time_reward_s"] = clock.Elapsed.TotalSeconds - scored.AdvantageSeconds;
-        RewardMetrics(judgments, scored, metrics);
+        long tokens = StepMetrics.Rollout(judgments, scored, _config.Data.Tasks, _communicator, metrics);
 
         clock.Restart();
-        var update = new PolicyUpdate(policy, _config).Run(scored, n => Shuffle(n, step), step);
+        var update = new PolicyUpdate(policy, _config, _gradients).Run(scored, n => Shuffle(n, step), step);
         foreach (var (k, v) in update.Values)
         {
             metrics[k] = v;
@@ -196,32 +208,8 @@ public sealed class JudgeTrainer : IDisposable
         metrics["time_backward_s"] = update.BackwardSeconds;
         metrics["time_update_s"] = update.UpdateSeconds;
         metrics["time_step_s"] = total.Elapsed.TotalSeconds;
-        long tokens = judgments.Sum(j => (long)j.ResponseIds.Length + j.Sample.PromptIds.Length);
         metrics["tokens_per_s"] = tokens / total.Elapsed.TotalSeconds;
         return metrics;
-    }
-
-    private static void RewardMetrics(
-        IReadOnlyList<Judgment> judgments, ScoredRollout scored, Dictionary<string, double> metrics)
-    {
-        var all = scored.AllRewards;
-        double mean = all.Average(x => (double)x);
-        metrics["reward_mean"] = mean;
-        metrics["reward_std"] = all.Length > 1
-            ? Math.Sqrt(all.Sum(x => (x - mean) * (x - mean)) / (all.Length - 1))
-            : 0;
-        foreach (var task in judgments.Select(j => j.Sample.Task).Distinct())
-        {
-            metrics[$"reward_{task}_mean"] = judgments.Select((j, i) => (j, i)).Where(p => p.j.Sample.Task == task)
-                .Average(p => (double)all[p.i]);
-        }
-
-        metrics["dropped_groups"] = scored.DroppedGroups;
-        metrics["response_length"] = judgments.Average(j => (double)j.ResponseIds.Length);
-        var adv = scored.Advantages.SelectMany(a => a.Take(1)).ToArray();
-        metrics["adv_mean"] = adv.Length > 0 ? adv.Average(x => (double)x) : 0;
-        metrics["adv_max"] = adv.Length > 0 ? adv.Max() : 0;
-        metrics["adv_min"] = adv.Length > 0 ? adv.Min() : 0;
     }
 
     private ulong StepSeed(int step) => HashRng.Derive(_config.Trainer.Seed, (ulong)step);

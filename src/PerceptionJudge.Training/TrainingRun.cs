@@ -1,8 +1,10 @@
 using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Distributed;
 using PerceptionJudge.Data.Synthetic;
 using PerceptionJudge.Model.Nn;
 using PerceptionJudge.Training.Checkpoints;
 using PerceptionJudge.Training.Config;
+using PerceptionJudge.Training.DataParallel;
 using PerceptionJudge.Training.Grpo;
 using PerceptionJudge.Training.Metrics;
 using PerceptionJudge.Training.Samples;
@@ -14,9 +16,21 @@ namespace PerceptionJudge.Training;
 /// <c>base/</c> (the judge after the SFT warm-up), <c>checkpoints/step-N/</c> and metrics.jsonl. Checkpoints are
 /// written atomically every save_every RL steps and at the end; <see cref="Run"/> with resume continues from the
 /// newest complete checkpoint with the same results as an uninterrupted run.
+/// <para>
+/// Data-parallel (a <paramref name="communicator"/> of K &gt; 1 ranks, <c>mpirun -np K pjudge train</c>): rank 0
+/// alone writes config.json, the synthetic dataset, base/, checkpoints and metrics.jsonl (give the other ranks a
+/// silent <paramref name="progress"/>, as <c>pjudge train</c> does); the other ranks wait at a barrier and read what
+/// it wrote (the run folder must be visible to every rank). Every rank runs the same SFT warm-up on the same
+/// batches, so the base is identical without communication. A resume loads the same checkpoint files on every rank
+/// (checked: every rank must find the same step); since the batch and its rollout seeds are global, any K dividing
+/// prompts_per_step continues the same run.
+/// </para>
 /// </summary>
-public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
+public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, ICommunicator? communicator = null)
 {
+    private readonly ICommunicator _communicator = communicator ?? new SingleProcessCommunicator();
+    private readonly ITrainingProgress _progress = progress;
+
     /// <summary>The post-SFT base model folder inside the run folder.</summary>
     public const string BaseFolder = "base";
 
@@ -34,18 +48,21 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
     public SampleSet LoadSamples(int imageSize, int imageTokens)
     {
         var d = config.Data;
-        if (d.Path.Length == 0 && !File.Exists(Path.Combine(DatasetFolder, "dataset.json")))
+        bool missing = d.Path.Length == 0 && !File.Exists(Path.Combine(DatasetFolder, "dataset.json"));
+        if (_communicator.Rank == 0 && missing)
         {
             if (Directory.Exists(DatasetFolder))
             {
                 Directory.Delete(DatasetFolder, recursive: true); // an interrupted build; it is rebuilt identically
             }
 
-            progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
+            _progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
             PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
                 new SceneOptions(MaxObjects: d.SyntheticMaxObjects, WithText: d.SyntheticText),
                 editKinds: d.SyntheticEdits);
         }
+
+        _communicator.Barrier(); // rank 0 has built the dataset
 
         return SampleSet.Load(DatasetFolder, d.Tasks.ToHashSet(StringComparer.Ordinal), d.ValFraction, imageSize,
             imageTokens, Model.Tokenizer.TinyVocabulary.Create(), config.Rollout.ThinkPrefix, d.SyntheticSeed);
@@ -57,14 +74,20 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
     /// </summary>
     public JudgeTrainer Run(bool resume)
     {
-        Directory.CreateDirectory(Folder);
-        File.WriteAllText(Path.Combine(Folder, "config.json"), ConfigPrinter.ToJson(config));
+        DataParallelPlan.Validate(config, _communicator.Size);
+        bool writer = _communicator.Rank == 0;
+        if (writer)
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllText(Path.Combine(Folder, "config.json"), ConfigPrinter.ToJson(config));
+        }
+
         var preset = JudgeTrainer.CreateModelConfig(config.Model);
         var vision = preset.Vision ?? throw new TrainingException("model", "the judge needs a vision tower");
-        var trainer = new JudgeTrainer(config, LoadSamples(vision.ImageSize, vision.NumPatches));
+        var trainer = new JudgeTrainer(config, LoadSamples(vision.ImageSize, vision.NumPatches), _communicator);
         try
         {
-            var store = new CheckpointStore(Folder, config.Trainer.KeepLast, progress.Message);
+            var store = new CheckpointStore(Folder, config.Trainer.KeepLast, _progress.Message);
             string metricsPath = Path.Combine(Folder, MetricsFile);
             string basePath = Path.Combine(Folder, BaseFolder);
             JudgeState? state = null;
@@ -75,14 +98,15 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
             }
 
             bool haveBase = resume && File.Exists(Path.Combine(basePath, "config.json"));
-            using var metrics = resume
+            CheckSameStartOnEveryRank(state?.Step ?? -1, haveBase);
+            using var metrics = !writer ? null : resume
                 ? MetricsWriter.Resume(metricsPath, haveBase ? MetricsWriter.Rl : MetricsWriter.Sft, state?.Step ?? 0)
                 : MetricsWriter.Create(metricsPath);
             if (haveBase)
             {
                 using var saved = VisionLanguageModel.FromPretrained(basePath);
                 JudgeState.CopyWeights(saved, trainer.Model);
-                progress.Message($"resuming: the SFT base from {basePath}");
+                _progress.Message($"resuming: the SFT base from {basePath}");
             }
             else
             {
@@ -94,10 +118,11 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
             {
                 state.Restore(checkpoint!, policy);
                 trainer.RestorePosition(state);
-                progress.Message($"resumed from {checkpoint} (step {state.Step})");
+                _progress.Message($"resumed from {checkpoint} (step {state.Step})");
             }
 
             RunRl(trainer, store, metrics);
+            _communicator.Barrier(); // rank 0's last checkpoint is in place before any rank returns
             return trainer;
         }
         catch
@@ -107,20 +132,44 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
         }
     }
 
-    private void RunSft(JudgeTrainer trainer, MetricsWriter metrics, string basePath)
+    /// <summary>Every rank must resume from the same checkpoint and base (a collective; nothing with one rank).
+    /// </summary>
+    private void CheckSameStartOnEveryRank(int step, bool haveBase)
+    {
+        int size = _communicator.Size;
+        if (size == 1)
+        {
+            return;
+        }
+
+        var all = new int[2 * size];
+        _communicator.AllGather([step, haveBase ? 1 : 0], all);
+        for (int rank = 1; rank < size; rank++)
+        {
+            if (all[2 * rank] != all[0] || all[2 * rank + 1] != all[1])
+            {
+                throw new TrainingException(Folder,
+                    $"rank {rank} would resume from step {all[2 * rank]} (base: {all[2 * rank + 1] == 1}) but rank 0 " +
+                    $"from step {all[0]} (base: {all[1] == 1}); every rank must see the same run folder (put " +
+                    "trainer.output_dir on a file system shared by every host)");
+            }
+        }
+    }
+
+    private void RunSft(JudgeTrainer trainer, MetricsWriter? metrics, string basePath)
     {
         if (config.Sft.Steps == 0)
         {
             return;
         }
 
-        progress.Start(config.Sft.Steps, MetricsWriter.Sft);
+        _progress.Start(config.Sft.Steps, MetricsWriter.Sft);
         try
         {
             trainer.RunSft((step, values) =>
             {
-                metrics.Write(step, MetricsWriter.Sft, values);
-                progress.Report(step, values);
+                metrics?.Write(step, MetricsWriter.Sft, values);
+                _progress.Report(step, values);
             });
         }
         catch (NonFiniteException e)
@@ -128,7 +177,13 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
             throw new TrainingException($"SFT step {e.Step}: {e.What}; nothing was saved (the warm-up is not " +
                 "checkpointed). Lower sft.lr or raise optim.grad_clip and run again", e);
         }
-        progress.Finish();
+
+        _progress.Finish();
+        if (_communicator.Rank > 0)
+        {
+            return; // every rank holds the same base; rank 0 saves it
+        }
+
         string temp = basePath + ".tmp";
         if (Directory.Exists(temp))
         {
@@ -142,13 +197,13 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
         }
 
         Directory.Move(temp, basePath);
-        progress.Message($"SFT base saved to {basePath}");
+        _progress.Message($"SFT base saved to {basePath}");
     }
 
-    private void RunRl(JudgeTrainer trainer, CheckpointStore store, MetricsWriter metrics)
+    private void RunRl(JudgeTrainer trainer, CheckpointStore store, MetricsWriter? metrics)
     {
         var t = config.Trainer;
-        progress.Start(t.Steps, MetricsWriter.Rl);
+        _progress.Start(t.Steps, MetricsWriter.Rl);
         int saved = trainer.Step;
         while (trainer.Step < t.Steps)
         {
@@ -168,8 +223,8 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
                     $"step {step}: {e.What}; {where}. Lower optim.lr or raise optim.grad_clip and resume", e);
             }
 
-            metrics.Write(trainer.Step, MetricsWriter.Rl, values);
-            progress.Report(trainer.Step, values);
+            metrics?.Write(trainer.Step, MetricsWriter.Rl, values);
+            _progress.Report(trainer.Step, values);
             if (t.SaveEvery > 0 && trainer.Step % t.SaveEvery == 0 || trainer.Step == t.Steps)
             {
                 Save(trainer, store, trainer.Step);
@@ -177,14 +232,19 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress)
             }
         }
 
-        progress.Finish();
+        _progress.Finish();
     }
 
     private string Save(JudgeTrainer trainer, CheckpointStore store, int step)
     {
         var state = trainer.State() with { Step = step };
+        if (_communicator.Rank > 0)
+        {
+            return store.Folder; // rank 0 writes the (identical) state
+        }
+
         string folder = store.Save(step, f => state.Write(f, trainer.Policy!));
-        progress.Message($"checkpoint {folder}");
+        _progress.Message($"checkpoint {folder}");
         return folder;
     }
 }

@@ -6,8 +6,14 @@ namespace PerceptionJudge.Distributed.MpiHost;
 /// <summary>The scenarios the MPI tests run, by name. Values are chosen so sums over ranks are exact.</summary>
 internal static class Scenarios
 {
+    /// <summary>The arguments after the scenario's name (e.g. a run folder).</summary>
+    internal static string[] Arguments { get; set; } = [];
+
     internal static readonly Dictionary<string, Action<ICommunicator>> All = new()
     {
+        ["train"] = c => TrainScenarios.Train(c, Arguments),
+        ["train-killed"] = c => TrainScenarios.TrainKilled(c, Arguments),
+        ["train-throws"] = c => TrainScenarios.TrainThrows(c, Arguments),
         ["allreduce"] = AllReduce,
         ["collectives"] = Collectives,
         ["bucketer"] = Bucketer,

@@ -121,6 +121,38 @@ public sealed class GradientBucketerTests
                 && gradients.All(g => g.Value.SequenceEqual(expected[g.Key]));
         }).QuickCheckThrowOnFailure();
 
+    // The sum variant (losses already divided by a global normaliser): no 1/K scaling, each bucket one all-reduce,
+    // every gradient the rank-order float sum of its K copies.
+    [TestCase(2)]
+    [TestCase(3)]
+    public void AllReduceSum_OverReplicatedRanks_AddsEveryRanksGradientWithoutScaling(int k)
+    {
+        var random = new Random(20261122);
+        var gradients = Enumerable.Range(0, 9).ToDictionary(
+            t => $"layers.{t}.lora_{(t % 2 == 0 ? 'A' : 'B')}",
+            t => Enumerable.Range(0, 50 + 37 * t).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray());
+        var expected = gradients.ToDictionary(g => g.Key, g => g.Value.Select(x =>
+        {
+            float sum = x;
+            for (int r = 1; r < k; r++)
+            {
+                sum += x;
+            }
+            return sum;
+        }).ToArray());
+        var communicator = new ReplicatedCommunicator(k);
+        var bucketer = new GradientBucketer(
+            communicator, gradients.ToDictionary(g => g.Key, g => g.Value.Length), bucketBytes: 1024);
+
+        bucketer.AllReduceSum(name => gradients[name]);
+
+        Assert.That(communicator.ReducedLengths, Is.EqualTo(bucketer.Buckets.Select(b => b.Length)));
+        foreach (var (name, values) in gradients)
+        {
+            Assert.That(values, Is.EqualTo(expected[name]), name);
+        }
+    }
+
     /// <summary>Σ over K ranks of g·(1/K), added in rank order, in float.</summary>
     private static float ReferenceMean(float g, int k)
     {

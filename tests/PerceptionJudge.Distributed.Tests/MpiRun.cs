@@ -15,7 +15,7 @@ internal static class MpiRun
 {
     private const string HostDll = "PerceptionJudge.Distributed.MpiHost.dll";
 
-    internal static MpiRunResult Scenario(string scenario, int ranks, TimeSpan limit)
+    internal static MpiRunResult Scenario(string scenario, int ranks, TimeSpan limit, params string[] arguments)
     {
         string mpirun = MpiRequirement.RequireMpirun();
         string host = Path.Combine(TestContext.CurrentContext.TestDirectory, HostDll);
@@ -27,7 +27,8 @@ internal static class MpiRun
             RedirectStandardError = true,
         };
         foreach (var argument in new[]
-            { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), dotnet, host, scenario })
+            { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), dotnet, host, scenario }
+            .Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PerceptionJudge.Cli.Terminal;
+using PerceptionJudge.Distributed;
 using PerceptionJudge.Training;
 using PerceptionJudge.Training.Config;
 
@@ -23,14 +24,22 @@ internal static class TrainCommand
         {
             configFile, set, resume,
         };
-        train.SetAction(parse =>
+        // Under `mpirun -np K` every rank runs this: data-parallel, rank 0 prints and writes the run folder; a rank
+        // that throws aborts the whole job naming itself (Communicator.Run), so no rank waits forever.
+        train.SetAction(parse => Communicator.Run(communicator =>
         {
-            var config = Load(parse.GetValue(configFile), parse.GetValue(set), stdout);
-            using var display = new TrainingDisplay(stdout);
-            using var trainer = new TrainingRun(config, display).Run(parse.GetValue(resume));
-            stdout.WriteLine($"trained {trainer.Step} steps; run folder {config.Trainer.OutputDir}");
+            var output = communicator.Rank == 0 ? stdout : TextWriter.Null;
+            var config = Load(parse.GetValue(configFile), parse.GetValue(set), output);
+            if (communicator.Size > 1)
+            {
+                output.WriteLine($"data-parallel: {communicator.Size} ranks ({communicator.Backend})");
+            }
+
+            using var display = new TrainingDisplay(output);
+            using var trainer = new TrainingRun(config, display, communicator).Run(parse.GetValue(resume));
+            output.WriteLine($"trained {trainer.Step} steps; run folder {config.Trainer.OutputDir}");
             return 0;
-        });
+        }));
         return train;
     }
 

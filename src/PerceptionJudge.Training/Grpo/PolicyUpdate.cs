@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using PerceptionJudge.Distributed;
 using PerceptionJudge.Model.LogProb;
 using PerceptionJudge.Torch;
 using PerceptionJudge.Training.Config;
+using PerceptionJudge.Training.DataParallel;
 
 namespace PerceptionJudge.Training.Grpo;
 
@@ -27,16 +29,29 @@ public sealed class UpdateMetrics
 /// mini-batch, where they are equal: TRL's <c>num_iterations == 1</c> shortcut), then for each epoch the rows are
 /// shuffled into mini-batches, each mini-batch accumulates gradients over micro-batches scaled by their share, and
 /// one clipped fused-AdamW step follows.
+/// <para>
+/// Loss normaliser: each micro-batch's loss is scaled by its share of the whole mini-batch's normaliser (verl's
+/// global <c>batch_num_tokens</c>): for token-mean, its valid tokens over the mini-batch's valid tokens, so the
+/// mini-batch loss is Σ_tokens ℓ / N_tokens however it is cut into micro-batches; for the seq-mean modes, its rows
+/// over the mini-batch's rows. Data-parallel (<paramref name="gradients"/> over K ranks): the rows are numbered and
+/// shuffled globally (<see cref="GlobalRowLayout"/>), each rank trains on its rows of each mini-batch, N is
+/// all-reduced, the scaled gradients are summed over ranks (not averaged) before the step, so K ranks give the
+/// gradient of one rank with the whole batch.
+/// </para>
 /// </summary>
-public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
+public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, GradientSync? gradients = null)
 {
+    private static readonly string[] s_grpoKeys = ["pg_loss", "pg_clipfrac", "ppo_kl", "kl", "entropy", "loss"];
+    private static readonly string[] s_perpoKeys = ["perpo_loss", "loss", "kl", "entropy"];
     private readonly float _temperature = (float)config.Rollout.Temperature;
+    private readonly ICommunicator _communicator = gradients?.Communicator ?? new SingleProcessCommunicator();
 
     /// <summary>Runs the update; <paramref name="shuffle"/> orders rows per epoch.</summary>
     public UpdateMetrics Run(ScoredRollout batch, Func<int, int[]> shuffle, int step)
     {
         var metrics = new UpdateMetrics();
-        int rows = batch.Judgments.Count;
+        var layout = GlobalRowLayout.Gather(batch, _communicator, config.Trainer.PromptsPerStep);
+        int rows = layout.Count;
         if (rows == 0)
         {
             metrics.Values["skipped_update"] = 1;
@@ -52,38 +67,42 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
         float[][]? reference = algorithm.UseKlLoss || perpo ? ReferenceLogProbs(batch, microRows) : null;
         float[][]? old = config.Trainer.PpoEpochs == 1 && miniRows >= rows ? null : PolicyLogProbs(batch, microRows);
         metrics.ForwardSeconds += clock.Elapsed.TotalSeconds;
-        var sums = new Dictionary<string, double>(StringComparer.Ordinal);
-        int microBatches = 0, optimizerSteps = 0;
+        var keys = perpo ? s_perpoKeys : s_grpoKeys;
+        var sums = new double[keys.Length + 1]; // the last one counts micro-batches
+        int optimizerSteps = 0;
         double gradNorms = 0;
         for (int epoch = 0; epoch < config.Trainer.PpoEpochs; epoch++)
         {
             // PerPO needs whole lists in one micro-batch, so it shuffles groups; GRPO shuffles rows (verl).
-            var order = perpo ? ShuffleGroups(batch.Groups, shuffle) : shuffle(rows);
-            foreach (var mini in Chunks(order, miniRows, perpo ? batch.Groups : null))
+            var order = perpo ? ShuffleGroups(layout.Groups, shuffle) : shuffle(rows);
+            foreach (var mini in Chunks(order, miniRows, perpo ? layout.Groups : null))
             {
-                foreach (var micro in Chunks(mini, microRows, perpo ? batch.Groups : null))
+                var local = layout.Local(mini);
+                double normaliser = Normaliser(batch, local, mini.Length);
+                foreach (var micro in Chunks(local, microRows, perpo ? batch.Groups : null))
                 {
                     Dictionary<string, double> terms;
                     try
                     {
                         terms = perpo
                             ? PerPOMicro(batch, micro, reference!, metrics)
-                            : GrpoMicro(batch, micro, old, reference, (float)micro.Length / mini.Length, metrics);
+                            : GrpoMicro(batch, micro, old, reference, normaliser, metrics);
                     }
                     catch (NonFiniteException e)
                     {
                         throw new NonFiniteException(step, e.What) { WeightsChanged = optimizerSteps > 0 };
                     }
 
-                    foreach (var (k, v) in terms)
+                    for (int k = 0; k < keys.Length; k++)
                     {
-                        sums[k] = sums.GetValueOrDefault(k) + v;
+                        sums[k] += terms[keys[k]];
                     }
 
-                    microBatches++;
+                    sums[^1]++;
                 }
 
                 clock.Restart();
+                gradients?.AllReduceSum(); // every rank then sees the same (possibly non-finite) gradient
                 double norm;
                 try
                 {
@@ -103,9 +122,10 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
             }
         }
 
-        foreach (var (k, v) in sums)
+        _communicator.AllReduceSum(sums); // means over every rank's micro-batches
+        for (int k = 0; k < keys.Length; k++)
         {
-            metrics.Values[k] = v / microBatches;
+            metrics.Values[keys[k]] = sums[k] / sums[^1];
         }
 
         metrics.Values["grad_norm"] = gradNorms / optimizerSteps;
@@ -164,11 +184,30 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
         return shuffle(count).SelectMany(g => rowsOf[g]).ToArray();
     }
 
+    /// <summary>
+    /// The mini-batch's loss normaliser over every rank: its valid response tokens (token-mean; summed over ranks) or
+    /// its rows.
+    /// </summary>
+    private double Normaliser(ScoredRollout batch, int[] localRows, int globalRows)
+    {
+        if (config.Algorithm.LossAggMode != "token-mean")
+        {
+            return globalRows;
+        }
+
+        double[] tokens = [localRows.Sum(r => (double)batch.Judgments[r].ResponseIds.Length)];
+        _communicator.AllReduceSum(tokens);
+        return tokens[0];
+    }
+
     private Dictionary<string, double> GrpoMicro(
-        ScoredRollout batch, int[] rows, float[][]? old, float[][]? reference, float scale, UpdateMetrics metrics)
+        ScoredRollout batch, int[] rows, float[][]? old, float[][]? reference, double normaliser,
+        UpdateMetrics metrics)
     {
         using var scope = LibTorch.NewDisposeScope();
         var seq = Pack(batch, rows);
+        double share = config.Algorithm.LossAggMode == "token-mean" ? seq.ValidTokens : rows.Length;
+        float scale = normaliser > 0 ? (float)(share / normaliser) : 0f;
         var clock = Stopwatch.StartNew();
         var (hidden, lp) = seq.Forward(policy.Model, _temperature);
         metrics.ForwardSeconds += clock.Elapsed.TotalSeconds;
@@ -196,7 +235,7 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config)
             ["ppo_kl"] = terms.PpoKl,
             ["kl"] = terms.KlLoss,
             ["entropy"] = terms.Entropy,
-            ["loss"] = terms.Loss / scale,
+            ["loss"] = scale > 0 ? terms.Loss / scale : 0,
         };
     }
 

@@ -86,6 +86,51 @@ public sealed class RolloutEngine
         return output;
     }
 
+    /// <summary>
+    /// <paramref name="n"/> judgments for each of <paramref name="prompts"/>, whose groups are
+    /// <paramref name="groups"/> (the global prompt indices of a data-parallel shard). Each group is decoded on its own
+    /// (in chunks of at most <see cref="MaxRows"/>) with the seed derived from <paramref name="seed"/> and its group id
+    /// (and chunk), so a prompt's judgments depend only on (seed, group) and not on which prompts share its rank or
+    /// decode batch: K ranks sample exactly what one rank with the whole batch samples.
+    /// </summary>
+    public List<Judgment> GenerateGroups(
+        IReadOnlyList<JudgeSample> prompts, IReadOnlyList<int> groups, int n, GenerationOptions options, ulong seed)
+    {
+        if (groups.Count != prompts.Count)
+        {
+            throw new ArgumentException($"{prompts.Count} prompts but {groups.Count} group ids", nameof(groups));
+        }
+
+        var output = new List<Judgment>(prompts.Count * n);
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            for (int p = 0; p < prompts.Count; p++)
+            {
+                ulong groupSeed = Mix(seed, (ulong)groups[p]);
+                for (int start = 0, chunk = 0; start < n; start += MaxRows, chunk++)
+                {
+                    int rows = Math.Min(MaxRows, n - start);
+                    var result = Decode(Enumerable.Repeat(prompts[p], rows).ToList(),
+                        options with { EosTokenIds = _eos, PadTokenId = _pad, Seed = Mix(groupSeed, (ulong)chunk) });
+                    for (int i = 0; i < rows; i++)
+                    {
+                        var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
+                        output.Add(new Judgment(prompts[p], groups[p], ids,
+                            _tokenizer.Decode(ids, skipSpecialTokens: true)));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _model.Train(wasTraining);
+        }
+
+        return output;
+    }
+
     private GenerationResult Decode(IReadOnlyList<JudgeSample> samples, GenerationOptions options)
     {
         using var scope = LibTorch.NewDisposeScope();
