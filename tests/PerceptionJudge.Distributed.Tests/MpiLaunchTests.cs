@@ -50,7 +50,8 @@ public sealed partial class MpiLaunchTests
         Assert.That(run.ExitCode, Is.Not.EqualTo(0), run.Output);
         Assert.That(run.Output, Does.Contain("rank 1 of 2 aborting: System.InvalidOperationException: " +
             "scenario rank-throws: rank 1 fails on purpose"));
-        Assert.That(run.Output, Does.Contain("MPI_ABORT was invoked on rank 1"));
+        // Open MPI's own "MPI_ABORT was invoked on rank 1" banner is not asserted: under load mpirun can tear the
+        // job down before it is printed. Our line above names the rank and the cause.
     }
 
     [Test]

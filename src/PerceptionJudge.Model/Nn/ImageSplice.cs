@@ -13,9 +13,11 @@ public static class ImageSplice
     /// <summary>
     /// <paramref name="tokenEmbeds"/> [B, T, H] with placeholder rows replaced by <paramref name="imageEmbeds"/>
     /// [N, P, H]; <paramref name="inputIds"/> [B, T]. Throws a <see cref="ModelException"/> when the placeholder
-    /// count is not N·P.
+    /// count is not N·P. Only columns below <paramref name="columns"/> (default: all) hold placeholders; a placeholder
+    /// id after them is a sampled response token, embedded as text as it was while decoding.
     /// </summary>
-    public static Tensor Apply(Tensor tokenEmbeds, Tensor inputIds, Tensor imageEmbeds, long imageTokenId)
+    public static Tensor Apply(Tensor tokenEmbeds, Tensor inputIds, Tensor imageEmbeds, long imageTokenId,
+        long? columns = null)
     {
         long batch = tokenEmbeds.Size(0), length = tokenEmbeds.Size(1), width = tokenEmbeds.Size(2);
         long images = imageEmbeds.Size(0), patches = imageEmbeds.Size(1);
@@ -24,9 +26,10 @@ public static class ImageSplice
         var isImage = new bool[ids.Length];
         var source = new long[ids.Length];
         long count = 0;
+        long span = columns ?? length;
         for (var i = 0; i < ids.Length; i++)
         {
-            if (ids[i] == imageTokenId)
+            if (ids[i] == imageTokenId && i % length < span)
             {
                 isImage[i] = true;
                 source[i] = count++;

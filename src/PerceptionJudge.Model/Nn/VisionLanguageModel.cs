@@ -59,9 +59,11 @@ public sealed class VisionLanguageModel : Module
     /// Token embeddings of int64 <paramref name="inputIds"/> [B, T], with the images' patch embeddings spliced in at
     /// the image placeholders when <paramref name="pixelValues"/> [N, C, S, S] is given. Placeholders without pixel
     /// values are an error unless <paramref name="placeholdersAreText"/> (decoding steps, where a sampled placeholder
-    /// id is an ordinary token, as in HF generate).
+    /// id is an ordinary token, as in HF generate). With <paramref name="imageColumns"/>, only the first that many
+    /// columns hold image placeholders (the prompt of a prompt + response row); later ones are text.
     /// </summary>
-    public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues = null, bool placeholdersAreText = false)
+    public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues = null, bool placeholdersAreText = false,
+        long? imageColumns = null)
     {
         if (inputIds.Dim != 2)
         {
@@ -85,7 +87,7 @@ public sealed class VisionLanguageModel : Module
             throw new ModelException("pixel_values were given but the model has no vision tower (vision_config)");
         }
         var imageEmbeds = Visual.Forward(pixelValues);
-        return ImageSplice.Apply(embeds, inputIds, imageEmbeds, imageToken).MoveToOuterDisposeScope();
+        return ImageSplice.Apply(embeds, inputIds, imageEmbeds, imageToken, imageColumns).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -93,13 +95,14 @@ public sealed class VisionLanguageModel : Module
     /// <paramref name="attentionMask"/> [B, past + T] marks tokens 1 and left padding 0 (null: none); positions follow
     /// it as in HF generate unless <paramref name="positionIds"/> is given. With <paramref name="cache"/>, T new tokens
     /// extend the cached past; once it holds a prefix, placeholder ids in the new tokens are embedded as text.
+    /// <paramref name="imageColumns"/>: see <see cref="EmbedInputs"/>.
     /// </summary>
     public Tensor ForwardHidden(
         Tensor inputIds, Tensor? attentionMask = null, Tensor? pixelValues = null, KvCache? cache = null,
-        Tensor? positionIds = null)
+        Tensor? positionIds = null, long? imageColumns = null)
     {
         using var scope = LibTorch.NewDisposeScope();
-        var embeds = EmbedInputs(inputIds, pixelValues, placeholdersAreText: cache is { Length: > 0 });
+        var embeds = EmbedInputs(inputIds, pixelValues, placeholdersAreText: cache is { Length: > 0 }, imageColumns);
         return Model.Forward(embeds, attentionMask, positionIds, cache).MoveToOuterDisposeScope();
     }
 

@@ -109,9 +109,10 @@ public sealed class Tokenizer
     /// <summary>
     /// Text of <paramref name="ids"/>: byte-level tokens back to bytes, added tokens as their content, then UTF-8
     /// (invalid sequences, e.g. a cut multi-byte char, become U+FFFD as in HF). Unknown ids are a
-    /// <see cref="ModelException"/>.
+    /// <see cref="ModelException"/>, or are skipped with <paramref name="skipUnknownIds"/> as HF tokenizers' decode
+    /// does (a model's padded vocabulary rows past the tokenizer can be sampled).
     /// </summary>
-    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
+    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false, bool skipUnknownIds = false)
     {
         var bytes = new List<byte>(ids.Length * 4);
         Span<byte> utf8 = stackalloc byte[4];
@@ -125,8 +126,17 @@ public sealed class Tokenizer
                 }
                 continue;
             }
-            var token = Model.IdToToken(id)
-                ?? throw new ModelException(Source, "ids", $"id {id} is not in the vocabulary");
+            var token = Model.IdToToken(id);
+            if (token is null)
+            {
+                if (skipUnknownIds)
+                {
+                    continue;
+                }
+
+                throw new ModelException(Source, "ids", $"id {id} is not in the vocabulary");
+            }
+
             foreach (var c in token)
             {
                 if (ByteLevel.TryToByte(c, out var b))

@@ -104,7 +104,9 @@ public sealed class SequenceBatch
         var ids = Tensor.From<long>(_ids, Rows, width);
         var mask = Tensor.From<long>(_mask, Rows, width);
         var pixels = Tensor.From<float>(_pixels, Rows, 3, ImageSize, ImageSize);
-        var hidden = model.ForwardHidden(ids, mask, pixels).Narrow(1, PromptLength - 1, ResponseLength);
+        // A sampled response may hold the <image> id: it is text there, as it was while decoding.
+        var hidden = model.ForwardHidden(ids, mask, pixels, imageColumns: PromptLength)
+            .Narrow(1, PromptLength - 1, ResponseLength);
         try
         {
             var result = LinearLogProb.Forward(

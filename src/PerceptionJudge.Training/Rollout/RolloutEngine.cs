@@ -74,7 +74,7 @@ public sealed class RolloutEngine
                 {
                     var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
                     output.Add(new Judgment(chunk[i].Sample, chunk[i].Group, ids,
-                        _tokenizer.Decode(ids, skipSpecialTokens: true)));
+                        _tokenizer.Decode(ids, skipSpecialTokens: true, skipUnknownIds: true)));
                 }
             }
         }
@@ -118,7 +118,7 @@ public sealed class RolloutEngine
                     {
                         var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
                         output.Add(new Judgment(prompts[p], groups[p], ids,
-                            _tokenizer.Decode(ids, skipSpecialTokens: true)));
+                            _tokenizer.Decode(ids, skipSpecialTokens: true, skipUnknownIds: true)));
                     }
                 }
             }

@@ -72,6 +72,20 @@ public sealed class VisionTests : NnTest
     }
 
     [Test]
+    public void PlaceholdersPastImageColumns_AreText()
+    {
+        // Row: text, 4 placeholders (the image), text, then a sampled response holding the <image> id twice.
+        using var model = VisionLanguageModel.Create(Micro, 26);
+        var ids = Ids([7, 3, 3, 3, 3, 8, 3, 9, 3], 1);
+        var pixels = Tensor.Rand([1, 3, 8, 8], 9);
+        var embeds = model.EmbedInputs(ids, pixels, imageColumns: 6);
+        var text = model.Model.EmbedTokens.Forward(ids);
+        AssertClose(embeds.Narrow(1, 1, 4), model.Visual!.Forward(pixels), 0, "the image");
+        AssertClose(embeds.Narrow(1, 5, 4), text.Narrow(1, 5, 4), 0, "response placeholders embedded as text");
+        Assert.Throws<ModelException>(() => model.EmbedInputs(ids, pixels), "without the bound they count");
+    }
+
+    [Test]
     public void PlaceholderCountMismatch_IsAClearError()
     {
         using var model = VisionLanguageModel.Create(Micro, 23);

@@ -50,6 +50,16 @@ public sealed class TinyTokenizerTests
     }
 
     [Test]
+    public void Decode_OfAnIdPastTheVocabulary_ThrowsOrSkipsAsHfDoes()
+    {
+        var tokenizer = Tok.CreateTiny();
+        int[] ids = [.. tokenizer.Encode("two"), 1_000_000];
+        var e = Assert.Throws<PerceptionJudge.Model.ModelException>(() => tokenizer.Decode(ids));
+        Assert.That(e!.Message, Does.Contain("id 1000000 is not in the vocabulary"));
+        Assert.That(tokenizer.Decode(ids, skipUnknownIds: true), Is.EqualTo("two"));
+    }
+
+    [Test]
     public void Tiny_IsDeterministicAndSurvivesJsonRoundTrip()
     {
         var first = TinyVocabulary.Build();

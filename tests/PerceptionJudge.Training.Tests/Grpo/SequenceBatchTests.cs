@@ -1,0 +1,29 @@
+using PerceptionJudge.Model.Config;
+using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Tests.Shared;
+using PerceptionJudge.Training.Grpo;
+
+namespace PerceptionJudge.Training.Tests.Grpo;
+
+/// <summary>The prompt + response packing of <see cref="SequenceBatch"/> and its forward.</summary>
+[TestFixture]
+public sealed class SequenceBatchTests : LibTorchFixture
+{
+    [Test]
+    public void ASampledImageId_InTheResponse_IsText_AsWhileDecoding()
+    {
+        // A judge may sample the <image> id; the log-prob forward must embed it as the token, not ask for an image.
+        var config = ModelConfig.Nano;
+        using var model = VisionLanguageModel.Create(config, 3);
+        int image = config.ImageTokenId!.Value, patches = config.Vision!.NumPatches, size = config.Vision.ImageSize;
+        int[] prompt = [5, .. Enumerable.Repeat(image, patches), 6];
+        int[] plain = [7, 8, 9], withImageId = [7, image, 9];
+        var pixels = new float[3 * size * size];
+        float[] Run(int[] response) => new SequenceBatch([prompt], [response], [pixels], size, 0).LogProbs(model, 1f);
+
+        float[] a = Run(plain), b = Run(withImageId);
+        Assert.That(b.All(float.IsFinite), Is.True);
+        Assert.That(b[0], Is.EqualTo(a[0]), "the first response token sees the same context");
+        Assert.That(b[1], Is.Not.EqualTo(a[1]), "the label differs, so its log-prob does");
+    }
+}
