@@ -26,4 +26,27 @@ public sealed class SequenceBatchTests : LibTorchFixture
         Assert.That(b[0], Is.EqualTo(a[0]), "the first response token sees the same context");
         Assert.That(b[1], Is.Not.EqualTo(a[1]), "the label differs, so its log-prob does");
     }
+
+    [Test]
+    public void TheLossGradient_ReachesTheVisionTower()
+    {
+        // The judge can only learn to see if d loss / d log π flows back through the splice into visual.*.
+        var config = ModelConfig.Nano;
+        using var model = VisionLanguageModel.Create(config, 4);
+        int image = config.ImageTokenId!.Value, patches = config.Vision!.NumPatches, size = config.Vision.ImageSize;
+        int[] prompt = [5, .. Enumerable.Repeat(image, patches), 6];
+        var pixels = Enumerable.Range(0, 3 * size * size).Select(i => (i * 7919 % 255) / 255f).ToArray();
+        var batch = new SequenceBatch([prompt], [[7, 8, 9]], [pixels], size, 0);
+        var (hidden, lp) = batch.Forward(model, 1f);
+        PerceptionJudge.Model.LogProb.LinearLogProb.Backward(hidden, model.LmHead.Weight, lp, [], [-1f, -1f, -1f]);
+        var vision = model.NamedParameters().Where(p => p.Name.StartsWith("visual.", StringComparison.Ordinal))
+            .ToList();
+        Assert.That(vision, Is.Not.Empty);
+        foreach (var (name, tensor) in vision)
+        {
+            var grad = tensor.Grad;
+            Assert.That(grad, Is.Not.Null, name);
+            Assert.That(grad!.ToArray<float>().Max(MathF.Abs), Is.GreaterThan(0f), name);
+        }
+    }
 }
