@@ -88,7 +88,8 @@ public static partial class VulkanRoofline
                 k.Device(n * 4L)];
             k.Dispatches = [KlVulkan.Dispatch(buffers, n, KlEstimator.K3, false, true)];
             k.Cpu = () => new KlCpu().Compute(KlEstimator.K3, false, lp, rf, kl, grad);
-            k.Compare = () => Diff(grad, g => new KlVulkan(ctx).Compute(KlEstimator.K3, false, lp, rf, new float[n], g));
+            k.Compare = () => Diff(grad, g => new KlVulkan(ctx).Compute(KlEstimator.K3, false, lp, rf, new float[n],
+                g));
             return k;
         }
 
@@ -320,7 +321,8 @@ public static partial class VulkanRoofline
             return values;
         }
 
-        private static string Millions(int n) => n >= 1 << 20 ? $"{n / (double)(1 << 20):0.##}M" : $"{n / 1024.0:0.##}K";
+        private static string Millions(int n) =>
+            n >= 1 << 20 ? $"{n / (double)(1 << 20):0.##}M" : $"{n / 1024.0:0.##}K";
 
         private Case New(string kernel, string size, string model, long bytes, double work = 0, string unit = "",
             bool isRoof = false) => new(ctx, kernel, size, model, bytes, work, unit, isRoof);
