@@ -61,13 +61,19 @@ public static partial class VulkanRoofline
         return 0;
     }
 
-    /// <summary>One run: the cases in order, each measured, printed and released before the next is built.</summary>
+    /// <summary>
+    /// One run in two passes. First every case in order: built, timed on the GPU and the CPU, printed (its check
+    /// pending) and its device buffers released. Then the checks, whose whole calls read results back through
+    /// host-visible memory (slow where that is a PCIe window), each row rewritten as its check completes; so a
+    /// timeout in the checks loses no timing.
+    /// </summary>
     private sealed partial class Runner(VulkanContext ctx, int shrink, int reps, bool check, string? outPath)
     {
+        private const string Pending = "pending";
         private readonly List<string> _lines = [];
+        private readonly List<(Case Case, int Line)> _rows = [];
         private readonly Stopwatch _checkTime = new();
         private double _roof = double.NaN;
-        private bool _header;
 
         /// <summary>The keys of <c>--only</c>, in run order after the triad.</summary>
         public static string[] Keys { get; } =
@@ -77,6 +83,8 @@ public static partial class VulkanRoofline
         ];
 
         private int WarmUps => Math.Min(3, reps);
+
+        private int CpuReps => shrink == 1 ? 3 : 5;
 
         public void Run(string scale, string[]? only)
         {
@@ -98,15 +106,29 @@ public static partial class VulkanRoofline
                     Build(Keys[i], cases[i]);
                 }
             }
+
+            Console.WriteLine();
+            Console.WriteLine(check ? "Checks (the whole public Vulkan call against the Cpu result):" : "");
+            foreach (var (c, line) in _rows.Where(r => r.Case.Check == Pending))
+            {
+                c.Check = RunCheck(c);
+                _lines[line] = Row(c);
+                Emit(null);
+                Console.WriteLine($"{c.Kernel}: {c.Check}");
+            }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Join('\n', _lines));
         }
 
-        /// <summary>Builds, measures and releases one case; a Vulkan failure (out of memory, a lost device) becomes
-        /// its row.</summary>
+        /// <summary>Builds and measures one case, then releases its device buffers; a Vulkan failure (out of
+        /// memory, a lost device) becomes its row.</summary>
         private void Build(string key, Func<Case> make)
         {
+            Case? c = null;
             try
             {
-                using var c = make();
+                c = make();
                 Measure(c);
             }
             catch (VulkanException e)
@@ -114,23 +136,23 @@ public static partial class VulkanRoofline
                 Header();
                 Emit($"| {key} | failed: {e.Message} | | | | | | | | |");
             }
+            finally
+            {
+                c?.Dispose();
+            }
         }
 
         private void Header()
         {
-            if (!_header)
+            if (!_lines.Contains(RooflineMath.Header))
             {
                 Emit("");
                 Emit(RooflineMath.Header);
-                _header = true;
             }
         }
 
-        private int CpuReps => shrink == 1 ? 3 : 5;
-
         private void Measure(Case c)
         {
-            double gpu = double.NaN, cpu;
             try
             {
                 // The roof warms up for half a second at least, so the clocks have ramped before anything is timed.
@@ -146,7 +168,7 @@ public static partial class VulkanRoofline
                     times[i] = ctx.Run(c.Dispatches).Sum(t => t.GpuNanoseconds);
                 }
 
-                gpu = RooflineMath.Median(times);
+                c.GpuNs = RooflineMath.Median(times);
             }
             catch (VulkanException e)
             {
@@ -162,21 +184,21 @@ public static partial class VulkanRoofline
                 cpuTimes[i] = Stopwatch.GetElapsedTime(start).TotalNanoseconds;
             }
 
-            cpu = RooflineMath.Median(cpuTimes);
-            if (c.Check is null)
-            {
-                c.Check = RunCheck(c);
-            }
-
+            c.CpuNs = RooflineMath.Median(cpuTimes);
             if (c.IsRoof)
             {
-                _roof = RooflineMath.GigabytesPerSecond(c.Bytes, gpu);
+                _roof = RooflineMath.GigabytesPerSecond(c.Bytes, c.GpuNs);
+                c.Check ??= RunCheck(c); // reads the resident output: before the buffers go
             }
 
+            c.Check ??= check && c.Compare is not null ? Pending : "not checked";
             Header();
-            Emit(RooflineMath.FormatRow(new RooflineRow(c.Kernel, c.Size, c.Model, c.Bytes, gpu, cpu, c.Work,
-                c.WorkUnit, c.Check), _roof));
+            Emit(Row(c));
+            _rows.Add((c, _lines.Count - 1));
         }
+
+        private string Row(Case c) => RooflineMath.FormatRow(new RooflineRow(c.Kernel, c.Size, c.Model, c.Bytes,
+            c.GpuNs, c.CpuNs, c.Work, c.WorkUnit, c.Check ?? ""), _roof);
 
         private string RunCheck(Case c)
         {
@@ -205,10 +227,15 @@ public static partial class VulkanRoofline
             }
         }
 
-        private void Emit(string line)
+        /// <summary>Prints and appends <paramref name="line"/> (null: only rewrites the file).</summary>
+        private void Emit(string? line)
         {
-            Console.WriteLine(line);
-            _lines.Add(line);
+            if (line is not null)
+            {
+                Console.WriteLine(line);
+                _lines.Add(line);
+            }
+
             if (outPath is not null)
             {
                 File.WriteAllLines(outPath, _lines);
@@ -250,6 +277,10 @@ public static partial class VulkanRoofline
 
         public string? Check { get; set; }
 
+        public double GpuNs { get; set; } = double.NaN;
+
+        public double CpuNs { get; set; } = double.NaN;
+
         public VulkanBuffer Own(VulkanBuffer buffer)
         {
             _owned.Add(buffer);
@@ -258,12 +289,16 @@ public static partial class VulkanRoofline
 
         public VulkanBuffer Device(long bytes) => Own(VulkanBuffer.Create(ctx, bytes, BufferMemory.DeviceLocal));
 
+        /// <summary>Frees the device buffers; the host operands stay for the check.</summary>
         public void Dispose()
         {
             foreach (var b in _owned)
             {
                 b.Dispose();
             }
+
+            _owned.Clear();
+            Dispatches = [];
         }
     }
 }

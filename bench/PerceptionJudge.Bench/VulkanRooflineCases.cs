@@ -35,8 +35,9 @@ public static partial class VulkanRoofline
                 return RooflineMath.RelativeDifference(back, a);
             };
             Emit($"Resident operands in {ctx.DescribeMemoryType(ab.MemoryTypeIndex)}; staging in "
-                + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.Staging))}. The triad's check reads its "
-                + "timed output back; the others run the whole public Vulkan call once against the Cpu result.");
+                + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.Staging))}; the public calls' buffers in "
+                + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.HostVisible))}. The triad's check reads "
+                + "its timed output back; the others run the whole public Vulkan call once against the Cpu result.");
             return k;
         }
 
