@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Vulkan roofline on a GPU machine without .NET, from the folder holding .gpu (bench/gpu/publish.sh wrote it,
 # this script included) and .gl (the Vulkan loader and GL vendor-neutral dispatch .debs, `apt-get download libvulkan1
-# libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2`):  OUT=/some/dir bash .gpu/run-on-device.sh
+# libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2`; and in .gl/xz `xz-utils liblzma5`, used only where the
+# machine has no xz):  OUT=/some/dir bash .gpu/run-on-device.sh
 # Writes $OUT/roofline.md (the table, then the math comparison) and $OUT/log.txt (everything), in under 6 minutes:
 # every step has a timeout inside one overall deadline. Environment:
 #   PJ_ROOFLINE_SCALE   gpu (default) or small (lavapipe-sized, for a local test)
@@ -29,7 +30,24 @@ loader() {
     local root=${PJ_GL_ROOT:-/}
     if compgen -G "$here/.gl/*.deb" >/dev/null; then
         mkdir -p "$root"
-        for f in "$here"/.gl/*.deb; do dpkg -x "$f" "$root" && echo "unpacked $(basename "$f") into $root"; done
+        local f lib
+        for f in "$here"/.gl/*.deb; do
+            case $(basename "$f") in
+                libvulkan1_*) lib=libvulkan.so.1 ;;
+                libglvnd0_*) lib=libGLdispatch.so.0 ;;
+                libglx0_*) lib=libGLX.so.0 ;;
+                libegl1_*) lib=libEGL.so.1 ;;
+                libgl1_*) lib=libGL.so.1 ;;
+                libopengl0_*) lib=libOpenGL.so.0 ;;
+                libgles2_*) lib=libGLESv2.so.2 ;;
+                *) lib= ;;
+            esac
+            if [[ $root == / && -n $lib ]] && ldconfig -p 2>/dev/null | grep -q "^[[:space:]]*$lib "; then
+                echo "kept the system's $lib (not unpacking $(basename "$f"))"
+            else
+                dpkg -x "$f" "$root" && echo "unpacked $(basename "$f") into $root"
+            fi
+        done
         if [[ $root == / ]]; then
             ldconfig
         else
@@ -90,6 +108,24 @@ gpu_info() {
     grep -m1 'model name' /proc/cpuinfo; echo "logical cores: $(nproc)"; grep MemTotal /proc/meminfo
 }
 
+# Unpacks $1/.gpu/bench.tar.xz into /tmp/pj with whatever reads xz here: xz, else python3's lzma, else the xz-utils
+# and liblzma5 .debs of $1/.gl/xz unpacked into a private folder (not over the system's liblzma).
+unpack() {
+    local archive=$1/.gpu/bench.tar.xz
+    if command -v xz >/dev/null && [[ -z ${PJ_FORCE_XZ_DEB:-} ]]; then
+        tar -C /tmp -xJf "$archive"
+    elif command -v python3 >/dev/null && [[ -z ${PJ_FORCE_XZ_DEB:-} ]]; then
+        echo "no xz: python3's tarfile"
+        python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall("/tmp")' "$archive"
+    else
+        echo "no xz, no python3: xz from $1/.gl/xz"
+        local root=/tmp/pj-xz f
+        for f in "$1"/.gl/xz/*.deb; do dpkg -x "$f" "$root"; done
+        LD_LIBRARY_PATH=$root/lib/x86_64-linux-gnu:$root/usr/lib/x86_64-linux-gnu "$root/usr/bin/xz" -dc "$archive" \
+            | tar -C /tmp -xf -
+    fi
+}
+
 probe() { timeout "$(budget 30)" "$PJ/pjudge" --backend vulkan info; }
 
 main() {
@@ -101,7 +137,7 @@ main() {
 
     step "unpack"
     rm -rf /tmp/pj
-    timeout "$(budget 60)" tar -C /tmp -xJf "$here/.gpu/bench.tar.xz" || { echo "unpack failed"; return 1; }
+    timeout "$(budget 60)" bash -c "$(declare -f unpack); unpack '$here'" || { echo "unpack failed"; return 1; }
     PJ=/tmp/pj
     du -sh "$PJ"
 
