@@ -6,9 +6,17 @@ using PerceptionJudge.Bench;
 // it; everything else goes to BenchmarkDotNet. `pjudge bench` runs the same switcher in-process.
 // `mpirun -np K dotnet PerceptionJudge.Bench.dll allreduce [--max-mib N]` measures all-reduce bandwidth instead
 // (AllReduceBandwidth; BenchmarkDotNet cannot run under mpirun).
+// `--vulkan-roofline [--scale gpu|small] [--reps N] [--out FILE] [--no-check]` times every ported Vulkan kernel on
+// resident buffers against an in-run Vulkan triad and the Cpu backend (VulkanRoofline; no libtorch).
 if (args.Length > 0 && args[0] == "allreduce")
 {
     Environment.ExitCode = AllReduceBandwidth.Run(args[1..]);
+    return;
+}
+
+if (args.Length > 0 && args[0] is "--vulkan-roofline" or "vulkan-roofline")
+{
+    Environment.ExitCode = VulkanRoofline.Run(args[1..]);
     return;
 }
 bool quick = args.Contains("--quick");

@@ -83,8 +83,7 @@ public class VulkanAdvantageBenchmarks : VulkanBenchmarkBase
             VulkanBuffer.From(Context, _index.Offsets), VulkanBuffer.From(Context, _index.Members),
             VulkanBuffer.Create(Context, Rows * 4L), VulkanBuffer.Create(Context, Rows * 4L),
         ];
-        var (push, x, y) = AdvantageVulkan.GrpoLaunch(1, _index, _options);
-        _dispatch = new VulkanDispatch("grpo_outcome", _buffers, VulkanDispatch.Bytes(push), x, y);
+        _dispatch = AdvantageVulkan.GrpoDispatch(_buffers, 1, _index, _options);
     }
 
     [GlobalCleanup]
@@ -139,11 +138,9 @@ public class VulkanPolicyLossBenchmarks : VulkanBenchmarkBase
         [
             VulkanBuffer.From<float>(Context, _old), VulkanBuffer.From<float>(Context, _lp),
             VulkanBuffer.From<float>(Context, _adv), VulkanBuffer.From<float>(Context, _mask),
-            VulkanBuffer.Create(Context, N * 4L), VulkanBuffer.Create(Context, Rows * 5 * 4L),
+            VulkanBuffer.Create(Context, N * 4L), VulkanBuffer.Create(Context, PolicyLossVulkan.RowSumsBytes(Rows)),
         ];
-        var (x, y) = VulkanDispatch.Split(Rows);
-        _dispatch = new VulkanDispatch("ppo_vanilla", _buffers,
-            VulkanDispatch.Bytes(new PolicyLossVulkan.VanillaPush(Cols, (uint)Rows, 0.8f, 1.2f, 3f)), x, y);
+        _dispatch = PolicyLossVulkan.VanillaDispatch(_buffers, Rows, Cols, _options);
     }
 
     [GlobalCleanup]

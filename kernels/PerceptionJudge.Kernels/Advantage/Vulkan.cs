@@ -48,18 +48,25 @@ public sealed partial class AdvantageVulkan : IAdvantageKernels
         using var members = VulkanBuffer.From(context, index.Members);
         using var adv = VulkanBuffer.Create(context, (long)advantages.Length * sizeof(float));
         using var ret = VulkanBuffer.Create(context, (long)returns.Length * sizeof(float));
-        var (push, x, y) = GrpoLaunch(input.Cols, index, options);
-        context.Run(new VulkanDispatch(
-            GrpoShader, [rewards, mask, offsets, members, adv, ret], VulkanDispatch.Bytes(push), x, y));
+        context.Run(GrpoDispatch([rewards, mask, offsets, members, adv, ret], input.Cols, index, options));
         adv.AsSpan<float>()[..advantages.Length].CopyTo(advantages);
         ret.AsSpan<float>()[..returns.Length].CopyTo(returns);
+    }
+
+    /// <summary>The GRPO outcome dispatch over (rewards, mask, CSR offsets, CSR members, advantages, returns).
+    /// </summary>
+    internal static VulkanDispatch GrpoDispatch(
+        VulkanBuffer[] buffers, int cols, GroupIndex index, AdvantageOptions options)
+    {
+        var (push, x, y) = GrpoLaunch(cols, index, options);
+        return new VulkanDispatch(GrpoShader, buffers, VulkanDispatch.Bytes(push), x, y);
     }
 
     /// <summary>
     /// Push constants and workgroup counts: groups of at most <see cref="PerInvocationMaxGroup"/> rows (verl's n
     /// rollouts per prompt) run one per invocation, 64 groups per workgroup; larger ones one per workgroup.
     /// </summary>
-    internal static (GrpoPush Push, uint X, uint Y) GrpoLaunch(int cols, GroupIndex index, AdvantageOptions options)
+    private static (GrpoPush Push, uint X, uint Y) GrpoLaunch(int cols, GroupIndex index, AdvantageOptions options)
     {
         var (perInvocation, x, y) = GroupLayout(index);
         var push = new GrpoPush((uint)cols, (uint)index.GroupCount, options.Epsilon,

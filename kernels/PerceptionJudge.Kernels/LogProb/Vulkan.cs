@@ -42,9 +42,7 @@ public sealed class LogProbVulkan : ILogProbKernels
         using var h = VulkanBuffer.Create(context, wantH ? (long)tokens * sizeof(float) : 0);
         using var l = VulkanBuffer.Create(context, wantL ? (long)tokens * sizeof(float) : 0);
         using var bad = VulkanBuffer.Create(context, (long)tokens * sizeof(uint));
-        var push = new RowPush((uint)tokens, (uint)vocab, 1f / temperature, wantH ? 1u : 0u, wantL ? 1u : 0u);
-        var (gx, gy) = VulkanDispatch.Split(tokens);
-        context.Run(new VulkanDispatch("log_prob", [x, lab, h, l, bad], VulkanDispatch.Bytes(push), gx, gy));
+        context.Run(ForwardDispatch([x, lab, h, l, bad], tokens, vocab, temperature, wantH, wantL));
         ThrowOnBadRow(bad, logits, tokens, vocab);
         if (wantH)
         {
@@ -77,12 +75,29 @@ public sealed class LogProbVulkan : ILogProbKernels
         using var gl = VulkanBuffer.From(context, gradLogProb);
         using var grad = VulkanBuffer.Create(context, (long)logits.Length * sizeof(float));
         using var bad = VulkanBuffer.Create(context, (long)tokens * sizeof(uint));
-        var push = new RowPush((uint)tokens, (uint)vocab, 1f / temperature, hasH ? 1u : 0u, hasL ? 1u : 0u);
-        var (gx, gy) = VulkanDispatch.Split(tokens);
-        context.Run(new VulkanDispatch(
-            "log_prob_backward", [x, lab, gh, gl, grad, bad], VulkanDispatch.Bytes(push), gx, gy));
+        context.Run(BackwardDispatch([x, lab, gh, gl, grad, bad], tokens, vocab, temperature, hasH, hasL));
         ThrowOnBadRow(bad, logits, tokens, vocab);
         grad.AsSpan<float>()[..logits.Length].CopyTo(gradLogits);
+    }
+
+    /// <summary>The forward dispatch over (logits, labels, entropy, log_prob, bad-row flags): one workgroup per
+    /// token row.</summary>
+    internal static VulkanDispatch ForwardDispatch(
+        VulkanBuffer[] buffers, int tokens, int vocab, float temperature, bool wantEntropy, bool wantLogProb) =>
+        RowDispatch("log_prob", buffers, tokens, vocab, temperature, wantEntropy, wantLogProb);
+
+    /// <summary>The backward dispatch over (logits, labels, d entropy, d log_prob, d logits, bad-row flags): one
+    /// workgroup per token row.</summary>
+    internal static VulkanDispatch BackwardDispatch(
+        VulkanBuffer[] buffers, int tokens, int vocab, float temperature, bool hasEntropy, bool hasLogProb) =>
+        RowDispatch("log_prob_backward", buffers, tokens, vocab, temperature, hasEntropy, hasLogProb);
+
+    private static VulkanDispatch RowDispatch(
+        string shader, VulkanBuffer[] buffers, int tokens, int vocab, float temperature, bool first, bool second)
+    {
+        var push = new RowPush((uint)tokens, (uint)vocab, 1f / temperature, first ? 1u : 0u, second ? 1u : 0u);
+        var (gx, gy) = VulkanDispatch.Split(tokens);
+        return new VulkanDispatch(shader, buffers, VulkanDispatch.Bytes(push), gx, gy);
     }
 
     private static void ThrowOnBadRow(VulkanBuffer bad, ReadOnlySpan<float> logits, int tokens, int vocab)

@@ -30,13 +30,21 @@ public sealed class LoraVulkan : ILoraKernels
             : VulkanBuffer.Create(context, (long)weight.Length * sizeof(float));
         using var a = VulkanBuffer.From(context, loraA);
         using var b = VulkanBuffer.From(context, loraB);
+        context.Run(Dispatch(w, a, b, shape, scale, accumulate));
+        w.AsSpan<float>()[..weight.Length].CopyTo(weight);
+    }
+
+    /// <summary>The dispatch of W (+)= scale·B·A over the buffers (W, A, B): one workgroup per 16×16 tile of W.
+    /// </summary>
+    internal static VulkanDispatch Dispatch(
+        VulkanBuffer w, VulkanBuffer a, VulkanBuffer b, LoraShape shape, float scale, bool accumulate)
+    {
         int tilesX = (shape.InFeatures + Tile - 1) / Tile;
         int tilesY = (shape.OutFeatures + Tile - 1) / Tile;
         var push = new MergePush((uint)shape.OutFeatures, (uint)shape.InFeatures, (uint)shape.Rank, scale,
             accumulate ? 1u : 0u, (uint)tilesX);
         var (x, y) = VulkanDispatch.Split((long)tilesX * tilesY);
-        context.Run(new VulkanDispatch("lora_merge", [w, a, b], VulkanDispatch.Bytes(push), x, y));
-        w.AsSpan<float>()[..weight.Length].CopyTo(weight);
+        return new VulkanDispatch("lora_merge", [w, a, b], VulkanDispatch.Bytes(push), x, y);
     }
 
     [StructLayout(LayoutKind.Sequential)]

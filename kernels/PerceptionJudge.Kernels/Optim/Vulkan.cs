@@ -120,10 +120,7 @@ public sealed class OptimVulkan : IOptimKernels
         using var gb = Concatenate(context, g);
         using var mb = Concatenate(context, m);
         using var vb = Concatenate(context, v);
-        long total = pb.Bytes / sizeof(float);
-        var push = AdamWPush.From((uint)total, options, step, gradScale);
-        var (x, y) = VulkanDispatch.Split((total + WorkgroupSize - 1) / WorkgroupSize);
-        context.Run(new VulkanDispatch("adamw", [pb, gb, mb, vb], VulkanDispatch.Bytes(push), x, y));
+        context.Run(AdamWDispatch(pb, gb, mb, vb, pb.Bytes / sizeof(float), options, step, gradScale));
         Span<float> ps = pb.AsSpan<float>(), ms = mb.AsSpan<float>(), vs = vb.AsSpan<float>();
         int at = 0;
         foreach (var s in slots)
@@ -134,6 +131,17 @@ public sealed class OptimVulkan : IOptimKernels
             vs.Slice(at, n).CopyTo(s.ExpAvgSq.Span);
             at += n;
         }
+    }
+
+    /// <summary>The fused AdamW dispatch over the concatenated (param, grad, exp_avg, exp_avg_sq) buffers of
+    /// <paramref name="total"/> elements: one invocation per element.</summary>
+    internal static VulkanDispatch AdamWDispatch(
+        VulkanBuffer param, VulkanBuffer grad, VulkanBuffer expAvg, VulkanBuffer expAvgSq, long total,
+        AdamWOptions options, int step, double gradScale)
+    {
+        var push = AdamWPush.From((uint)total, options, step, gradScale);
+        var (x, y) = VulkanDispatch.Split((total + WorkgroupSize - 1) / WorkgroupSize);
+        return new VulkanDispatch("adamw", [param, grad, expAvg, expAvgSq], VulkanDispatch.Bytes(push), x, y);
     }
 
     /// <summary>(start, length) pairs of every chunk over the concatenation, and the tensor owning each chunk.

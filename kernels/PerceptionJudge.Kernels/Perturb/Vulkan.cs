@@ -34,6 +34,17 @@ public sealed partial class PerturbVulkan : IPerturbKernels
         ReadOnlySpan<ulong> seeds)
     {
         Checks.Batch(batch, shape, chains, seeds);
+        var context = Context;
+        using var image = VulkanBuffer.From<float>(context, batch);
+        using var parameters = PointwiseParameters(context, chains, seeds);
+        context.Run(PointwiseDispatch(image, parameters, shape, chains.Length));
+        image.AsSpan<float>()[..batch.Length].CopyTo(batch);
+    }
+
+    /// <summary>The per-sample chains and seeds as the shader's std430 <c>Sample</c> array (host-visible).</summary>
+    internal static VulkanBuffer PointwiseParameters(
+        VulkanContext context, ReadOnlySpan<PointwiseChain> chains, ReadOnlySpan<ulong> seeds)
+    {
         var samples = new Sample[chains.Length];
         for (int n = 0; n < samples.Length; n++)
         {
@@ -41,13 +52,17 @@ public sealed partial class PerturbVulkan : IPerturbKernels
             samples[n] = new Sample(k.Brightness, k.Contrast, k.Saturation, k.NoiseStd, seeds[n]);
         }
 
-        var context = Context;
-        using var image = VulkanBuffer.From<float>(context, batch);
-        using var parameters = VulkanBuffer.From<Sample>(context, samples);
+        return VulkanBuffer.From<Sample>(context, samples);
+    }
+
+    /// <summary>The in-place pointwise chain over (batch, parameters) of <paramref name="images"/> images: one
+    /// invocation per pixel.</summary>
+    internal static VulkanDispatch PointwiseDispatch(
+        VulkanBuffer batch, VulkanBuffer parameters, ImageShape shape, int images)
+    {
         var push = new PointwisePush((uint)shape.Plane, (uint)shape.Channels, (uint)shape.ColourChannels,
-            (uint)chains.Length);
-        Run(context, "perturb_pointwise", [image, parameters], push, (long)shape.Plane * chains.Length);
-        image.AsSpan<float>()[..batch.Length].CopyTo(batch);
+            (uint)images);
+        return Dispatch("perturb_pointwise", [batch, parameters], push, (long)shape.Plane * images);
     }
 
     /// <inheritdoc />
@@ -185,10 +200,13 @@ public sealed partial class PerturbVulkan : IPerturbKernels
 
     private static void Run<TPush>(VulkanContext context, string shader, VulkanBuffer[] buffers, TPush push,
         long invocations)
+        where TPush : unmanaged => context.Run(Dispatch(shader, buffers, push, invocations));
+
+    private static VulkanDispatch Dispatch<TPush>(string shader, VulkanBuffer[] buffers, TPush push, long invocations)
         where TPush : unmanaged
     {
         var (x, y) = VulkanDispatch.Split((invocations + WorkgroupSize - 1) / WorkgroupSize);
-        context.Run(new VulkanDispatch(shader, buffers, VulkanDispatch.Bytes(push), x, y));
+        return new VulkanDispatch(shader, buffers, VulkanDispatch.Bytes(push), x, y);
     }
 
     /// <summary>The coverage bytes in a buffer of whole uint words (the shaders read four per word; a plane that is

@@ -39,9 +39,8 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
         float? factor = options.LossScaleFactor;
         return mode switch
         {
-            PolicyLossMode.Vanilla => RowLoss("ppo_vanilla",
-                VulkanDispatch.Bytes(new VanillaPush(cols, rows, lower, upper, options.ClipRatioC)),
-                input, gradLogProb, agg, factor),
+            PolicyLossMode.Vanilla => RowLoss("ppo_vanilla", VanillaPushBytes(cols, rows, options), input,
+                gradLogProb, agg, factor),
             PolicyLossMode.Gspo => RowLoss("policy_gspo", Push(cols, rows, lower, upper), input, gradLogProb,
                 AggMode.SeqMeanTokenMean, null),
             PolicyLossMode.Gpg => RowLoss("policy_gpg", Push(cols, rows, 0f, 0f), input, gradLogProb, agg, factor),
@@ -56,6 +55,25 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown policy loss mode"),
         };
     }
+
+    /// <summary>
+    /// The vanilla (dual-clip PPO) row dispatch over (old_log_prob, log_prob, advantages, response_mask, d pg /
+    /// d log_prob · m, five sums per row): one workgroup per row. The host's finish (the aggregation and s_i) is not
+    /// part of it.
+    /// </summary>
+    internal static VulkanDispatch VanillaDispatch(VulkanBuffer[] buffers, int rows, int cols,
+        PolicyLossOptions options)
+    {
+        var (x, y) = VulkanDispatch.Split(rows);
+        return new VulkanDispatch("ppo_vanilla", buffers, VanillaPushBytes((uint)cols, (uint)rows, options), x, y);
+    }
+
+    /// <summary>Bytes of the row-sums buffer of <paramref name="rows"/> rows.</summary>
+    internal static long RowSumsBytes(int rows) => (long)rows * SumsPerRow * sizeof(float);
+
+    private static byte[] VanillaPushBytes(uint cols, uint rows, PolicyLossOptions options) =>
+        VulkanDispatch.Bytes(new VanillaPush(cols, rows, (float)(1.0 - options.Low), (float)(1.0 + options.High),
+            options.ClipRatioC));
 
     private static byte[] Push(uint cols, uint rows, float p0, float p1) =>
         VulkanDispatch.Bytes(new RowPush(cols, rows, p0, p1));
@@ -76,7 +94,7 @@ public sealed partial class PolicyLossVulkan : IPolicyLossKernels
         using var adv = VulkanBuffer.From(context, input.Advantages);
         using var mask = VulkanBuffer.From(context, input.ResponseMask);
         using var g = VulkanBuffer.Create(context, n * sizeof(float));
-        using var sums = VulkanBuffer.Create(context, (long)rows * SumsPerRow * sizeof(float));
+        using var sums = VulkanBuffer.Create(context, RowSumsBytes(rows));
         var (x, y) = VulkanDispatch.Split(rows);
         context.Run(new VulkanDispatch(shader, [old, logProb, adv, mask, g, sums], push, x, y));
         return FinishRows(sums, g, rows, cols, grad, agg, scaleFactor);

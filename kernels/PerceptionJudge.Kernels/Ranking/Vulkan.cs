@@ -121,13 +121,11 @@ public sealed partial class RankingVulkan : IRankingKernels
         RankingChecks.Pair(x, y);
         var context = Context;
         int n = x.Length;
-        int groups = (n + KendallRowsPerGroup - 1) / KendallRowsPerGroup;
+        int groups = KendallGroups(n);
         using var xb = VulkanBuffer.From<ulong>(context, OrderKeys(x));
         using var yb = VulkanBuffer.From<ulong>(context, OrderKeys(y));
         using var counts = VulkanBuffer.Create(context, (long)groups * 4 * sizeof(uint));
-        var push = new KendallPush((uint)n, KendallRowsPerGroup, (uint)groups);
-        var (gx, gy) = VulkanDispatch.Split(groups);
-        context.Run(new VulkanDispatch("kendall_tau", [xb, yb, counts], VulkanDispatch.Bytes(push), gx, gy));
+        context.Run(KendallDispatch(xb, yb, counts, n));
         var parts = counts.AsSpan<uint>();
         long c = 0, d = 0, tx = 0, ty = 0;
         for (int g = 0; g < groups; g++)
@@ -147,13 +145,35 @@ public sealed partial class RankingVulkan : IRankingKernels
         using var bb = VulkanBuffer.Create(context, (long)b.Length * sizeof(int));
         Widen(a, ab.AsSpan<int>());
         Widen(b, bb.AsSpan<int>());
-        using var diagonals = VulkanBuffer.Create(context, 3L * (a.Length + 1) * sizeof(int));
+        using var diagonals = VulkanBuffer.Create(context, LevenshteinScratchBytes(a.Length));
         using var distance = VulkanBuffer.Create(context, sizeof(int));
-        var push = new LevenshteinPush((uint)a.Length, (uint)b.Length);
-        context.Run(new VulkanDispatch(
-            "levenshtein", [ab, bb, diagonals, distance], VulkanDispatch.Bytes(push), 1));
+        context.Run(LevenshteinDispatch(ab, bb, diagonals, distance, a.Length, b.Length));
         return distance.AsSpan<int>()[0];
     }
+
+    /// <summary>Workgroups of the Kendall pair count over n values (16 rows of the pair matrix each).</summary>
+    internal static int KendallGroups(int n) => (n + KendallRowsPerGroup - 1) / KendallRowsPerGroup;
+
+    /// <summary>The Kendall pair-count dispatch over (x keys, y keys, 4 counts per group) of
+    /// <see cref="OrderKeys"/>.</summary>
+    internal static VulkanDispatch KendallDispatch(VulkanBuffer x, VulkanBuffer y, VulkanBuffer counts, int n)
+    {
+        int groups = KendallGroups(n);
+        var push = new KendallPush((uint)n, KendallRowsPerGroup, (uint)groups);
+        var (gx, gy) = VulkanDispatch.Split(groups);
+        return new VulkanDispatch("kendall_tau", [x, y, counts], VulkanDispatch.Bytes(push), gx, gy);
+    }
+
+    /// <summary>Bytes of the Levenshtein scratch buffer (three anti-diagonals) for a first string of
+    /// <paramref name="lengthA"/>.</summary>
+    internal static long LevenshteinScratchBytes(int lengthA) => 3L * (lengthA + 1) * sizeof(int);
+
+    /// <summary>The one-workgroup Levenshtein dispatch over (a, b, scratch, distance), the code units widened to
+    /// ints.</summary>
+    internal static VulkanDispatch LevenshteinDispatch(
+        VulkanBuffer a, VulkanBuffer b, VulkanBuffer scratch, VulkanBuffer distance, int lengthA, int lengthB) =>
+        new("levenshtein", [a, b, scratch, distance],
+            VulkanDispatch.Bytes(new LevenshteinPush((uint)lengthA, (uint)lengthB)), 1);
 
     /// <summary>Inversions: the discordant pairs of the permutation against the identity, on the device.</summary>
     public long DiscordantPairs(ReadOnlySpan<int> permutation)
@@ -176,12 +196,21 @@ public sealed partial class RankingVulkan : IRankingKernels
         using var p = VulkanBuffer.From(context, predicted);
         using var t = VulkanBuffer.From(context, truth);
         using var d = VulkanBuffer.Create(context, (long)rows * sizeof(uint));
+        context.Run(DiscordantDispatch(p, t, d, n, rows));
+        return d.AsSpan<uint>()[..rows].ToArray();
+    }
+
+    /// <summary>The discordant-pair dispatch over (predicted, truth, D) of <paramref name="rows"/> rankings of n
+    /// places: one invocation per row up to n = 32, else one workgroup per row.</summary>
+    internal static VulkanDispatch DiscordantDispatch(
+        VulkanBuffer predicted, VulkanBuffer truth, VulkanBuffer discordant, int n, int rows)
+    {
         bool perInvocation = n <= PerInvocationMaxN;
         long workgroups = perInvocation ? (rows + WorkgroupSize - 1) / WorkgroupSize : rows;
         var (x, y) = VulkanDispatch.Split(workgroups);
         var push = new RewardPush((uint)rows, (uint)n, perInvocation ? 1u : 0u);
-        context.Run(new VulkanDispatch("permutation_reward", [p, t, d], VulkanDispatch.Bytes(push), x, y));
-        return d.AsSpan<uint>()[..rows].ToArray();
+        return new VulkanDispatch("permutation_reward", [predicted, truth, discordant], VulkanDispatch.Bytes(push),
+            x, y);
     }
 
     private static float Reward(uint discordant, int n) =>
@@ -198,7 +227,7 @@ public sealed partial class RankingVulkan : IRankingKernels
 
     /// <summary>64-bit keys whose unsigned order is the order of the finite doubles (−0 as +0): the sign bit
     /// flipped for positives, every bit flipped for negatives.</summary>
-    private static ulong[] OrderKeys(ReadOnlySpan<double> values)
+    internal static ulong[] OrderKeys(ReadOnlySpan<double> values)
     {
         var keys = new ulong[values.Length];
         for (int i = 0; i < values.Length; i++)

@@ -151,6 +151,10 @@ internal static unsafe partial class Native
     public static partial void vkCmdDispatch(nint commandBuffer, uint x, uint y, uint z);
 
     [LibraryImport(Library)]
+    public static partial void vkCmdCopyBuffer(
+        nint commandBuffer, ulong src, ulong dst, uint regionCount, VkBufferCopy* regions);
+
+    [LibraryImport(Library)]
     public static partial void vkCmdPipelineBarrier(
         nint commandBuffer, uint srcStage, uint dstStage, uint dependencyFlags, uint memoryBarrierCount,
         VkMemoryBarrier* memoryBarriers, uint bufferBarrierCount, void* bufferBarriers, uint imageBarrierCount,

@@ -41,16 +41,21 @@ internal static class Vk
     public const uint MemoryDeviceLocal = 0x1;
     public const uint MemoryHostVisible = 0x2;
     public const uint MemoryHostCoherent = 0x4;
+    public const uint BufferUsageTransferSrc = 0x1;
+    public const uint BufferUsageTransferDst = 0x2;
     public const uint BufferUsageStorage = 0x20;
     public const uint DescriptorStorageBuffer = 7;
     public const uint ShaderStageCompute = 0x20;
     public const uint BindPointCompute = 1;
     public const uint StageTopOfPipe = 0x1;
     public const uint StageComputeShader = 0x800;
+    public const uint StageTransfer = 0x1000;
     public const uint StageBottomOfPipe = 0x2000;
     public const uint StageHost = 0x4000;
     public const uint AccessShaderRead = 0x20;
     public const uint AccessShaderWrite = 0x40;
+    public const uint AccessTransferRead = 0x800;
+    public const uint AccessTransferWrite = 0x1000;
     public const uint AccessHostRead = 0x2000;
     public const uint AccessHostWrite = 0x4000;
     public const uint QueryTypeTimestamp = 2;
@@ -145,6 +150,10 @@ internal unsafe struct VkPhysicalDeviceMemoryProperties
     [FieldOffset(264)] public fixed ulong memoryHeaps[32];
 
     public readonly uint TypeFlags(int i) => memoryTypes[2 * i];
+
+    public readonly uint TypeHeap(int i) => memoryTypes[2 * i + 1];
+
+    public readonly ulong HeapSize(uint heap) => memoryHeaps[2 * heap];
 }
 
 /// <summary><c>VkPhysicalDeviceFeatures</c>: 55 VkBool32 flags in header order (220 bytes).</summary>
@@ -397,6 +406,14 @@ internal unsafe struct VkQueryPoolCreateInfo
     public uint queryType;
     public uint queryCount;
     public uint pipelineStatistics;
+}
+
+[StructLayout(LayoutKind.Sequential)]
+internal struct VkBufferCopy
+{
+    public ulong srcOffset;
+    public ulong dstOffset;
+    public ulong size;
 }
 
 [StructLayout(LayoutKind.Sequential)]

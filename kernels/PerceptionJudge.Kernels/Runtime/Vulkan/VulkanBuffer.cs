@@ -1,9 +1,27 @@
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
+/// <summary>Where a buffer's memory lives (see <see cref="VulkanContext.MemoryType"/>).</summary>
+internal enum BufferMemory
+{
+    /// <summary>Host-visible and host-coherent, persistently mapped, device-local too where the device offers such a
+    /// type: the kernels' default, with no staging copy.</summary>
+    HostVisible,
+
+    /// <summary>Device-local, preferring a type that is not host-visible (a discrete GPU's own memory, whatever the
+    /// size of its host-visible window). Mapped only where that type is host-visible anyway (lavapipe, integrated
+    /// GPUs); filled and read back with <see cref="VulkanContext.Upload{T}"/> and
+    /// <see cref="VulkanContext.Download{T}"/>.</summary>
+    DeviceLocal,
+
+    /// <summary>Host-visible and host-coherent, preferring a type that is not device-local (system memory): the host
+    /// side of a copy.</summary>
+    Staging,
+}
+
 /// <summary>
-/// A storage buffer in host-visible, host-coherent memory (device-local too where the device offers such a type),
-/// persistently mapped: the host writes inputs and reads outputs through <see cref="AsSpan{T}"/> with no staging
-/// copy. Disposing frees the buffer, then its memory.
+/// A storage buffer (also a transfer source and destination) in the memory <see cref="BufferMemory"/> asks for;
+/// host-visible memory is persistently mapped, so the host writes inputs and reads outputs through
+/// <see cref="AsSpan{T}"/> with no staging copy. Disposing frees the buffer, then its memory.
 /// </summary>
 internal sealed unsafe class VulkanBuffer : IDisposable
 {
@@ -11,12 +29,13 @@ internal sealed unsafe class VulkanBuffer : IDisposable
     private readonly DeviceChild _memory;
     private readonly void* _mapped;
 
-    private VulkanBuffer(DeviceChild buffer, DeviceChild memory, void* mapped, long bytes)
+    private VulkanBuffer(DeviceChild buffer, DeviceChild memory, void* mapped, long bytes, uint memoryType)
     {
         _buffer = buffer;
         _memory = memory;
         _mapped = mapped;
         Bytes = bytes;
+        MemoryTypeIndex = memoryType;
     }
 
     /// <summary>Usable size in bytes.</summary>
@@ -25,8 +44,15 @@ internal sealed unsafe class VulkanBuffer : IDisposable
     /// <summary>The <c>VkBuffer</c>.</summary>
     public ulong Handle => _buffer.Value;
 
-    /// <summary>Allocates <paramref name="bytes"/> (at least 16, as Vulkan refuses empty buffers).</summary>
-    public static VulkanBuffer Create(VulkanContext context, long bytes)
+    /// <summary>The index of the memory type the buffer was allocated from.</summary>
+    public uint MemoryTypeIndex { get; }
+
+    /// <summary>Whether the host can read and write the contents through <see cref="AsSpan{T}"/>.</summary>
+    public bool IsMapped => _mapped != null;
+
+    /// <summary>Allocates <paramref name="bytes"/> (at least 16, as Vulkan refuses empty buffers) in
+    /// <paramref name="memory"/>.</summary>
+    public static VulkanBuffer Create(VulkanContext context, long bytes, BufferMemory memory = BufferMemory.HostVisible)
     {
         var device = context.Handle;
         nint d = device.DangerousGetHandle();
@@ -35,39 +61,44 @@ internal sealed unsafe class VulkanBuffer : IDisposable
         {
             sType = SType.BufferCreateInfo,
             size = size,
-            usage = Vk.BufferUsageStorage,
+            usage = Vk.BufferUsageStorage | Vk.BufferUsageTransferSrc | Vk.BufferUsageTransferDst,
         };
         ulong b;
         VkCheck.Ok(Native.vkCreateBuffer(d, &info, null, &b), "vkCreateBuffer");
         var buffer = new DeviceChild(device, ChildKind.Buffer, b);
-        DeviceChild? memory = null;
+        DeviceChild? allocation = null;
         try
         {
             VkMemoryRequirements req;
             Native.vkGetBufferMemoryRequirements(d, b, &req);
+            uint type = context.MemoryType(req.memoryTypeBits, memory);
             var alloc = new VkMemoryAllocateInfo
             {
                 sType = SType.MemoryAllocateInfo,
                 allocationSize = req.size,
-                memoryTypeIndex = context.HostVisibleType(req.memoryTypeBits),
+                memoryTypeIndex = type,
             };
             ulong m;
             VkCheck.Ok(Native.vkAllocateMemory(d, &alloc, null, &m), "vkAllocateMemory");
-            memory = new DeviceChild(device, ChildKind.Memory, m);
+            allocation = new DeviceChild(device, ChildKind.Memory, m);
             VkCheck.Ok(Native.vkBindBufferMemory(d, b, m, 0), "vkBindBufferMemory");
-            void* mapped;
-            VkCheck.Ok(Native.vkMapMemory(d, m, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
-            return new VulkanBuffer(buffer, memory, mapped, bytes);
+            void* mapped = null;
+            if (context.IsHostVisible(type))
+            {
+                VkCheck.Ok(Native.vkMapMemory(d, m, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
+            }
+
+            return new VulkanBuffer(buffer, allocation, mapped, bytes, type);
         }
         catch
         {
-            memory?.Dispose();
+            allocation?.Dispose();
             buffer.Dispose();
             throw;
         }
     }
 
-    /// <summary>A buffer holding a copy of <paramref name="values"/>.</summary>
+    /// <summary>A host-visible buffer holding a copy of <paramref name="values"/>.</summary>
     public static VulkanBuffer From<T>(VulkanContext context, ReadOnlySpan<T> values)
         where T : unmanaged
     {
@@ -76,9 +107,12 @@ internal sealed unsafe class VulkanBuffer : IDisposable
         return buffer;
     }
 
-    /// <summary>The mapped contents as <typeparamref name="T"/> values.</summary>
+    /// <summary>The mapped contents as <typeparamref name="T"/> values; throws for memory the host cannot see.
+    /// </summary>
     public Span<T> AsSpan<T>()
-        where T : unmanaged => new(_mapped, checked((int)(Bytes / sizeof(T))));
+        where T : unmanaged => _mapped != null
+        ? new(_mapped, checked((int)(Bytes / sizeof(T))))
+        : throw new InvalidOperationException("the buffer is not host-visible; copy through a staging buffer");
 
     /// <summary>Frees the buffer, then its memory (which unmaps it).</summary>
     public void Dispose()
@@ -92,22 +126,30 @@ internal sealed unsafe class VulkanBuffer : IDisposable
 public sealed unsafe partial class VulkanContext
 {
     /// <summary>
-    /// A memory type allowed by <paramref name="allowed"/> that is host-visible and host-coherent, preferring one that
-    /// is device-local as well.
+    /// A memory type allowed by <paramref name="allowed"/> for <paramref name="memory"/>: host-visible and coherent,
+    /// preferring device-local (<see cref="BufferMemory.HostVisible"/>); device-local, preferring a type the host
+    /// cannot see (<see cref="BufferMemory.DeviceLocal"/>); host-visible and coherent, preferring system memory
+    /// (<see cref="BufferMemory.Staging"/>). Without a preferred type, the first type with the required flags.
     /// </summary>
-    internal uint HostVisibleType(uint allowed)
+    internal uint MemoryType(uint allowed, BufferMemory memory)
     {
         const uint host = Vk.MemoryHostVisible | Vk.MemoryHostCoherent;
+        var (required, wanted, unwanted) = memory switch
+        {
+            BufferMemory.HostVisible => (host, Vk.MemoryDeviceLocal, 0u),
+            BufferMemory.DeviceLocal => (Vk.MemoryDeviceLocal, 0u, Vk.MemoryHostVisible),
+            _ => (host, 0u, Vk.MemoryDeviceLocal),
+        };
         int fallback = -1;
         for (int i = 0; i < (int)_memory.memoryTypeCount; i++)
         {
             uint flags = _memory.TypeFlags(i);
-            if ((allowed & (1u << i)) == 0 || (flags & host) != host)
+            if ((allowed & (1u << i)) == 0 || (flags & required) != required)
             {
                 continue;
             }
 
-            if ((flags & Vk.MemoryDeviceLocal) != 0)
+            if ((flags & wanted) == wanted && (flags & unwanted) == 0)
             {
                 return (uint)i;
             }
@@ -117,6 +159,41 @@ public sealed unsafe partial class VulkanContext
 
         return fallback >= 0
             ? (uint)fallback
-            : throw new VulkanException("vkAllocateMemory (no host-visible coherent memory type)", -2);
+            : throw new VulkanException($"vkAllocateMemory (no {memory} memory type)", -2);
+    }
+
+    /// <summary>Whether memory type <paramref name="type"/> is host-visible and host-coherent (so it is mapped).
+    /// </summary>
+    internal bool IsHostVisible(uint type)
+    {
+        const uint host = Vk.MemoryHostVisible | Vk.MemoryHostCoherent;
+        return (_memory.TypeFlags((int)type) & host) == host;
+    }
+
+    /// <summary>One line about memory type <paramref name="type"/>: its flags and its heap's size, for reports.
+    /// </summary>
+    internal string DescribeMemoryType(uint type)
+    {
+        uint flags = _memory.TypeFlags((int)type);
+        uint heap = _memory.TypeHeap((int)type);
+        var names = new List<string>(3);
+        if ((flags & Vk.MemoryDeviceLocal) != 0)
+        {
+            names.Add("device-local");
+        }
+
+        if ((flags & Vk.MemoryHostVisible) != 0)
+        {
+            names.Add("host-visible");
+        }
+
+        if ((flags & Vk.MemoryHostCoherent) != 0)
+        {
+            names.Add("host-coherent");
+        }
+
+        string what = names.Count > 0 ? string.Join(", ", names) : "no flags";
+        double gib = _memory.HeapSize(heap) / (1024.0 * 1024 * 1024);
+        return $"memory type {type} ({what}) on heap {heap} of {gib:0.0} GiB";
     }
 }

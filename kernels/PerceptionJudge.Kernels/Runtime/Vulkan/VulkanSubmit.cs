@@ -72,29 +72,11 @@ public sealed unsafe partial class VulkanContext
             var sets = AllocateSets(pool, pipelines, dispatches);
             uint queries = Timestamps ? 2u * (uint)dispatches.Length : 0;
             using var queryPool = queries > 0 ? QueryPool(queries) : null;
-            var fenceInfo = new VkFenceCreateInfo { sType = SType.FenceCreateInfo };
-            ulong f;
-            VkCheck.Ok(Native.vkCreateFence(d, &fenceInfo, null, &f), "vkCreateFence");
-            using var fence = new DeviceChild(_device, ChildKind.Fence, f);
-            var allocInfo = new VkCommandBufferAllocateInfo
-            {
-                sType = SType.CommandBufferAllocateInfo,
-                commandPool = _commandPool.Value,
-                commandBufferCount = 1,
-            };
-            nint cmd;
-            VkCheck.Ok(Native.vkAllocateCommandBuffers(d, &allocInfo, &cmd), "vkAllocateCommandBuffers");
+            nint cmd = AllocateCommandBuffer();
             try
             {
                 Record(cmd, pipelines, dispatches, sets, queryPool?.Value ?? 0, queries);
-                var submit = new VkSubmitInfo
-                {
-                    sType = SType.SubmitInfo,
-                    commandBufferCount = 1,
-                    pCommandBuffers = &cmd,
-                };
-                VkCheck.Ok(Native.vkQueueSubmit(_queue, 1, &submit, f), "vkQueueSubmit");
-                VkCheck.Ok(Native.vkWaitForFences(d, 1, &f, 1, FenceTimeoutNs), "vkWaitForFences");
+                SubmitAndWait(cmd);
             }
             finally
             {
@@ -105,6 +87,39 @@ public sealed unsafe partial class VulkanContext
             LastTimings = timings;
             return timings;
         }
+    }
+
+    /// <summary>A primary command buffer from the context's pool (the caller frees it; under the lock).</summary>
+    private nint AllocateCommandBuffer()
+    {
+        var allocInfo = new VkCommandBufferAllocateInfo
+        {
+            sType = SType.CommandBufferAllocateInfo,
+            commandPool = _commandPool.Value,
+            commandBufferCount = 1,
+        };
+        nint cmd;
+        VkCheck.Ok(Native.vkAllocateCommandBuffers(_device.DangerousGetHandle(), &allocInfo, &cmd),
+            "vkAllocateCommandBuffers");
+        return cmd;
+    }
+
+    /// <summary>Submits the recorded <paramref name="cmd"/> and waits on a fence (under the lock).</summary>
+    private void SubmitAndWait(nint cmd)
+    {
+        nint d = _device.DangerousGetHandle();
+        var fenceInfo = new VkFenceCreateInfo { sType = SType.FenceCreateInfo };
+        ulong f;
+        VkCheck.Ok(Native.vkCreateFence(d, &fenceInfo, null, &f), "vkCreateFence");
+        using var fence = new DeviceChild(_device, ChildKind.Fence, f);
+        var submit = new VkSubmitInfo
+        {
+            sType = SType.SubmitInfo,
+            commandBufferCount = 1,
+            pCommandBuffers = &cmd,
+        };
+        VkCheck.Ok(Native.vkQueueSubmit(_queue, 1, &submit, f), "vkQueueSubmit");
+        VkCheck.Ok(Native.vkWaitForFences(d, 1, &f, 1, FenceTimeoutNs), "vkWaitForFences");
     }
 
     private DeviceChild DescriptorPool(int sets, int descriptors)
