@@ -83,7 +83,15 @@ public static class RooflineMath
 
     /// <summary>max |actual − expected| over max |expected| (the absolute difference when expected is all zero).
     /// </summary>
-    public static double RelativeDifference(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    public static double RelativeDifference(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected) =>
+        RelativeDifference(actual, expected, null);
+
+    /// <summary>
+    /// <see cref="RelativeDifference(ReadOnlySpan{float}, ReadOnlySpan{float})"/> over the positions
+    /// <paramref name="skip"/> does not mark (null: all): a clipped gradient is discontinuous at the clip bounds, so a
+    /// token whose ratio lies within rounding of a bound may take the other branch on another device's exp.
+    /// </summary>
+    public static double RelativeDifference(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, bool[]? skip)
     {
         if (actual.Length != expected.Length)
         {
@@ -93,6 +101,11 @@ public static class RooflineMath
         double diff = 0, scale = 0;
         for (int i = 0; i < actual.Length; i++)
         {
+            if (skip is not null && skip[i])
+            {
+                continue;
+            }
+
             diff = Math.Max(diff, Math.Abs((double)actual[i] - expected[i]));
             scale = Math.Max(scale, Math.Abs((double)expected[i]));
             if (double.IsNaN(actual[i]) != double.IsNaN(expected[i]))
@@ -141,6 +154,26 @@ public static class RooflineMath
     private static string Megabytes(long bytes) => bytes >= 1_000_000
         ? $"{bytes / 1e6:0.#} MB"
         : $"{bytes / 1e3:0.#} kB";
+
+    /// <summary>
+    /// Tokens whose PPO ratio exp(logp − old) lies within <paramref name="tolerance"/> (relative) of a clip bound
+    /// (1 − ε_low, 1 + ε_high, or the dual-clip c where the advantage is negative): there the gradient jumps, and
+    /// float exp implementations that differ by a few ulps pick different sides.
+    /// </summary>
+    public static bool[] NearClipBounds(ReadOnlySpan<float> old, ReadOnlySpan<float> logProb,
+        ReadOnlySpan<float> advantages, double lower, double upper, double clipC, double tolerance = 1e-6)
+    {
+        var near = new bool[old.Length];
+        for (int i = 0; i < near.Length; i++)
+        {
+            double ratio = Math.Exp((double)logProb[i] - old[i]);
+            bool Close(double bound) => Math.Abs(ratio - bound) <= tolerance * bound;
+            near[i] = Close(lower) || Close(upper) || (advantages[i] < 0 && Close(clipC));
+        }
+
+        return near;
+    }
+
 }
 
 /// <summary>One measured kernel of the roofline table.</summary>

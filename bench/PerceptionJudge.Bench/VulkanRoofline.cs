@@ -215,7 +215,8 @@ public static partial class VulkanRoofline
             _checkTime.Start();
             try
             {
-                return $"max rel. diff {c.Compare():0.0e+0}";
+                double diff = c.Compare();
+                return $"max rel. diff {diff:0.0e+0}{c.CheckNote}";
             }
             catch (Exception e) when (e is VulkanException or KernelInputException)
             {
@@ -274,6 +275,9 @@ public static partial class VulkanRoofline
         public Action Cpu { get; set; } = () => { };
 
         public Func<double>? Compare { get; set; }
+
+        /// <summary>What the check left out, appended to its result.</summary>
+        public string CheckNote { get; set; } = "";
 
         public string? Check { get; set; }
 
