@@ -48,14 +48,30 @@ public sealed class RooflineMathTests
     [Test]
     public void FormatRow_GivesGbpsPercentOfTriadRateAndRatio()
     {
-        var row = new RooflineRow("LoRA merge", "4096 × 4096, r = 32", "8 B/W elem", 136_314_880, 100_000,
-            10_000_000, 1_073_741_824, "GFLOP/s", "max rel. diff 1e-7");
+        var row = new RooflineRow("LoRA merge", "4096 × 4096, r = 32", "8 B/W elem", 136_314_880, 200_000,
+            10_000_000, 1_073_741_824, "GFLOP/s", "max rel. diff 1e-7", 100_000);
         Assert.That(RooflineMath.FormatRow(row, 2726.2976), Is.EqualTo(
-            "| LoRA merge | 4096 × 4096, r = 32 | 136.3 MB (8 B/W elem) | 100.0 µs | 1363 | 50% | 10737.418 GFLOP/s | "
-            + "10.00 ms | 100× | max rel. diff 1e-7 |"));
-        var failed = row with { GpuNs = double.NaN, Work = 0 };
-        Assert.That(RooflineMath.FormatRow(failed, 1000), Does.Contain("| – | – | – |  | 10.00 ms | – |"));
+            "| LoRA merge | 4096 × 4096, r = 32 | 136.3 MB (8 B/W elem) | 200.0 µs | 682 | 100.0 µs | 1363 | 50% | "
+            + "10737.418 GFLOP/s | 10.00 ms | 100× | max rel. diff 1e-7 |"));
+        var oneCall = row with { BackToBackNs = double.NaN };
+        Assert.That(RooflineMath.FormatRow(oneCall, 2726.2976), Does.Contain("| 682 | – | – | 25% |"),
+            "without a back-to-back time the one-call time is used");
+        var failed = oneCall with { GpuNs = double.NaN, Work = 0 };
+        Assert.That(RooflineMath.FormatRow(failed, 1000), Does.Contain("| – | – | – | – | – |  | 10.00 ms | – |"));
         Assert.That(RooflineMath.Header.Split('\n')[1].Count(ch => ch == '|'),
             Is.EqualTo(RooflineMath.FormatRow(row, 1).Count(ch => ch == '|')));
+    }
+
+    [Test]
+    public void NearClipBounds_MarksRatiosWithinToleranceOfEachBound()
+    {
+        float[] old = [0, 0, 0, 0, 0];
+        float[] lp = [MathF.Log(0.8f), MathF.Log(1.2f), 0, MathF.Log(3f), MathF.Log(3f)];
+        float[] adv = [1, 1, 1, -1, 1];
+        var near = RooflineMath.NearClipBounds(old, lp, adv, 0.8, 1.2, 3);
+        Assert.That(near, Is.EqualTo(new[] { true, true, false, true, false }),
+            "the dual-clip bound c counts only where the advantage is negative");
+        float[] a = [1, 2, 3], e = [1, 2.5f, 9];
+        Assert.That(RooflineMath.RelativeDifference(a, e, [false, false, true]), Is.EqualTo(0.5 / 2.5).Within(1e-12));
     }
 }
