@@ -42,11 +42,12 @@ public sealed class KlVulkan : IKlKernels
         }
     }
 
-    /// <summary>The dispatch over <paramref name="buffers"/> (logprob, ref, kl, grad): ⌈n / 256⌉ workgroups.</summary>
+    /// <summary>The dispatch over <paramref name="buffers"/> (logprob, ref, kl, grad): ⌈n / 1024⌉ workgroups.</summary>
     internal static VulkanDispatch Dispatch(
         VulkanBuffer[] buffers, int n, KlEstimator estimator, bool straightThrough, bool wantGrad)
     {
-        var (x, y) = VulkanDispatch.Split(((long)n + WorkgroupSize - 1) / WorkgroupSize);
+        const long perGroup = WorkgroupSize * 4; // kl_penalty.comp's EPI elements per invocation
+        var (x, y) = VulkanDispatch.Split((n + perGroup - 1) / perGroup);
         var push = new KlPush((uint)n, (uint)estimator, straightThrough ? 1u : 0u, wantGrad ? 1u : 0u);
         return new VulkanDispatch(Shader, buffers, VulkanDispatch.Bytes(push), x, y);
     }

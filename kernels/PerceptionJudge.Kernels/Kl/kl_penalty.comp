@@ -2,8 +2,10 @@
 // verl v0.6.0 kl_penalty / kl_penalty_forward, element-wise (see KlReference): with d = logp − ref,
 // k1: d, ∂ 1; abs: |d|, ∂ sign(d) (0 at 0); k2: ½d², ∂ d;
 // k3: x = clamp(−d, ±20), kld = e^x − x − 1, kl = clamp(kld, ±10), ∂ = (1 − e^x)·[|−d| ≤ 20]·[|kld| ≤ 10];
-// straight-through ("+"): the estimator's value with k2's gradient d. One invocation per element; no reduction.
+// straight-through ("+"): the estimator's value with k2's gradient d. EPI elements per invocation, WG apart (coalesced),
+// all loaded before any math so more bytes are in flight; no reduction.
 #define WG 256
+#define EPI 4
 layout(local_size_x = WG) in;
 
 layout(std430, set = 0, binding = 0) readonly buffer Lp { float logprob[]; };
@@ -19,17 +21,8 @@ layout(push_constant) uniform Push
     uint wantGrad;        // 0: grad is a placeholder buffer
 } pc;
 
-void main()
+void element(uint k, float lp, float rf)
 {
-    uint wg = gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x;
-    uint k = wg * WG + gl_LocalInvocationIndex;
-    if (k >= pc.n)
-    {
-        return;
-    }
-
-    float lp = logprob[k];
-    float rf = refLogprob[k];
     float d = lp - rf;
     float value;
     float g;
@@ -63,5 +56,33 @@ void main()
     if (pc.wantGrad != 0u)
     {
         grad[k] = pc.straightThrough != 0u ? d : g;
+    }
+}
+
+void main()
+{
+    uint base = (gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x) * (WG * EPI) + gl_LocalInvocationIndex;
+    if (pc.n == 0u)
+    {
+        return;
+    }
+
+    float lp[EPI], rf[EPI];
+    for (uint j = 0u; j < EPI; j++)
+    {
+        uint k = min(base + j * WG, pc.n - 1u); // clamped: a tail load is harmless and never stored
+        lp[j] = logprob[k];
+        rf[j] = refLogprob[k];
+    }
+
+    for (uint j = 0u; j < EPI; j++)
+    {
+        uint k = base + j * WG;
+        if (k >= pc.n)
+        {
+            return;
+        }
+
+        element(k, lp[j], rf[j]);
     }
 }

@@ -134,13 +134,14 @@ public sealed class OptimVulkan : IOptimKernels
     }
 
     /// <summary>The fused AdamW dispatch over the concatenated (param, grad, exp_avg, exp_avg_sq) buffers of
-    /// <paramref name="total"/> elements: one invocation per element.</summary>
+    /// <paramref name="total"/> elements: four elements per invocation.</summary>
     internal static VulkanDispatch AdamWDispatch(
         VulkanBuffer param, VulkanBuffer grad, VulkanBuffer expAvg, VulkanBuffer expAvgSq, long total,
         AdamWOptions options, int step, double gradScale)
     {
         var push = AdamWPush.From((uint)total, options, step, gradScale);
-        var (x, y) = VulkanDispatch.Split((total + WorkgroupSize - 1) / WorkgroupSize);
+        const int perGroup = WorkgroupSize * 4; // adamw.comp's EPI elements per invocation
+        var (x, y) = VulkanDispatch.Split((total + perGroup - 1) / perGroup);
         return new VulkanDispatch("adamw", [param, grad, expAvg, expAvgSq], VulkanDispatch.Bytes(push), x, y);
     }
 
