@@ -34,14 +34,8 @@ public sealed partial class PolicyLossVulkan
 
         int take = Math.Min(valid, Math.Max(1, (int)(valid * options.KlCovRatio)));
         var context = Context;
-        using var old = VulkanBuffer.From(context, input.OldLogProb);
-        using var logProb = VulkanBuffer.From(context, input.LogProb);
-        using var adv = VulkanBuffer.From(context, input.Advantages);
-        using var mask = VulkanBuffer.From(context, input.ResponseMask);
-        using var means = VulkanBuffer.Create(context, 2 * sizeof(float));
-        using var selected = VulkanBuffer.Create(context, (long)n * sizeof(uint));
-        using var g = VulkanBuffer.Create(context, (long)n * sizeof(float));
-        using var sums = VulkanBuffer.Create(context, (long)rows * SumsPerRow * sizeof(float));
+        using var b = new CovBuffers(context, input);
+        var (old, logProb, adv, mask, means, selected, g, sums) = b;
         var (x, y) = VulkanDispatch.Split(rows);
         var loss = new VulkanDispatch("policy_kl_cov", [old, logProb, adv, mask, g, sums, selected],
             Push(checked((uint)cols), (uint)rows, options.PpoKlCoef, 0f), x, y);
@@ -70,14 +64,8 @@ public sealed partial class PolicyLossVulkan
         int n = rows * cols;
         float lower = (float)(1.0 - options.Low), upper = (float)(1.0 + options.High);
         var context = Context;
-        using var old = VulkanBuffer.From(context, input.OldLogProb);
-        using var logProb = VulkanBuffer.From(context, input.LogProb);
-        using var adv = VulkanBuffer.From(context, input.Advantages);
-        using var mask = VulkanBuffer.From(context, input.ResponseMask);
-        using var means = VulkanBuffer.Create(context, 2 * sizeof(float));
-        using var flags = VulkanBuffer.Create(context, (long)n * sizeof(uint));
-        using var g = VulkanBuffer.Create(context, (long)n * sizeof(float));
-        using var sums = VulkanBuffer.Create(context, (long)rows * SumsPerRow * sizeof(float));
+        using var b = new CovBuffers(context, input);
+        var (old, logProb, adv, mask, means, flags, g, sums) = b;
         var (ex, ey) = VulkanDispatch.Split(((long)n + 255) / 256);
         context.Run(
             new VulkanDispatch("cov_means", [logProb, adv, mask, means],
@@ -112,6 +100,51 @@ public sealed partial class PolicyLossVulkan
         context.Run(new VulkanDispatch("policy_clip_cov", [old, logProb, adv, mask, g, sums, flags],
             Push(checked((uint)cols), (uint)rows, lower, upper), x, y));
         return FinishRows(sums, g, rows, cols, grad, agg, scaleFactor);
+    }
+
+    /// <summary>The device buffers of both cov modes: the four operands, the two means, one uint flag per token
+    /// (kl_cov: selected; clip_cov: candidate, then dropped), d loss/d logp and the per-row sums.</summary>
+    private sealed class CovBuffers : IDisposable
+    {
+        private readonly VulkanBuffer[] _all;
+
+        public CovBuffers(VulkanContext context, in PolicyLossInput input)
+        {
+            long n = (long)input.Rows * input.Cols;
+            var made = new List<VulkanBuffer>(8);
+            try
+            {
+                made.Add(VulkanBuffer.From(context, input.OldLogProb));
+                made.Add(VulkanBuffer.From(context, input.LogProb));
+                made.Add(VulkanBuffer.From(context, input.Advantages));
+                made.Add(VulkanBuffer.From(context, input.ResponseMask));
+                made.Add(VulkanBuffer.Create(context, 2 * sizeof(float)));
+                made.Add(VulkanBuffer.Create(context, n * sizeof(uint)));
+                made.Add(VulkanBuffer.Create(context, n * sizeof(float)));
+                made.Add(VulkanBuffer.Create(context, (long)input.Rows * SumsPerRow * sizeof(float)));
+            }
+            catch
+            {
+                made.ForEach(b => b.Dispose()); // an allocation failed: free what was made, now
+                throw;
+            }
+
+            _all = [.. made];
+        }
+
+        public void Deconstruct(out VulkanBuffer old, out VulkanBuffer logProb, out VulkanBuffer adv,
+            out VulkanBuffer mask, out VulkanBuffer means, out VulkanBuffer flags, out VulkanBuffer g,
+            out VulkanBuffer sums) =>
+            (old, logProb, adv, mask, means, flags, g, sums) =
+                (_all[0], _all[1], _all[2], _all[3], _all[4], _all[5], _all[6], _all[7]);
+
+        public void Dispose()
+        {
+            foreach (var buffer in _all)
+            {
+                buffer.Dispose();
+            }
+        }
     }
 
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
