@@ -31,21 +31,7 @@ public sealed class PolicyLossVulkanTests
         }
 
         var o = new PolicyLossOptions { LossAggMode = "seq-mean-token-mean", ClipRatioHigh = 0.28f };
-        var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
-        var gRef = new float[b.Old.Length];
-        var expected = new PolicyLossReference().Compute(Loss.Parse(mode), input, gRef, o);
-        var kernels = new PolicyLossVulkan(context);
-        var g = new float[b.Old.Length];
-        var actual = kernels.Compute(Loss.Parse(mode), input, g, o);
-        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
-        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5));
-        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
-        Assert.That(actual.PgClipfracLower, Is.EqualTo(expected.PgClipfracLower).Within(1e-5));
-        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, mode);
-
-        var again = new float[g.Length];
-        Assert.That(kernels.Compute(Loss.Parse(mode), input, again, o), Is.EqualTo(actual), "same bits on a rerun");
-        Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
+        MatchesReferenceAndRepeats(context, Loss.Parse(mode), b, o, mode);
     }
 
     /// <summary>
@@ -71,19 +57,7 @@ public sealed class PolicyLossVulkanTests
         }
 
         var o = new PolicyLossOptions { KlCovRatio = ratio, PpoKlCoef = 2f };
-        var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
-        var gRef = new float[b.Old.Length];
-        var expected = new PolicyLossReference().Compute(PolicyLossMode.KlCov, input, gRef, o);
-        var kernels = new PolicyLossVulkan(context);
-        var g = new float[b.Old.Length];
-        var actual = kernels.Compute(PolicyLossMode.KlCov, input, g, o);
-        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
-        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
-        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, $"kl_cov ratio {ratio}");
-
-        var again = new float[g.Length];
-        Assert.That(kernels.Compute(PolicyLossMode.KlCov, input, again, o), Is.EqualTo(actual), "same bits");
-        Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
+        MatchesReferenceAndRepeats(context, PolicyLossMode.KlCov, b, o, $"kl_cov ratio {ratio}");
     }
 
     /// <summary>
@@ -102,19 +76,31 @@ public sealed class PolicyLossVulkanTests
         using var context = VulkanContext.Create(null, subgroups);
         var b = Batch.Random(19 * 300, salt: 9, cols: 300, spread: 0.4f);
         var o = new PolicyLossOptions { ClipCovRatio = ratio, ClipCovLb = -1f, ClipCovUb = 3f, Seed = seed };
+        MatchesReferenceAndRepeats(context, PolicyLossMode.ClipCov, b, o, $"clip_cov ratio {ratio}");
+    }
+
+    /// <summary>
+    /// The Vulkan result against the double reference (losses and clip fractions within 1e-5, the gradient within
+    /// 1e-5 of its largest), then a rerun that must give the same bits.
+    /// </summary>
+    private static void MatchesReferenceAndRepeats(
+        VulkanContext context, PolicyLossMode mode, Batch b, PolicyLossOptions o, string label)
+    {
         var input = new PolicyLossInput(b.Old, b.Lp, b.Adv, b.Mask, b.Rows, b.Cols);
         var gRef = new float[b.Old.Length];
-        var expected = new PolicyLossReference().Compute(PolicyLossMode.ClipCov, input, gRef, o);
+        var expected = new PolicyLossReference().Compute(mode, input, gRef, o);
         var kernels = new PolicyLossVulkan(context);
         var g = new float[b.Old.Length];
-        var actual = kernels.Compute(PolicyLossMode.ClipCov, input, g, o);
-        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))));
-        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5));
-        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5));
-        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, $"clip_cov ratio {ratio}");
+        var actual = kernels.Compute(mode, input, g, o);
+        Assert.That(actual.PgLoss, Is.EqualTo(expected.PgLoss).Within(1e-5 * Math.Max(1, Math.Abs(expected.PgLoss))),
+            label);
+        Assert.That(actual.PgClipfrac, Is.EqualTo(expected.PgClipfrac).Within(1e-5), label);
+        Assert.That(actual.PpoKl, Is.EqualTo(expected.PpoKl).Within(1e-5), label);
+        Assert.That(actual.PgClipfracLower, Is.EqualTo(expected.PgClipfracLower).Within(1e-5), label);
+        AggOracle.AssertGradClose(g, AggOracle.ToDouble(gRef), 1e-5, label);
 
         var again = new float[g.Length];
-        Assert.That(kernels.Compute(PolicyLossMode.ClipCov, input, again, o), Is.EqualTo(actual), "same bits");
+        Assert.That(kernels.Compute(mode, input, again, o), Is.EqualTo(actual), "same bits on a rerun");
         Assert.That(again, Is.EqualTo(g), "same gradient bits on a rerun");
     }
 }
