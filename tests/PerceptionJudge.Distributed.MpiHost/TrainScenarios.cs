@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PerceptionJudge.Training;
+using PerceptionJudge.Tests.Shared;
 using PerceptionJudge.Training.Config;
 
 namespace PerceptionJudge.Distributed.MpiHost;
@@ -20,33 +21,15 @@ internal static class TrainScenarios
     /// turns that into up to ~1e-6 on elements whose gradient nearly cancels (measured 1.5e-6 with 2-row
     /// micro-batches); with one row the runs differ only in the order gradients are summed.
     /// </summary>
-    internal static TrainConfig Toy(string outDir, int steps) => new()
+    internal static TrainConfig Toy(string outDir, int steps)
     {
-        Data = new DataConfig
+        var toy = ToyTrainConfig.Create(outDir, steps);
+        return toy with
         {
-            SyntheticPairs = 10,
-            SyntheticEdits = ["recolour", "remove", "duplicate"],
-            SyntheticMaxObjects = 4,
-            SyntheticText = false,
-            ValFraction = 0.3,
-        },
-        Model = new ModelSection { Path = "nano" },
-        Rollout = new RolloutConfig { N = 3, MaxNewTokens = 8 },
-        Algorithm = new AlgorithmConfig { DropZeroVarianceGroups = false, EntropyCoeff = 0.1 },
-        Optim = new OptimConfig { Lr = 1e-3 },
-        Sft = new SftConfig { Steps = 2, BatchSize = 4 },
-        Trainer = new TrainerConfig
-        {
-            Steps = steps,
-            PromptsPerStep = 2,
-            MiniBatchPrompts = 1,
-            MicroBatchSequences = 1,
-            SaveEvery = steps,
-            KeepLast = 2,
-            OutputDir = outDir,
-            Seed = 5,
-        },
-    };
+            Algorithm = toy.Algorithm with { DropZeroVarianceGroups = false, EntropyCoeff = 0.1 },
+            Trainer = toy.Trainer with { MicroBatchSequences = 1, SaveEvery = steps },
+        };
+    }
 
     /// <summary>Trains the toy run in args[0] for args[1] steps (args[2] = "resume": continues the run there); rank 0
     /// prints each RL step's time.</summary>

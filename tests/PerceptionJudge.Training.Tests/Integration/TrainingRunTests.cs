@@ -20,33 +20,8 @@ public sealed class TrainingRunTests : LibTorchFixture
     public void RemoveRoot() => Directory.Delete(_root, recursive: true);
 
     /// <summary>A toy run; two optimizer steps per RL step (mini-batch of 1 prompt) to exercise old log-probs.</summary>
-    internal static TrainConfig Toy(string outDir, int steps, string dataDir = "") => new()
-    {
-        Data = new DataConfig
-        {
-            Path = dataDir,
-            SyntheticPairs = 10,
-            SyntheticEdits = ["recolour", "remove", "duplicate"],
-            SyntheticMaxObjects = 4,
-            SyntheticText = false,
-            ValFraction = 0.3,
-        },
-        Model = new ModelSection { Path = "nano" },
-        Rollout = new RolloutConfig { N = 3, MaxNewTokens = 8 },
-        Optim = new OptimConfig { Lr = 1e-3 },
-        Sft = new SftConfig { Steps = 2, BatchSize = 4 },
-        Trainer = new TrainerConfig
-        {
-            Steps = steps,
-            PromptsPerStep = 2,
-            MiniBatchPrompts = 1,
-            MicroBatchSequences = 2,
-            SaveEvery = 2,
-            KeepLast = 2,
-            OutputDir = outDir,
-            Seed = 5,
-        },
-    };
+    internal static TrainConfig Toy(string outDir, int steps, string dataDir = "") =>
+        ToyTrainConfig.Create(outDir, steps, dataDir);
 
     [Test]
     public void SftThenGrpo_WritesMetricsAndCheckpoints()
