@@ -205,6 +205,7 @@ public static partial class VulkanRoofline
             {
                 _roof = RooflineMath.GigabytesPerSecond(c.Bytes,
                     double.IsFinite(c.BackToBackNs) ? c.BackToBackNs : c.GpuNs);
+                c.Check ??= RunCheck(c); // reads the resident output: before the buffers go
             }
 
             c.Check ??= check && c.Compare is not null ? Pending : "not checked";

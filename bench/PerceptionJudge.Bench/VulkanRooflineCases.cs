@@ -27,22 +27,17 @@ public static partial class VulkanRoofline
             var (ab, bb, cb) = (k.Own(ctx.Upload<float>(a)), k.Own(ctx.Upload<float>(b)), k.Own(ctx.Upload<float>(c)));
             k.Dispatches = [VulkanTriad.Dispatch(ab, bb, cb, n, 3f)];
             k.Cpu = () => PerceptionJudge.Bench.Triad.Run(a, b, c, 3f);
-            // The check uploads and reads back its own buffers in the check pass: a read-back before the timings
-            // slowed every later kernel of the process 2–3× on an H200 (not yet explained), so none happens there.
             k.Compare = () =>
             {
-                using var a2 = ctx.Upload<float>(a);
-                using var b2 = ctx.Upload<float>(b);
-                using var c2 = ctx.Upload<float>(c);
-                ctx.Run(VulkanTriad.Dispatch(a2, b2, c2, n, 3f));
+                ctx.Run(k.Dispatches);
                 var back = new float[n];
-                ctx.Download<float>(a2, back);
+                ctx.Download<float>(ab, back);
                 return RooflineMath.RelativeDifference(back, a);
             };
             Emit($"Resident operands in {ctx.DescribeMemoryType(ab.MemoryTypeIndex)}; staging in "
                 + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.Staging))}; the public calls' buffers in "
-                + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.HostVisible))}. Checks run after every "
-                + "timing: the triad's on fresh buffers, the others as the whole public Vulkan call against the Cpu.");
+                + $"{ctx.DescribeMemoryType(ctx.MemoryType(~0u, BufferMemory.HostVisible))}. The triad's check reads "
+                + "its timed output back; the others run the whole public Vulkan call once against the Cpu result.");
             return k;
         }
 
