@@ -157,9 +157,9 @@ public static partial class VulkanRoofline
         {
             try
             {
-                // Every kernel warms up for half a second of calls at least: the GPU drops its clocks while the Cpu
-                // backend of the previous row runs, and a few calls do not ramp them back (measured on an H200: the
-                // short kernels ran 3–6× slower after three warm-up calls than in a process of their own).
+                // Every kernel warms up for half a second of calls at least (the GPU may have dropped its clocks
+                // while the previous row's Cpu backend ran). This did not remove the in-process slowdown the README
+                // describes (short kernels 2–3× slower than in a process of their own), whose cause is still open.
                 var warm = Stopwatch.StartNew();
                 for (int i = 0; i < WarmUps || warm.Elapsed.TotalSeconds < WarmUpSeconds; i++)
                 {
