@@ -12,4 +12,22 @@ public sealed class NonFiniteException(int step, string what) : Exception($"step
 
     /// <summary>Whether an optimizer step of the failing RL step had already changed the weights.</summary>
     public bool WeightsChanged { get; init; }
+
+    /// <summary>
+    /// Runs <paramref name="kernelCall"/>; the kernels' NaN/Inf input check (a <see cref="Model.ModelException"/>
+    /// over a <see cref="Kernels.Runtime.KernelInputException"/>, raised before anything is written) becomes a
+    /// <see cref="NonFiniteException"/> of <paramref name="step"/> whose text starts with <paramref name="phase"/>.
+    /// </summary>
+    internal static T Guard<T>(
+        Func<T> kernelCall, int step, string phase = "", bool weightsChanged = false)
+    {
+        try
+        {
+            return kernelCall();
+        }
+        catch (Model.ModelException e) when (e.InnerException is Kernels.Runtime.KernelInputException)
+        {
+            throw new NonFiniteException(step, phase + e.Message) { WeightsChanged = weightsChanged };
+        }
+    }
 }

@@ -106,15 +106,14 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, Gradien
                 double norm;
                 try
                 {
-                    norm = policy.Optimizer.Step(); // a non-finite gradient throws before anything is written
+                    // A non-finite gradient throws before anything is written.
+                    norm = NonFiniteException.Guard(policy.Optimizer.Step, step, weightsChanged: optimizerSteps > 0);
                 }
-                catch (Model.ModelException e) when (e.InnerException is Kernels.Runtime.KernelInputException)
+                finally
                 {
                     policy.Optimizer.ZeroGrad();
-                    throw new NonFiniteException(step, e.Message) { WeightsChanged = optimizerSteps > 0 };
                 }
 
-                policy.Optimizer.ZeroGrad();
                 metrics.UpdateSeconds += clock.Elapsed.TotalSeconds;
 
                 gradNorms += norm;

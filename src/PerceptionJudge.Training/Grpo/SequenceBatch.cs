@@ -1,5 +1,3 @@
-using PerceptionJudge.Kernels.Runtime;
-using PerceptionJudge.Model;
 using PerceptionJudge.Model.LogProb;
 using PerceptionJudge.Model.Nn;
 using PerceptionJudge.Torch;
@@ -107,16 +105,11 @@ public sealed class SequenceBatch
         // A sampled response may hold the <image> id: it is text there, as it was while decoding.
         var hidden = model.ForwardHidden(ids, mask, pixels, imageColumns: PromptLength)
             .Narrow(1, PromptLength - 1, ResponseLength);
-        try
-        {
-            var result = LinearLogProb.Forward(
-                hidden, model.LmHead.Weight, Labels, new LinearLogProbOptions(Temperature: temperature));
-            return (hidden, result);
-        }
-        catch (ModelException e) when (e.InnerException is KernelInputException)
-        {
-            throw new NonFiniteException(-1, "forward: " + e.Message);
-        }
+        var result = NonFiniteException.Guard(
+            () => LinearLogProb.Forward(
+                hidden, model.LmHead.Weight, Labels, new LinearLogProbOptions(Temperature: temperature)),
+            -1, "forward: ");
+        return (hidden, result);
     }
 
     /// <summary>Per-token log-probs without autograd (old and reference policies).</summary>

@@ -52,11 +52,7 @@ public static class SftStep
         LinearLogProb.Backward(hidden, model.LmHead.Weight, lp, [], grad);
         try
         {
-            optimizer.Step(); // a non-finite gradient throws before anything is written
-        }
-        catch (Model.ModelException e) when (e.InnerException is Kernels.Runtime.KernelInputException)
-        {
-            throw new NonFiniteException(step, e.Message);
+            NonFiniteException.Guard(optimizer.Step, step); // a non-finite gradient throws before anything is written
         }
         finally
         {
