@@ -60,30 +60,15 @@ public sealed class RolloutEngine
             }
         }
 
-        var output = new List<Judgment>(rows.Count);
-        bool wasTraining = _model.Training;
-        _model.Eval();
-        try
+        IEnumerable<(List<(JudgeSample, int)> Rows, ulong Seed)> Batches()
         {
             for (int start = 0, batch = 0; start < rows.Count; start += MaxRows, batch++)
             {
-                var chunk = rows.GetRange(start, Math.Min(MaxRows, rows.Count - start));
-                var result = Decode(chunk.Select(r => r.Sample).ToList(),
-                    options with { EosTokenIds = _eos, PadTokenId = _pad, Seed = Mix(seed, (ulong)batch) });
-                for (int i = 0; i < chunk.Count; i++)
-                {
-                    var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
-                    output.Add(new Judgment(chunk[i].Sample, chunk[i].Group, ids,
-                        _tokenizer.Decode(ids, skipSpecialTokens: true, skipUnknownIds: true)));
-                }
+                yield return (rows.GetRange(start, Math.Min(MaxRows, rows.Count - start)), Mix(seed, (ulong)batch));
             }
         }
-        finally
-        {
-            _model.Train(wasTraining);
-        }
 
-        return output;
+        return Sample(Batches(), options);
     }
 
     /// <summary>
@@ -101,25 +86,40 @@ public sealed class RolloutEngine
             throw new ArgumentException($"{prompts.Count} prompts but {groups.Count} group ids", nameof(groups));
         }
 
-        var output = new List<Judgment>(prompts.Count * n);
-        bool wasTraining = _model.Training;
-        _model.Eval();
-        try
+        IEnumerable<(List<(JudgeSample, int)> Rows, ulong Seed)> Batches()
         {
             for (int p = 0; p < prompts.Count; p++)
             {
                 ulong groupSeed = Mix(seed, (ulong)groups[p]);
                 for (int start = 0, chunk = 0; start < n; start += MaxRows, chunk++)
                 {
-                    int rows = Math.Min(MaxRows, n - start);
-                    var result = Decode(Enumerable.Repeat(prompts[p], rows).ToList(),
-                        options with { EosTokenIds = _eos, PadTokenId = _pad, Seed = Mix(groupSeed, (ulong)chunk) });
-                    for (int i = 0; i < rows; i++)
-                    {
-                        var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
-                        output.Add(new Judgment(prompts[p], groups[p], ids,
-                            _tokenizer.Decode(ids, skipSpecialTokens: true, skipUnknownIds: true)));
-                    }
+                    var rows = Enumerable.Repeat((prompts[p], groups[p]), Math.Min(MaxRows, n - start)).ToList();
+                    yield return (rows, Mix(groupSeed, (ulong)chunk));
+                }
+            }
+        }
+
+        return Sample(Batches(), options);
+    }
+
+    /// <summary>Decodes each batch of (prompt, group) rows with its seed, in eval mode, into judgments.</summary>
+    private List<Judgment> Sample(
+        IEnumerable<(List<(JudgeSample Sample, int Group)> Rows, ulong Seed)> batches, GenerationOptions options)
+    {
+        var output = new List<Judgment>();
+        bool wasTraining = _model.Training;
+        _model.Eval();
+        try
+        {
+            foreach (var (rows, seed) in batches)
+            {
+                var result = Decode(rows.Select(r => r.Sample).ToList(),
+                    options with { EosTokenIds = _eos, PadTokenId = _pad, Seed = seed });
+                for (int i = 0; i < rows.Count; i++)
+                {
+                    var ids = result.Row(i).ToArray().Select(t => (int)t).ToArray();
+                    output.Add(new Judgment(rows[i].Sample, rows[i].Group, ids,
+                        _tokenizer.Decode(ids, skipSpecialTokens: true, skipUnknownIds: true)));
                 }
             }
         }
