@@ -29,7 +29,6 @@ namespace PerceptionJudge.Training;
 public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, ICommunicator? communicator = null)
 {
     private readonly ICommunicator _communicator = communicator ?? new SingleProcessCommunicator();
-    private readonly ITrainingProgress _progress = progress;
 
     /// <summary>The post-SFT base model folder inside the run folder.</summary>
     public const string BaseFolder = "base";
@@ -56,7 +55,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
                 Directory.Delete(DatasetFolder, recursive: true); // an interrupted build; it is rebuilt identically
             }
 
-            _progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
+            progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
             PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
                 new SceneOptions(MaxObjects: d.SyntheticMaxObjects, WithText: d.SyntheticText),
                 editKinds: d.SyntheticEdits);
@@ -87,7 +86,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         var trainer = new JudgeTrainer(config, LoadSamples(vision.ImageSize, vision.NumPatches), _communicator);
         try
         {
-            var store = new CheckpointStore(Folder, config.Trainer.KeepLast, _progress.Message);
+            var store = new CheckpointStore(Folder, config.Trainer.KeepLast, progress.Message);
             string metricsPath = Path.Combine(Folder, MetricsFile);
             string basePath = Path.Combine(Folder, BaseFolder);
             JudgeState? state = null;
@@ -106,7 +105,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             {
                 using var saved = VisionLanguageModel.FromPretrained(basePath);
                 JudgeState.CopyWeights(saved, trainer.Model);
-                _progress.Message($"resuming: the SFT base from {basePath}");
+                progress.Message($"resuming: the SFT base from {basePath}");
             }
             else
             {
@@ -118,7 +117,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             {
                 state.Restore(checkpoint!, policy);
                 trainer.RestorePosition(state);
-                _progress.Message($"resumed from {checkpoint} (step {state.Step})");
+                progress.Message($"resumed from {checkpoint} (step {state.Step})");
             }
 
             RunRl(trainer, store, metrics);
@@ -163,13 +162,13 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             return;
         }
 
-        _progress.Start(config.Sft.Steps, MetricsWriter.Sft);
+        progress.Start(config.Sft.Steps, MetricsWriter.Sft);
         try
         {
             trainer.RunSft((step, values) =>
             {
                 metrics?.Write(step, MetricsWriter.Sft, values);
-                _progress.Report(step, values);
+                progress.Report(step, values);
             });
         }
         catch (NonFiniteException e)
@@ -178,7 +177,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
                 "checkpointed). Lower sft.lr or raise optim.grad_clip and run again", e);
         }
 
-        _progress.Finish();
+        progress.Finish();
         if (_communicator.Rank > 0)
         {
             return; // every rank holds the same base; rank 0 saves it
@@ -197,13 +196,13 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         }
 
         Directory.Move(temp, basePath);
-        _progress.Message($"SFT base saved to {basePath}");
+        progress.Message($"SFT base saved to {basePath}");
     }
 
     private void RunRl(JudgeTrainer trainer, CheckpointStore store, MetricsWriter? metrics)
     {
         var t = config.Trainer;
-        _progress.Start(t.Steps, MetricsWriter.Rl);
+        progress.Start(t.Steps, MetricsWriter.Rl);
         int saved = trainer.Step;
         while (trainer.Step < t.Steps)
         {
@@ -224,7 +223,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             }
 
             metrics?.Write(trainer.Step, MetricsWriter.Rl, values);
-            _progress.Report(trainer.Step, values);
+            progress.Report(trainer.Step, values);
             if (t.SaveEvery > 0 && trainer.Step % t.SaveEvery == 0 || trainer.Step == t.Steps)
             {
                 Save(trainer, store, trainer.Step);
@@ -232,7 +231,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             }
         }
 
-        _progress.Finish();
+        progress.Finish();
     }
 
     private string Save(JudgeTrainer trainer, CheckpointStore store, int step)
@@ -244,7 +243,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         }
 
         string folder = store.Save(step, f => state.Write(f, trainer.Policy!));
-        _progress.Message($"checkpoint {folder}");
+        progress.Message($"checkpoint {folder}");
         return folder;
     }
 }
