@@ -7,19 +7,19 @@ namespace PerceptionJudge.Bench;
 
 /// <summary>
 /// The Vulkan roofline: <c>PerceptionJudge.Bench --vulkan-roofline [--scale gpu|small] [--reps 20] [--out FILE]
-/// [--no-check] [--only KEYS]</c>. Not BenchmarkDotNet: one pass over every ported kernel family on the device
+/// [--no-check] [--only KEYS] [--keys]</c>. Not BenchmarkDotNet: one pass over every ported kernel family on the device
 /// <c>PJ_VULKAN_DEVICE</c> picks (the first discrete GPU by default), in a few seconds to a minute.
 /// <para>
-/// The operands of each kernel are uploaded once into device-local buffers (a staging copy where the device's
-/// memory is not host-visible); then the kernel's own dispatch (the one its public call submits) runs 3 times to
-/// warm up (at least half a second of calls at gpu scale, so the clocks have ramped) and <c>--reps</c> times timed. The GPU time is the median of the timestamp
-/// queries around the dispatches of a call: host work of a whole call (buffers, copies, the host's finish of a
-/// reduction) is not in it. Bytes follow <see cref="RooflineMath"/>'s compulsory-traffic models; the roof is the
-/// STREAM triad (<c>triad.comp</c>, vec4 loads) over 3 × 64M floats in the same run. The Cpu backend runs the same
-/// inputs (median of a few calls), and the whole public Vulkan call is compared with it once (<c>--no-check</c>
-/// skips that: it allocates host-visible buffers and reads results back through them). Sizes: <c>gpu</c> is the CPU
-/// benchmark classes' main sizes, <c>small</c> 1/64 of the data (Kendall 1/1024 of the pairs) so lavapipe finishes
-/// in seconds. The table goes to stdout, and to <c>--out</c> after every row.
+/// The operands of each kernel are uploaded once into device-local buffers (a staging copy where the device's memory is
+/// not host-visible); then the kernel's own dispatch (the one its public call submits) runs 3 times to warm up (at
+/// least half a second of calls at gpu scale, so the clocks have ramped) and <c>--reps</c> times timed. The GPU time is
+/// the median of the timestamp queries around the dispatches of a call: host work of a whole call (buffers, copies, the
+/// host's finish of a reduction) is not in it. Bytes follow <see cref="RooflineMath"/>'s compulsory-traffic models; the
+/// roof is the STREAM triad (<c>triad.comp</c>, vec4 loads) over 3 × 64M floats in the same run. The Cpu backend runs
+/// the same inputs (median of a few calls), and the whole public Vulkan call is compared with it once
+/// (<c>--no-check</c> skips that: it allocates host-visible buffers and reads results back through them). Sizes:
+/// <c>gpu</c> is the CPU benchmark classes' main sizes, <c>small</c> 1/64 of the data (Kendall 1/1024 of the pairs) so
+/// lavapipe finishes in seconds. The table goes to stdout, and to <c>--out</c> after every row.
 /// </para>
 /// </summary>
 public static partial class VulkanRoofline
@@ -37,10 +37,13 @@ public static partial class VulkanRoofline
                 case "--out": outPath = Value(); break;
                 case "--no-check": check = false; break;
                 case "--only": only = Value().Split(','); break;
+                case "--keys":
+                    Console.WriteLine(string.Join(' ', Runner.Keys)); // for scripts that run one key per process
+                    return 0;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}; valid: --scale gpu|small, --reps N, "
-                        + "--out FILE, --no-check, --only KEY,KEY (keys: triad, " + string.Join(", ", Runner.Keys)
-                        + "; the triad always runs)");
+                        + "--out FILE, --no-check, --keys, --only KEY,KEY (keys: triad, "
+                        + string.Join(", ", Runner.Keys) + "; the triad always runs)");
             }
         }
 

@@ -161,7 +161,7 @@ main() {
     # found; the clock ramp and a read-back before the timings were ruled out), so the clean figures come from here.
     step "roofline timings, one process per kernel (scale $scale)"
     local key
-    for key in grpo policy_loss kl loss_agg adamw lora log_prob log_prob_backward ranking perturb kendall levenshtein; do
+    for key in $("$PJ/PerceptionJudge.Bench" --vulkan-roofline --keys); do
         timeout "$(budget 40)" "$PJ/PerceptionJudge.Bench" --vulkan-roofline --scale "$scale" --only "$key" \
             --no-check --out "/tmp/pj-one.md" > /dev/null
         echo "roofline $key: exit code $?"
