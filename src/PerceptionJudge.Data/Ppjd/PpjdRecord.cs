@@ -37,10 +37,12 @@ public sealed record PpjdPerturbation(string Kind, string Description, string Op
 /// <param name="CorrectFor">Letter of the response right for each image ("" where none is, e.g. a score item).</param>
 /// <param name="Label">The target: "1"/"0" (score), "A"/"B"/"C" (pair), a permutation like "BCA" (ranking).</param>
 /// <param name="Perturbation">The edit.</param>
+/// <param name="Facts">Key visual facts of each image ("original"/"perturbed" → e.g. "a red star, 2 blue circles."),
+/// where the builder knows them (synthetic scenes); null for imported records.</param>
 public sealed record PpjdRecord(string Id, string Task, ulong Seed, string Image, string OriginalImage,
     string PerturbedImage, string OriginalSha256, string PerturbedSha256, string Question,
     IReadOnlyList<string> Responses, IReadOnlyDictionary<string, string> CorrectFor, string Label,
-    PpjdPerturbation Perturbation);
+    PpjdPerturbation Perturbation, IReadOnlyDictionary<string, string>? Facts = null);
 
 /// <summary>dataset.json: what was built and how much of it.</summary>
 /// <param name="Name">Dataset name.</param>

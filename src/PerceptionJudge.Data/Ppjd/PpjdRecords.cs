@@ -3,7 +3,7 @@ namespace PerceptionJudge.Data.Ppjd;
 /// <summary>One image pair with a question whose answer differs between the two images.</summary>
 internal sealed record PpjdPair(string Stem, ulong Seed, string OriginalImage, string PerturbedImage,
     string OriginalSha256, string PerturbedSha256, string Question, string QuestionKind, string OriginalAnswer,
-    string PerturbedAnswer, PpjdPerturbation Perturbation);
+    string PerturbedAnswer, PpjdPerturbation Perturbation, string OriginalFacts = "", string PerturbedFacts = "");
 
 /// <summary>
 /// Turns a pair into judge records, deterministically from its seed:
@@ -61,7 +61,9 @@ internal static class PpjdRecords
     private static PpjdRecord Make(PpjdPair p, string task, string image, string[] responses,
         IReadOnlyDictionary<string, string> correct, string label, string suffix = "") =>
         new($"{p.Stem}-{task}-{image}{suffix}", task, p.Seed, image, p.OriginalImage, p.PerturbedImage,
-            p.OriginalSha256, p.PerturbedSha256, p.Question, responses, correct, label, p.Perturbation);
+            p.OriginalSha256, p.PerturbedSha256, p.Question, responses, correct, label, p.Perturbation,
+            p.OriginalFacts.Length + p.PerturbedFacts.Length == 0 ? null
+                : new Dictionary<string, string> { ["original"] = p.OriginalFacts, ["perturbed"] = p.PerturbedFacts });
 
     /// <summary>slot → rank, a seeded permutation of 0..2.</summary>
     private static int[] Permutation(ulong seed)

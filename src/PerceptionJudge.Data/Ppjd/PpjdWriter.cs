@@ -61,7 +61,7 @@ public sealed class PpjdWriter : IDisposable
         string kind = edit.Original.Questions.FirstOrDefault(q => q.Question == edit.Question)?.Kind ?? "count";
         var perturbation = new PpjdPerturbation(edit.Kind, edit.Description, edit.Operation.Describe());
         var pair = new PpjdPair(stem, seed, origPath, pertPath, Sha256(orig), Sha256(pert), edit.Question, kind,
-            edit.OriginalAnswer, edit.PerturbedAnswer, perturbation);
+            edit.OriginalAnswer, edit.PerturbedAnswer, perturbation, edit.Original.Describe(), edit.Perturbed.Describe());
         return new PreparedPair(index, edit.Kind, origPath, orig, pertPath, pert, PpjdRecords.For(pair).ToList());
     }
 

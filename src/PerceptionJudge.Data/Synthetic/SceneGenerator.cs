@@ -8,12 +8,15 @@ namespace PerceptionJudge.Data.Synthetic;
 /// <param name="MinObjects">Fewest shapes (≥ 2).</param>
 /// <param name="MaxObjects">Most shapes.</param>
 /// <param name="WithText">Whether to write a 1–2 digit number.</param>
+/// <param name="MinRadius">Smallest shape radius as a fraction of the shorter side.</param>
+/// <param name="MaxRadius">Largest shape radius as a fraction of the shorter side (≤ 0.2).</param>
 public sealed record SceneOptions(int Width = 448, int Height = 448, int MinObjects = 3, int MaxObjects = 7,
-    bool WithText = true)
+    bool WithText = true, double MinRadius = 0.045, double MaxRadius = 0.09)
 {
     internal void Validate()
     {
-        if (Width < 64 || Height < 64 || MinObjects < 2 || MaxObjects < MinObjects || MaxObjects > 12)
+        if (Width < 64 || Height < 64 || MinObjects < 2 || MaxObjects < MinObjects || MaxObjects > 12
+            || !(MinRadius >= 0.02) || !(MaxRadius >= MinRadius) || !(MaxRadius <= 0.2))
         {
             throw new ArgumentException($"invalid scene options {this}");
         }
@@ -69,7 +72,7 @@ public sealed class SceneGenerator
         {
             var shape = shapes[rng.Next(0, shapes.Length)];
             var colour = rng.Pick(NamedColour.Palette);
-            int r = rng.Next(minDim * 45 / 1000, minDim * 90 / 1000 + 1);
+            int r = rng.Next(Pixels(minDim, _options.MinRadius), Pixels(minDim, _options.MaxRadius) + 1);
             int cx = rng.Next(r + 4, s.Width - r - 4), cy = rng.Next(r + 4, s.Height - r - 4);
             if (used.Contains((shape, colour.Name)) || !IsFree(occupied, cx, cy, r))
             {
@@ -92,6 +95,9 @@ public sealed class SceneGenerator
 
         return new Scene(seed, s, img, objects, text);
     }
+
+    // ⌊side · fraction⌋, with a nudge so 0.045 · 200 is 9, not 8 (0.045 is not exact in binary).
+    private static int Pixels(int side, double fraction) => (int)Math.Floor(side * fraction + 1e-9);
 
     internal static bool IsFree(IEnumerable<(float X, float Y, float R)> occupied, float x, float y, float r) =>
         occupied.All(o => (o.X - x) * (o.X - x) + (o.Y - y) * (o.Y - y) >= (o.R + r + Gap) * (o.R + r + Gap));

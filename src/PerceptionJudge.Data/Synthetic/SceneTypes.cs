@@ -29,6 +29,20 @@ public sealed record NamedColour(string Name, byte R, byte G, byte B)
         new("yellow", 235, 200, 40), new("purple", 140, 60, 190), new("orange", 240, 130, 30),
     ];
 
+    /// <summary>Position of <paramref name="colour"/> in <see cref="Palette"/> (−1 if it is not a palette colour).</summary>
+    public static int IndexOf(NamedColour colour)
+    {
+        for (int i = 0; i < Palette.Count; i++)
+        {
+            if (Palette[i] == colour)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>As a kernel colour in [0, 1].</summary>
     public Rgb ToRgb() => Rgb.FromBytes(R, G, B);
 
@@ -96,6 +110,28 @@ public sealed class Scene
 
     /// <summary>The questions and answers for this scene.</summary>
     public IReadOnlyList<QuestionAnswer> Questions => SceneQuestions.Ask(this);
+
+    /// <summary>
+    /// What the image shows, in a fixed order (palette colour, then shape) so it is a function of the content and not
+    /// of positions: "a red star, 2 blue circles, the number 42." The judge's key visual facts.
+    /// </summary>
+    public string Describe()
+    {
+        var parts = Objects
+            .GroupBy(o => (Colour: NamedColour.IndexOf(o.Colour), o.Shape))
+            .OrderBy(g => g.Key.Colour).ThenBy(g => g.Key.Shape)
+            .Select(g => g.Count() == 1 ? $"{Article(g.First().Describe())} {g.First().Describe()}"
+                : $"{g.Count()} {g.First().Describe()}s")
+            .ToList();
+        if (Text is not null)
+        {
+            parts.Add($"the number {Text.Text}");
+        }
+
+        return string.Join(", ", parts) + ".";
+    }
+
+    private static string Article(string noun) => "aeiou".Contains(noun[0]) ? "an" : "a";
 
     /// <summary>As an 8-bit RGBA image.</summary>
     public Rgba8Image ToImage() => PlanarBatch.FromPlanar(Planes, 0, 3, Shape.Height, Shape.Width);

@@ -62,6 +62,11 @@ public sealed class PpjdBuilderTests
         Assert.That(scores.Where(r => r.Image == "original").All(r => r.Label == "1"));
         Assert.That(scores.Where(r => r.Image == "perturbed").All(r => r.Label == "0"));
         var first = records[0];
+        var edit = SceneEditor.TryEdit(new SceneGenerator(s_small).Generate(first.Seed), first.Seed)!;
+        Assert.That(first.Facts!["original"], Is.EqualTo(edit.Original.Describe()));
+        Assert.That(first.Facts!["perturbed"], Is.EqualTo(edit.Perturbed.Describe()));
+        Assert.That(records.Where(r => r.Perturbation.Kind != "swap").All(r => r.Facts!["original"] != r.Facts["perturbed"]),
+            "an edit other than a swap (positions are not facts) changes the facts");
         Assert.That(first.OriginalSha256, Has.Length.EqualTo(64));
         Assert.That(first.Perturbation.Description, Is.Not.Empty);
         Assert.That(first.Perturbation.Operation, Does.Contain("("));
@@ -147,7 +152,7 @@ public sealed class PpjdBuilderTests
         Assert.That(names, Is.SupersetOf(new[]
         {
             "id", "task", "seed", "image", "original_image", "perturbed_image", "original_sha256", "perturbed_sha256",
-            "question", "responses", "correct_for", "label", "perturbation",
+            "question", "responses", "correct_for", "label", "perturbation", "facts",
         }));
     }
 }

@@ -76,6 +76,39 @@ public sealed class SceneTests
         Assert.That(qs.Select(q => q.Kind).Distinct(), Is.SupersetOf(new[] { "count", "text" }));
     }
 
+    [Test]
+    public void Describe_ListsTheContentInPaletteThenShapeOrder_AndCountsRepeats()
+    {
+        var scene = s_gen.Generate(5);
+        string expected = string.Join(", ", scene.Objects
+            .OrderBy(o => NamedColour.IndexOf(o.Colour)).ThenBy(o => o.Shape)
+            .Select(o => (o.Colour.Name == "orange" ? "an " : "a ") + o.Describe())) + $", the number {scene.Text!.Text}.";
+        Assert.That(scene.Describe(), Is.EqualTo(expected));
+
+        // Hand-made: a duplicated blue circle is counted, red comes before blue whatever the drawing order.
+        var circle = scene.Objects[0] with { Shape = ShapeKind.Circle, Colour = NamedColour.Palette[2] };
+        var star = scene.Objects[0] with { Shape = ShapeKind.Star, Colour = NamedColour.Palette[0] };
+        var square = circle with { Shape = ShapeKind.Square, Colour = NamedColour.Palette[5] };
+        var edited = new Scene(1, scene.Shape, scene.Planes, [circle, square, star, circle with { Id = 9 }], null);
+        Assert.That(edited.Describe(), Is.EqualTo("a red star, 2 blue circles, an orange square."));
+    }
+
+    [Test]
+    public void Options_SetTheRadiusRange_AndRejectABadOne()
+    {
+        var big = new SceneGenerator(new SceneOptions(448, 448, 2, 3, false, MinRadius: 0.12, MaxRadius: 0.18));
+        foreach (var seed in new[] { 1UL, 2UL, 3UL, 4UL })
+        {
+            var scene = big.Generate(seed);
+            Assert.That(scene.Objects, Has.Count.InRange(2, 3));
+            Assert.That(scene.Objects.Select(o => o.Radius), Has.All.InRange(53, 80)); // ⌊448·0.12⌋ .. ⌊448·0.18⌋
+        }
+
+        Assert.That(() => new SceneGenerator(new SceneOptions(MinRadius: 0.1, MaxRadius: 0.05)),
+            Throws.ArgumentException);
+        Assert.That(() => new SceneGenerator(new SceneOptions(MaxRadius: 0.3)), Throws.ArgumentException);
+    }
+
     [TestCase("recolour")]
     [TestCase("remove")]
     [TestCase("duplicate")]
