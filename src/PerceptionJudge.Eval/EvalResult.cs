@@ -57,6 +57,7 @@ public sealed record EvalResult(
             Add("batch.normalized_levenshtein", b.NormalizedLevenshtein);
             Add("batch.levenshtein_parsed", b.LevenshteinParsed);
             Add("batch.normalized_levenshtein_parsed", b.NormalizedLevenshteinParsed);
+            Add("batch.ranking_reward", b.RankingReward);
         }
 
         if (Fidelity is { } f)

@@ -118,6 +118,30 @@ public sealed class MetricTests
     }
 
     [Test]
+    public void BatchRanking_RewardCountsDiscordantPairs_FailuresScoreZero()
+    {
+        // ABCD vs BACD: one of six pairs reversed; DCBA: all six; a failure scores 0 (as the training reward).
+        var r = BatchRankingDistance.Compute(["ABCD", "ABCD", "ABC"], ["BACD", "DCBA", null]);
+        Assert.That(r.RankingReward, Is.EqualTo((5.0 / 6 + 0 + 0) / 3).Within(1e-12));
+        Assert.That(BatchRankingDistance.Reward("CAB", "CAB"), Is.EqualTo(1));
+        Assert.That(BatchRankingDistance.Reward("ACB", "CAB"), Is.EqualTo(2.0 / 3).Within(1e-12));
+        Assert.That(() => BatchRankingDistance.Reward("ABD", "ABC"), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void BatchRanking_RewardEqualsTheTrainingRewardKernel() =>
+        Prop.ForAll<int>(seed =>
+        {
+            var rng = new Random(seed);
+            int n = rng.Next(2, 9);
+            string Permutation() =>
+                new(Enumerable.Range(0, n).Select(i => (char)('A' + i)).OrderBy(_ => rng.Next()).ToArray());
+            string truth = Permutation(), pred = Permutation();
+            double kernel = JudgeReward.BatchRanking($"<answer>{pred}</answer>", truth);
+            return Math.Abs(BatchRankingDistance.Reward(pred, truth) - kernel) < 1e-6;
+        }).QuickCheckThrowOnFailure();
+
+    [Test]
     public void BatchRanking_ParsesLetterOrdersAndScores()
     {
         Assert.That(BatchRankingDistance.ParseOrder("hm <answer>C > D > A > B</answer>", 4), Is.EqualTo("CDAB"));

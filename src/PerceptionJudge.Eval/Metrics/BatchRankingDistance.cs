@@ -11,9 +11,11 @@ namespace PerceptionJudge.Eval.Metrics;
 /// <param name="NormalizedLevenshtein">Mean of distance / max(|pred|, |truth|), failures counted as 1.</param>
 /// <param name="LevenshteinParsed">Mean edit distance over the parsed examples only; NaN when none parsed.</param>
 /// <param name="NormalizedLevenshteinParsed">Mean normalised distance over the parsed examples only.</param>
+/// <param name="RankingReward">Mean batch-ranking reward 1 − D / C(n,2) (D: pairs the judge orders against the
+/// truth), the training reward; a failure scores 0, as in training. Higher is better.</param>
 public sealed record BatchRankingResult(
     int Count, int ParseFailures, double Levenshtein, double NormalizedLevenshtein,
-    double LevenshteinParsed, double NormalizedLevenshteinParsed)
+    double LevenshteinParsed, double NormalizedLevenshteinParsed, double RankingReward)
 {
     /// <summary>ParseFailures / Count; NaN when Count is 0.</summary>
     public double ParseFailureRate => Count == 0 ? double.NaN : (double)ParseFailures / Count;
@@ -48,7 +50,7 @@ public static class BatchRankingDistance
                 $"{truth.Count} labels and {predicted.Count} predictions; they must pair up", nameof(predicted));
         }
 
-        double sum = 0, sumNorm = 0, sumParsed = 0, sumNormParsed = 0;
+        double sum = 0, sumNorm = 0, sumParsed = 0, sumNormParsed = 0, sumReward = 0;
         int failures = 0;
         for (int i = 0; i < truth.Count; i++)
         {
@@ -60,6 +62,7 @@ public static class BatchRankingDistance
                 sumNorm += dn;
                 sumParsed += d;
                 sumNormParsed += dn;
+                sumReward += Reward(order, truth[i]);
             }
             else
             {
@@ -71,7 +74,34 @@ public static class BatchRankingDistance
 
         int n = truth.Count, parsed = n - failures;
         return new BatchRankingResult(n, failures, Mean(sum, n), Mean(sumNorm, n),
-            Mean(sumParsed, parsed), Mean(sumNormParsed, parsed));
+            Mean(sumParsed, parsed), Mean(sumNormParsed, parsed), Mean(sumReward, n));
+    }
+
+    /// <summary>1 − D / C(n,2) for a predicted letter order against the truth (1 when n &lt; 2).</summary>
+    public static double Reward(string predicted, string truth)
+    {
+        int n = truth.Length;
+        if (predicted.Length != n)
+        {
+            throw new ArgumentException($"order '{predicted}' and truth '{truth}' differ in length", nameof(predicted));
+        }
+
+        if (n < 2)
+        {
+            return 1;
+        }
+
+        Span<int> truthRank = stackalloc int[n]; // the truth's place of the judge's i-th
+        for (int i = 0; i < n; i++)
+        {
+            truthRank[i] = truth.IndexOf(predicted[i], StringComparison.Ordinal);
+            if (truthRank[i] < 0)
+            {
+                throw new ArgumentException($"order '{predicted}' is not a permutation of '{truth}'", nameof(predicted));
+            }
+        }
+
+        return 1.0 - (double)RankingMetrics.DiscordantPairs(truthRank) / (n * (n - 1) / 2);
     }
 
     private static double Mean(double sum, int n) => n == 0 ? double.NaN : sum / n;
