@@ -105,15 +105,24 @@ public sealed class JudgeTrainer : IDisposable
     }
 
     /// <summary>
-    /// The SFT warm-up: <see cref="SftConfig.Steps"/> steps of full fine-tuning on gold judgments, batches drawn by
-    /// their own seeded sampler; <paramref name="log"/> gets (step, loss).
+    /// The SFT warm-up, full fine-tuning with one AdamW: first <see cref="SftConfig.DescribeSteps"/> steps on the
+    /// training images' descriptions (<see cref="SampleSet.Describe"/>), then <see cref="SftConfig.Steps"/> steps on
+    /// the gold judgments, each stage's batches drawn by its own seeded sampler. <paramref name="log"/> gets
+    /// (step, values), steps counted across both stages: describe_loss, then sft_loss.
     /// </summary>
     public void RunSft(Action<int, Dictionary<string, double>> log)
     {
         var sft = _config.Sft;
-        if (sft.Steps == 0 || _base is null)
+        if (sft.Steps + sft.DescribeSteps == 0 || _base is null)
         {
             return;
+        }
+
+        if (sft.DescribeSteps > 0 && Samples.Describe.Count == 0)
+        {
+            throw new TrainingException(
+                $"sft.describe_steps = {sft.DescribeSteps} needs images with known facts, and no training record has " +
+                "any (only the synthetic PPJD writes them); set sft.describe_steps=0");
         }
 
         var model = _base;
@@ -121,16 +130,21 @@ public sealed class JudgeTrainer : IDisposable
         var optimizer = new LoraAdamW(model.NamedParameters(), new AdamWOptions(
             Lr: sft.Lr, Beta1: _config.Optim.Beta1, Beta2: _config.Optim.Beta2, Eps: _config.Optim.Eps,
             WeightDecay: _config.Optim.WeightDecay, MaxGradNorm: _config.Optim.GradClip > 0 ? _config.Optim.GradClip : null));
-        var sampler = new PromptSampler(Samples.Train, _config.Trainer.Seed ^ 0x5F7UL);
+        var describe = sft.DescribeSteps > 0
+            ? new PromptSampler(Samples.Describe, _config.Trainer.Seed ^ 0xDE5C71BEUL)
+            : null;
+        var judge = new PromptSampler(Samples.Train, _config.Trainer.Seed ^ 0x5F7UL);
         long pad = _tokenizer.TokenToId(TinyVocabulary.EndOfText) ?? 0;
         int size = model.Config.Vision!.ImageSize;
-        for (int step = 1; step <= sft.Steps; step++)
+        for (int step = 1; step <= sft.DescribeSteps + sft.Steps; step++)
         {
             var clock = Stopwatch.StartNew();
-            double loss = SftStep.Run(model, optimizer, sampler.Next(sft.BatchSize), size, pad, step);
+            bool describing = step <= sft.DescribeSteps;
+            var batch = (describing ? describe! : judge).Next(sft.BatchSize);
+            double loss = SftStep.Run(model, optimizer, batch, size, pad, step);
             log(step, new Dictionary<string, double>
             {
-                ["sft_loss"] = loss,
+                [describing ? "describe_loss" : "sft_loss"] = loss,
                 ["time_step_s"] = clock.Elapsed.TotalSeconds,
             });
         }

@@ -57,7 +57,8 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
 
             progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
             PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
-                new SceneOptions(MaxObjects: d.SyntheticMaxObjects, WithText: d.SyntheticText),
+                new SceneOptions(MinObjects: d.SyntheticMinObjects, MaxObjects: d.SyntheticMaxObjects,
+                    WithText: d.SyntheticText, MinRadius: d.SyntheticMinRadius, MaxRadius: d.SyntheticMaxRadius),
                 editKinds: d.SyntheticEdits);
         }
 
@@ -157,12 +158,12 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
 
     private void RunSft(JudgeTrainer trainer, MetricsWriter? metrics, string basePath)
     {
-        if (config.Sft.Steps == 0)
+        if (config.Sft.Steps + config.Sft.DescribeSteps == 0)
         {
             return;
         }
 
-        progress.Start(config.Sft.Steps, MetricsWriter.Sft);
+        progress.Start(config.Sft.DescribeSteps + config.Sft.Steps, MetricsWriter.Sft);
         try
         {
             trainer.RunSft((step, values) =>

@@ -37,6 +37,16 @@ public static class ConfigValidator
         var p = new List<string>();
         DataConfig data = config.Data;
         Check(p, "data.synthetic_pairs", data.SyntheticPairs, data.SyntheticPairs >= 1, "must be at least 1");
+        Check(p, "data.synthetic_min_objects", data.SyntheticMinObjects, data.SyntheticMinObjects is >= 2 and <= 12,
+            "must be in [2, 12]");
+        Check(p, "data.synthetic_max_objects", data.SyntheticMaxObjects,
+            data.SyntheticMaxObjects >= data.SyntheticMinObjects && data.SyntheticMaxObjects <= 12,
+            "must be in [data.synthetic_min_objects, 12]");
+        Check(p, "data.synthetic_min_radius", data.SyntheticMinRadius, data.SyntheticMinRadius is >= 0.02 and <= 0.2,
+            "must be in [0.02, 0.2]");
+        Check(p, "data.synthetic_max_radius", data.SyntheticMaxRadius,
+            data.SyntheticMaxRadius >= data.SyntheticMinRadius && data.SyntheticMaxRadius <= 0.2,
+            "must be in [data.synthetic_min_radius, 0.2]");
         Check(p, "data.tasks", string.Join(",", data.Tasks), data.Tasks.Count > 0, "must name at least one task");
         foreach (string task in data.Tasks)
         {
@@ -112,6 +122,7 @@ public static class ConfigValidator
 
         SftConfig sft = config.Sft;
         Check(p, "sft.steps", sft.Steps, sft.Steps >= 0, "must be at least 0");
+        Check(p, "sft.describe_steps", sft.DescribeSteps, sft.DescribeSteps >= 0, "must be at least 0");
         Check(p, "sft.batch_size", sft.BatchSize, sft.BatchSize >= 1, "must be at least 1");
         Check(p, "sft.lr", sft.Lr, sft.Lr >= 0, "must be at least 0");
         return p;

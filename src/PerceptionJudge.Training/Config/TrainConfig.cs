@@ -52,8 +52,17 @@ public sealed record DataConfig
     /// <summary>Edit kinds of the synthetic dataset (any of recolour, remove, duplicate, swap, glyph).</summary>
     public IReadOnlyList<string> SyntheticEdits { get; init; } = ["recolour", "remove", "duplicate", "swap", "glyph"];
 
-    /// <summary>Most shapes per synthetic scene (3..12).</summary>
+    /// <summary>Fewest shapes per synthetic scene (2..12).</summary>
+    public int SyntheticMinObjects { get; init; } = 3;
+
+    /// <summary>Most shapes per synthetic scene (synthetic_min_objects..12).</summary>
     public int SyntheticMaxObjects { get; init; } = 7;
+
+    /// <summary>Smallest shape radius of a synthetic scene, as a fraction of the image side.</summary>
+    public double SyntheticMinRadius { get; init; } = 0.045;
+
+    /// <summary>Largest shape radius of a synthetic scene, as a fraction of the image side (≤ 0.2).</summary>
+    public double SyntheticMaxRadius { get; init; } = 0.09;
 
     /// <summary>Whether synthetic scenes carry a written number.</summary>
     public bool SyntheticText { get; init; } = true;
@@ -240,7 +249,13 @@ public sealed record TrainerConfig
 /// <summary>Supervised warm-up: cross-entropy on the gold judgments.</summary>
 public sealed record SftConfig
 {
-    /// <summary>Warm-up steps (0 = none).</summary>
+    /// <summary>
+    /// Steps of image-description alignment before the judgment steps (0 = none): the model learns to write each
+    /// training image's key visual facts from the image alone (LLaVA's stage-1 feature alignment, on PPJD facts).
+    /// </summary>
+    public int DescribeSteps { get; init; }
+
+    /// <summary>Warm-up steps on the gold judgments (0 = none).</summary>
     public int Steps { get; init; }
 
     /// <summary>Examples per step.</summary>

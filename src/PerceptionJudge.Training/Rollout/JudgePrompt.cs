@@ -30,17 +30,13 @@ public static class JudgePrompt
     /// </summary>
     public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null)
     {
-        var text = new StringBuilder();
-        text.Append(TinyVocabulary.ImStart).Append("user\n").Insert(text.Length, TinyVocabulary.Image, imageTokens)
-            .Append('\n')
-            .Append(record.Question).Append('\n');
+        var text = UserTurn(imageTokens).Append(record.Question).Append('\n');
         for (int i = 0; i < record.Responses.Count; i++)
         {
             text.Append((char)('A' + i)).Append(": ").Append(record.Responses[i]).Append('\n');
         }
 
-        text.Append(instruction ?? Instruction(record.Task)).Append(TinyVocabulary.ImEnd).Append('\n')
-            .Append(TinyVocabulary.ImStart).Append("assistant\n");
+        CloseUserTurn(text, instruction ?? Instruction(record.Task));
         if (thinkPrefix)
         {
             text.Append(ThinkOpen);
@@ -50,20 +46,46 @@ public static class JudgePrompt
     }
 
     /// <summary>
-    /// The gold completion: with a think prefix, the key visual fact first (the response right for the shown image,
-    /// when there is one) and <c>&lt;/think&gt;</c>; then the answer block and <c>&lt;|im_end|&gt;</c>.
+    /// The gold completion: with a think prefix, first what the shown image holds (the record's
+    /// <see cref="PpjdRecord.Facts"/>, when the dataset knows them), then the key fact (the response right for the
+    /// shown image, when there is one) and <c>&lt;/think&gt;</c>; then the answer block and <c>&lt;|im_end|&gt;</c>.
+    /// Describe-then-judge gives a judge trained from scratch a perception target it can learn directly from the
+    /// image, and turns the verdict into matching text against text.
     /// </summary>
     public static string Gold(PpjdRecord record, bool thinkPrefix)
     {
         var text = new StringBuilder();
         if (thinkPrefix)
         {
-            text.Append(KeyFact(record) ?? "").Append("</think>");
+            string?[] parts = [record.Facts?.GetValueOrDefault(record.Image), KeyFact(record)];
+            text.AppendJoin(' ', parts.Where(p => !string.IsNullOrEmpty(p))).Append("</think>");
         }
 
         return text.Append("<answer>").Append(record.Label).Append("</answer>").Append(TinyVocabulary.ImEnd)
             .ToString();
     }
+
+    /// <summary>The instruction of the description warm-up (<see cref="Config.SftConfig.DescribeSteps"/>).</summary>
+    public const string DescribeInstruction = "Describe the image.";
+
+    /// <summary>The description warm-up's prompt: the image placeholders and <see cref="DescribeInstruction"/>.
+    /// </summary>
+    public static string DescribePrompt(int imageTokens) =>
+        CloseUserTurn(UserTurn(imageTokens), DescribeInstruction).ToString();
+
+    /// <summary>The user turn's opening: the image as <paramref name="imageTokens"/> placeholders and a newline.
+    /// </summary>
+    private static StringBuilder UserTurn(int imageTokens) =>
+        new StringBuilder().Append(TinyVocabulary.ImStart).Append("user\n")
+            .Append(string.Concat(Enumerable.Repeat(TinyVocabulary.Image, imageTokens))).Append('\n');
+
+    /// <summary>Ends the user turn with <paramref name="instruction"/> and opens the assistant's.</summary>
+    private static StringBuilder CloseUserTurn(StringBuilder text, string instruction) =>
+        text.Append(instruction).Append(TinyVocabulary.ImEnd).Append('\n')
+            .Append(TinyVocabulary.ImStart).Append("assistant\n");
+
+    /// <summary>The description warm-up's gold: the image's facts, then <c>&lt;|im_end|&gt;</c>.</summary>
+    public static string DescribeGold(string facts) => facts + TinyVocabulary.ImEnd;
 
     /// <summary>
     /// The key visual fact of a record: the text of the response that is right for the image shown, or null when

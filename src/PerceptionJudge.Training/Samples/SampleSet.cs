@@ -14,10 +14,12 @@ namespace PerceptionJudge.Training.Samples;
 /// </summary>
 public sealed class SampleSet
 {
-    private SampleSet(IReadOnlyList<JudgeSample> train, IReadOnlyList<JudgeSample> validation)
+    private SampleSet(IReadOnlyList<JudgeSample> train, IReadOnlyList<JudgeSample> validation,
+        IReadOnlyList<JudgeSample> describe)
     {
         Train = train;
         Validation = validation;
+        Describe = describe;
     }
 
     /// <summary>Training samples, in manifest order.</summary>
@@ -25,6 +27,13 @@ public sealed class SampleSet
 
     /// <summary>Held-out samples, in manifest order.</summary>
     public IReadOnlyList<JudgeSample> Validation { get; }
+
+    /// <summary>
+    /// One description sample per training image whose facts the dataset knows (<see cref="PpjdRecord.Facts"/>):
+    /// prompt <see cref="JudgePrompt.DescribePrompt"/>, gold the facts. Held-out images are never described.
+    /// Each keeps the first record that showed its image.
+    /// </summary>
+    public IReadOnlyList<JudgeSample> Describe { get; }
 
     /// <summary>
     /// Loads <paramref name="dir"/>. Throws <see cref="TrainingException"/> naming the folder when it holds no record
@@ -54,6 +63,8 @@ public sealed class SampleSet
         var images = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var train = new List<JudgeSample>();
         var validation = new List<JudgeSample>();
+        var describe = new Dictionary<string, JudgeSample>(StringComparer.Ordinal);
+        var describePrompt = tokenizer.Encode(JudgePrompt.DescribePrompt(imageTokens));
         foreach (var record in records)
         {
             string shown = record.Image == "perturbed" ? record.PerturbedImage : record.OriginalImage;
@@ -69,7 +80,17 @@ public sealed class SampleSet
                 tokenizer.Encode(JudgePrompt.Gold(record, thinkPrefix)),
                 pixels,
                 record.OriginalImage);
-            (IsValidation(record.OriginalImage, valFraction, seed) ? validation : train).Add(sample);
+            bool held = IsValidation(record.OriginalImage, valFraction, seed);
+            (held ? validation : train).Add(sample);
+            if (!held && record.Facts?.GetValueOrDefault(record.Image) is { Length: > 0 } facts
+                && !describe.ContainsKey(shown))
+            {
+                describe.Add(shown, sample with
+                {
+                    PromptIds = describePrompt,
+                    GoldIds = tokenizer.Encode(JudgePrompt.DescribeGold(facts)),
+                });
+            }
         }
 
         if (train.Count == 0 || validation.Count == 0)
@@ -79,7 +100,7 @@ public sealed class SampleSet
                 $"{train.Count} to train and {validation.Count} to validate; use more pairs or change data.val_fraction");
         }
 
-        return new SampleSet(train, validation);
+        return new SampleSet(train, validation, describe.Values.ToList());
     }
 
     /// <summary>The shown image, resized to <paramref name="size"/>² by area averaging, as planar RGB in [0, 1].</summary>

@@ -12,7 +12,7 @@ public sealed class TrainEvalReportTests
     [
         "--set", "model.path=nano", "--set", "data.synthetic_pairs=8", "--set", "data.synthetic_text=false",
         "--set", "data.synthetic_edits=[recolour, remove]", "--set", "data.val_fraction=0.4",
-        "--set", "sft.steps=2", "--set", "sft.batch_size=4", "--set", "rollout.n=2", "--set",
+        "--set", "sft.describe_steps=2", "--set", "sft.steps=2", "--set", "sft.batch_size=4", "--set", "rollout.n=2", "--set",
         "rollout.max_new_tokens=6", "--set", "trainer.steps=2", "--set", "trainer.prompts_per_step=2",
         "--set", "trainer.mini_batch_prompts=2", "--set", "trainer.save_every=1",
     ];

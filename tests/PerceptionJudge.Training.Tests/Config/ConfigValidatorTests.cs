@@ -28,6 +28,12 @@ public sealed class ConfigValidatorTests
     [TestCase("data.tasks=[]", "data.tasks = : must name at least one task")]
     [TestCase("trainer.keep_last=0", "trainer.keep_last = 0: must be at least 1")]
     [TestCase("sft.batch_size=0", "sft.batch_size = 0: must be at least 1")]
+    [TestCase("data.synthetic_min_objects=1", "data.synthetic_min_objects = 1: must be in [2, 12]")]
+    [TestCase("data.synthetic_max_objects=2",
+        "data.synthetic_max_objects = 2: must be in [data.synthetic_min_objects, 12]")]
+    [TestCase("data.synthetic_min_radius=0.01", "data.synthetic_min_radius = 0.01: must be in [0.02, 0.2]")]
+    [TestCase("data.synthetic_max_radius=0.03",
+        "data.synthetic_max_radius = 0.03: must be in [data.synthetic_min_radius, 0.2]")]
     public void InvalidSetting_IsNamedWithItsValueAndRule(string setting, string problem)
     {
         TrainConfig c = ConfigLoader.ApplyOverride(new TrainConfig(), setting);

@@ -1,3 +1,5 @@
+using PerceptionJudge.Data.Ppjd;
+using PerceptionJudge.Data.Synthetic;
 using PerceptionJudge.Tests.Shared;
 using PerceptionJudge.Training.Config;
 using PerceptionJudge.Training.Metrics;
@@ -77,6 +79,50 @@ public sealed class TrainingRunTests : LibTorchFixture
         Assert.That(b.Select(l => (l.Phase, l.Step)), Is.EqualTo(a.Select(l => (l.Phase, l.Step))), "no duplicates");
         Assert.That(b[^1].Values["reward_mean"], Is.EqualTo(a[^1].Values["reward_mean"]));
     }
+
+    [Test]
+    public void DescribeStage_RunsBeforeTheJudgments_OnTrainingImagesOnly()
+    {
+        string run = Path.Combine(_root, "describe");
+        var config = Toy(run, 0) with { Sft = new SftConfig { DescribeSteps = 3, Steps = 2, BatchSize = 4 } };
+        using (var trainer = new TrainingRun(config, NullTrainingProgress.Instance).Run(resume: false))
+        {
+            var set = trainer.Samples;
+            var trainImages = set.Train.Select(Shown).ToHashSet();
+            Assert.That(set.Describe.Select(Shown), Is.Unique.And.EquivalentTo(trainImages));
+            Assert.That(set.Describe.Select(Shown).Intersect(set.Validation.Select(Shown)), Is.Empty);
+            var tokenizer = trainer.Tokenizer;
+            var first = set.Describe[0];
+            Assert.That(tokenizer.Decode(first.GoldIds), Is.EqualTo(first.Record.Facts![first.Record.Image] + "<|im_end|>"));
+            Assert.That(tokenizer.Decode(first.PromptIds), Does.EndWith("Describe the image.<|im_end|>\n<|im_start|>assistant\n"));
+        }
+
+        var sft = MetricsReader.Read(Path.Combine(run, TrainingRun.MetricsFile)).Where(l => l.Phase == "sft").ToList();
+        Assert.That(sft.Select(l => l.Step), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
+        Assert.That(sft.Select(l => l.Values.ContainsKey("describe_loss")), Is.EqualTo(new[] { true, true, true, false, false }));
+        Assert.That(sft.Skip(3).All(l => l.Values.ContainsKey("sft_loss")));
+    }
+
+    [Test]
+    public void DescribeStage_WithoutFacts_IsAClearError()
+    {
+        string data = Path.Combine(_root, "nofacts");
+        PpjdBuilder.BuildSynthetic(data, 6, 3, new SceneOptions(MaxObjects: 4, WithText: false));
+        string manifest = Path.Combine(data, "manifest.jsonl");
+        File.WriteAllLines(manifest, File.ReadAllLines(manifest).Select(line =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            node["facts"] = null; // as an imported record
+            return node.ToJsonString();
+        }));
+        var config = Toy(Path.Combine(_root, "nofacts-run"), 0, data) with { Sft = new SftConfig { DescribeSteps = 1 } };
+        var e = Assert.Throws<TrainingException>(() => new TrainingRun(config, NullTrainingProgress.Instance)
+            .Run(resume: false).Dispose());
+        Assert.That(e!.Message, Does.Contain("sft.describe_steps").And.Contain("describe_steps=0"));
+    }
+
+    private static string Shown(Samples.JudgeSample s) =>
+        s.Record.Image == "original" ? s.Record.OriginalImage : s.Record.PerturbedImage;
 
     [Test]
     public void EmptyTaskSelection_IsAClearError()

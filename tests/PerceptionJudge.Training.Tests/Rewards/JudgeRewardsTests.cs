@@ -34,6 +34,21 @@ public sealed class JudgeRewardsTests
     }
 
     [Test]
+    public void Gold_WithThink_DescribesTheShownImage_ThenStatesTheKeyFact_ThenJudges()
+    {
+        var r = PpjdManifest.Read(s_dir).First(x => x.Task == PpjdTask.Pair && x.Image == "perturbed");
+        string keyFact = r.Responses[r.Label[0] - 'A'];
+        Assert.That(JudgePrompt.Gold(r, thinkPrefix: true), Is.EqualTo(
+            $"{r.Facts!["perturbed"]} {keyFact}</think><answer>{r.Label}</answer><|im_end|>"));
+        Assert.That(JudgePrompt.Gold(r, thinkPrefix: false), Is.EqualTo($"<answer>{r.Label}</answer><|im_end|>"));
+
+        // A score item shown with the other image has no key fact; an imported record has no facts.
+        var wrong = PpjdManifest.Read(s_dir).First(x => x.Task == PpjdTask.Score && x.Label == "0");
+        Assert.That(JudgePrompt.Gold(wrong, true), Is.EqualTo($"{wrong.Facts!["perturbed"]}</think><answer>0</answer><|im_end|>"));
+        Assert.That(JudgePrompt.Gold(r with { Facts = null }, true), Does.StartWith(keyFact + "</think>"));
+    }
+
+    [Test]
     public void Prompt_ListsResponsesByLetter_AndExpandsTheImage()
     {
         var r = PpjdManifest.Read(s_dir).First(x => x.Task == PpjdTask.BatchRanking);
