@@ -15,22 +15,29 @@ namespace PerceptionJudge.Cli;
 internal static class DemoCommand
 {
     /// <summary>
-    /// The demo's config: the recipe's defaults except what the small synthetic task and the time budget need
-    /// (the Nano preset, 128 scene pairs with recolour/remove/duplicate edits that survive the 64-pixel input,
-    /// 200 SFT steps, 60 GRPO steps, and a LoRA learning rate for a model trained from scratch, not the 7B recipe's).
+    /// The demo's config: the recipe's defaults except what a judge trained from scratch and the time budget need:
+    /// the Nano preset; 512 scene pairs of 2–3 large shapes (radius 12–18% of the side, so a shape stays a few
+    /// patches wide in the 64-pixel input) with recolour/remove/duplicate edits; 800 steps of describing the training
+    /// images (short prompts, so the vision tower learns fast), then 750 SFT steps on describe-then-judge golds (the
+    /// think block holds the image's facts and the key fact, then the verdict); 60 GRPO steps with LoRA at a
+    /// learning rate for a small model, not the 7B recipe's.
     /// </summary>
     public static TrainConfig Defaults(string outDir) => new()
     {
         Data = new DataConfig
         {
-            SyntheticPairs = 128,
+            SyntheticPairs = 512,
             SyntheticEdits = ["recolour", "remove", "duplicate"],
-            SyntheticMaxObjects = 4,
+            SyntheticMinObjects = 2,
+            SyntheticMaxObjects = 3,
+            SyntheticMinRadius = 0.12,
+            SyntheticMaxRadius = 0.18,
             SyntheticText = false,
         },
         Model = new ModelSection { Path = "nano" },
+        Rollout = new RolloutConfig { ThinkPrefix = true, MaxNewTokens = 48 },
         Optim = new OptimConfig { Lr = 1e-3 },
-        Sft = new SftConfig { Steps = 200, BatchSize = 16, Lr = 1e-3 },
+        Sft = new SftConfig { DescribeSteps = 1600, Steps = 600, BatchSize = 16, Lr = 1e-3 },
         Trainer = new TrainerConfig { Steps = 60, SaveEvery = 20, OutputDir = outDir },
     };
 
