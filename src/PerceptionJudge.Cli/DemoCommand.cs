@@ -17,8 +17,8 @@ internal static class DemoCommand
     /// <summary>
     /// The demo's config: the recipe's defaults except what a judge trained from scratch and the time budget need:
     /// the Nano preset; 512 scene pairs of 2–3 large shapes (radius 12–18% of the side, so a shape stays a few
-    /// patches wide in the 64-pixel input) with recolour/remove/duplicate edits; 800 steps of describing the training
-    /// images (short prompts, so the vision tower learns fast), then 750 SFT steps on describe-then-judge golds (the
+    /// patches wide in the 64-pixel input) with recolour/remove/duplicate edits; 1600 steps of describing the training
+    /// images (short prompts, so the vision tower learns fast), then 600 SFT steps on describe-then-judge golds (the
     /// think block holds the image's facts and the key fact, then the verdict); 60 GRPO steps with LoRA at a
     /// learning rate for a small model, not the 7B recipe's.
     /// </summary>

@@ -8,6 +8,10 @@ namespace PerceptionJudge.Eval.Tests;
 [TestFixture]
 public sealed class MetricTests
 {
+    /// <summary>A random order of the letters A.. (n of them).</summary>
+    private static string LetterPermutation(Random rng, int n) =>
+        new(Enumerable.Range(0, n).Select(i => (char)('A' + i)).OrderBy(_ => rng.Next()).ToArray());
+
     private static double[] RandomVector(Random rng, int n) =>
         Enumerable.Range(0, n).Select(_ => Math.Round(rng.NextDouble() * 10 - 5, 2)).ToArray();
 
@@ -134,9 +138,7 @@ public sealed class MetricTests
         {
             var rng = new Random(seed);
             int n = rng.Next(2, 9);
-            string Permutation() =>
-                new(Enumerable.Range(0, n).Select(i => (char)('A' + i)).OrderBy(_ => rng.Next()).ToArray());
-            string truth = Permutation(), pred = Permutation();
+            string truth = LetterPermutation(rng, n), pred = LetterPermutation(rng, n);
             double kernel = JudgeReward.BatchRanking($"<answer>{pred}</answer>", truth);
             return Math.Abs(BatchRankingDistance.Reward(pred, truth) - kernel) < 1e-6;
         }).QuickCheckThrowOnFailure();
@@ -156,10 +158,8 @@ public sealed class MetricTests
         {
             var rng = new Random(seed);
             int n = rng.Next(2, 9);
-            string Permutation() =>
-                new(Enumerable.Range(0, n).Select(i => (char)('A' + i)).OrderBy(_ => rng.Next()).ToArray());
-            var truth = Enumerable.Range(0, 5).Select(_ => Permutation()).ToArray();
-            var pred = truth.Select(_ => rng.Next(4) == 0 ? null : Permutation()).ToArray();
+            var truth = Enumerable.Range(0, 5).Select(_ => LetterPermutation(rng, n)).ToArray();
+            var pred = truth.Select(_ => rng.Next(4) == 0 ? null : LetterPermutation(rng, n)).ToArray();
             var r = BatchRankingDistance.Compute(truth, pred);
             return r.NormalizedLevenshtein is >= 0 and <= 1 && r.Levenshtein is >= 0 && r.Levenshtein <= n;
         }).QuickCheckThrowOnFailure();

@@ -63,7 +63,8 @@ public sealed class SampleSet
         var images = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var train = new List<JudgeSample>();
         var validation = new List<JudgeSample>();
-        var describe = new Dictionary<string, JudgeSample>(StringComparer.Ordinal);
+        var describe = new List<JudgeSample>(); // in first-shown order, so the describe sampler is deterministic
+        var described = new HashSet<string>(StringComparer.Ordinal);
         var describePrompt = tokenizer.Encode(JudgePrompt.DescribePrompt(imageTokens));
         foreach (var record in records)
         {
@@ -83,9 +84,9 @@ public sealed class SampleSet
             bool held = IsValidation(record.OriginalImage, valFraction, seed);
             (held ? validation : train).Add(sample);
             if (!held && record.Facts?.GetValueOrDefault(record.Image) is { Length: > 0 } facts
-                && !describe.ContainsKey(shown))
+                && described.Add(shown))
             {
-                describe.Add(shown, sample with
+                describe.Add(sample with
                 {
                     PromptIds = describePrompt,
                     GoldIds = tokenizer.Encode(JudgePrompt.DescribeGold(facts)),
@@ -100,7 +101,7 @@ public sealed class SampleSet
                 $"{train.Count} to train and {validation.Count} to validate; use more pairs or change data.val_fraction");
         }
 
-        return new SampleSet(train, validation, describe.Values.ToList());
+        return new SampleSet(train, validation, describe);
     }
 
     /// <summary>The shown image, resized to <paramref name="size"/>² by area averaging, as planar RGB in [0, 1].</summary>
