@@ -56,7 +56,7 @@ internal static class JudgeEvaluation
             _ => JudgeTask.Batch,
         };
         return new JudgeExample(r.Id, task, "ppjd-" + r.Perturbation.Kind,
-            r.Image == "perturbed" ? r.PerturbedImage : r.OriginalImage, r.Question, r.Responses, truth);
+            r.ShownImage, r.Question, r.Responses, truth);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ internal static class ReportCommand
         var config = Training.Config.ConfigLoader.LoadFile(Path.Combine(runFolder, "config.json"));
         string dataset = config.Data.Path.Length > 0 ? config.Data.Path : Path.Combine(runFolder, "ppjd");
         var r = row.Sample.Record;
-        string file = Path.Combine(dataset, r.Image == "perturbed" ? r.PerturbedImage : r.OriginalImage);
+        string file = Path.Combine(dataset, r.ShownImage);
         return File.Exists(file) ? File.ReadAllBytes(file) : null;
     }
 }

@@ -42,7 +42,12 @@ public sealed record PpjdPerturbation(string Kind, string Description, string Op
 public sealed record PpjdRecord(string Id, string Task, ulong Seed, string Image, string OriginalImage,
     string PerturbedImage, string OriginalSha256, string PerturbedSha256, string Question,
     IReadOnlyList<string> Responses, IReadOnlyDictionary<string, string> CorrectFor, string Label,
-    PpjdPerturbation Perturbation, IReadOnlyDictionary<string, string>? Facts = null);
+    PpjdPerturbation Perturbation, IReadOnlyDictionary<string, string>? Facts = null)
+{
+    /// <summary>Path of the image shown with this example (<see cref="Image"/>'s file); not a manifest field.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string ShownImage => Image == "perturbed" ? PerturbedImage : OriginalImage;
+}
 
 /// <summary>dataset.json: what was built and how much of it.</summary>
 /// <param name="Name">Dataset name.</param>

@@ -68,7 +68,7 @@ public sealed class SampleSet
         var describePrompt = tokenizer.Encode(JudgePrompt.DescribePrompt(imageTokens));
         foreach (var record in records)
         {
-            string shown = record.Image == "perturbed" ? record.PerturbedImage : record.OriginalImage;
+            string shown = record.ShownImage;
             if (!images.TryGetValue(shown, out var pixels))
             {
                 pixels = LoadPixels(Path.Combine(dir, shown), imageSize);

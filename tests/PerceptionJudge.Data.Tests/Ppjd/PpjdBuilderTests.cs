@@ -154,6 +154,7 @@ public sealed class PpjdBuilderTests
             "id", "task", "seed", "image", "original_image", "perturbed_image", "original_sha256", "perturbed_sha256",
             "question", "responses", "correct_for", "label", "perturbation", "facts",
         }));
+        Assert.That(names, Does.Not.Contain("shown_image"), "ShownImage is derived, not stored");
     }
 }
 

@@ -88,9 +88,9 @@ public sealed class TrainingRunTests : LibTorchFixture
         using (var trainer = new TrainingRun(config, NullTrainingProgress.Instance).Run(resume: false))
         {
             var set = trainer.Samples;
-            var trainImages = set.Train.Select(Shown).ToHashSet();
-            Assert.That(set.Describe.Select(Shown), Is.Unique.And.EquivalentTo(trainImages));
-            Assert.That(set.Describe.Select(Shown).Intersect(set.Validation.Select(Shown)), Is.Empty);
+            var trainImages = set.Train.Select(x => x.Record.ShownImage).ToHashSet();
+            Assert.That(set.Describe.Select(x => x.Record.ShownImage), Is.Unique.And.EquivalentTo(trainImages));
+            Assert.That(set.Describe.Select(x => x.Record.ShownImage).Intersect(set.Validation.Select(x => x.Record.ShownImage)), Is.Empty);
             var tokenizer = trainer.Tokenizer;
             var first = set.Describe[0];
             Assert.That(tokenizer.Decode(first.GoldIds), Is.EqualTo(first.Record.Facts![first.Record.Image] + "<|im_end|>"));
@@ -120,9 +120,6 @@ public sealed class TrainingRunTests : LibTorchFixture
             .Run(resume: false).Dispose());
         Assert.That(e!.Message, Does.Contain("sft.describe_steps").And.Contain("describe_steps=0"));
     }
-
-    private static string Shown(Samples.JudgeSample s) =>
-        s.Record.Image == "original" ? s.Record.OriginalImage : s.Record.PerturbedImage;
 
     [Test]
     public void EmptyTaskSelection_IsAClearError()
