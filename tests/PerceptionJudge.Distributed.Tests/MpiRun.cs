@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace PerceptionJudge.Distributed.Tests;
 
@@ -11,8 +12,24 @@ internal sealed record MpiRunResult(int ExitCode, string Output, DateTimeOffset 
 /// --oversubscribe) and waits at most a limit; a job still running then is killed with its process tree and the test
 /// fails, so a hang is a failure, never a stuck CI.
 /// </summary>
-internal static class MpiRun
+internal static partial class MpiRun
 {
+    /// <summary>
+    /// The time from the scenario's logged SIGKILL of rank 1 ("rank 1 SIGKILL at unix-ms N") to the job's end, printed
+    /// to the test output; asserts the line is there.
+    /// </summary>
+    internal static TimeSpan SigkillToJobEnd(MpiRunResult run)
+    {
+        var killedAt = KilledAt().Match(run.Output);
+        Assert.That(killedAt.Success, run.Output);
+        var detected = run.Ended - DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(killedAt.Groups[1].Value));
+        TestContext.Out.WriteLine($"SIGKILL to job end: {detected.TotalSeconds:F2} s");
+        return detected;
+    }
+
+    [GeneratedRegex(@"rank 1 SIGKILL at unix-ms (\d+)")]
+    private static partial Regex KilledAt();
+
     private const string HostDll = "PerceptionJudge.Distributed.MpiHost.dll";
 
     internal static MpiRunResult Scenario(string scenario, int ranks, TimeSpan limit, params string[] arguments)
