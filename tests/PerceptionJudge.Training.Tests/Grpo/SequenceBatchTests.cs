@@ -9,14 +9,18 @@ namespace PerceptionJudge.Training.Tests.Grpo;
 [TestFixture]
 public sealed class SequenceBatchTests : LibTorchFixture
 {
+    /// <summary>A prompt of one image (its placeholders between two text ids) and the image side.</summary>
+    private static (int[] Prompt, int Size) ImagePrompt(ModelConfig config) =>
+        ([5, .. Enumerable.Repeat(config.ImageTokenId!.Value, config.Vision!.NumPatches), 6], config.Vision.ImageSize);
+
     [Test]
     public void ASampledImageId_InTheResponse_IsText_AsWhileDecoding()
     {
         // A judge may sample the <image> id; the log-prob forward must embed it as the token, not ask for an image.
         var config = ModelConfig.Nano;
         using var model = VisionLanguageModel.Create(config, 3);
-        int image = config.ImageTokenId!.Value, patches = config.Vision!.NumPatches, size = config.Vision.ImageSize;
-        int[] prompt = [5, .. Enumerable.Repeat(image, patches), 6];
+        var (prompt, size) = ImagePrompt(config);
+        int image = config.ImageTokenId!.Value;
         int[] plain = [7, 8, 9], withImageId = [7, image, 9];
         var pixels = new float[3 * size * size];
         float[] Run(int[] response) => new SequenceBatch([prompt], [response], [pixels], size, 0).LogProbs(model, 1f);
@@ -33,8 +37,7 @@ public sealed class SequenceBatchTests : LibTorchFixture
         // The judge can only learn to see if d loss / d log π flows back through the splice into visual.*.
         var config = ModelConfig.Nano;
         using var model = VisionLanguageModel.Create(config, 4);
-        int image = config.ImageTokenId!.Value, patches = config.Vision!.NumPatches, size = config.Vision.ImageSize;
-        int[] prompt = [5, .. Enumerable.Repeat(image, patches), 6];
+        var (prompt, size) = ImagePrompt(config);
         var pixels = Enumerable.Range(0, 3 * size * size).Select(i => (i * 7919 % 255) / 255f).ToArray();
         var batch = new SequenceBatch([prompt], [[7, 8, 9]], [pixels], size, 0);
         var (hidden, lp) = batch.Forward(model, 1f);
