@@ -47,6 +47,11 @@ public sealed record PpjdRecord(string Id, string Task, ulong Seed, string Image
     /// <summary>Path of the image shown with this example (<see cref="Image"/>'s file); not a manifest field.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string ShownImage => Image == "perturbed" ? PerturbedImage : OriginalImage;
+
+    /// <summary>Key visual facts of the shown image (<see cref="Facts"/> of <see cref="Image"/>), or null where the
+    /// dataset does not know them; not a manifest field.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? ShownFacts => Facts?.GetValueOrDefault(Image);
 }
 
 /// <summary>dataset.json: what was built and how much of it.</summary>

@@ -57,7 +57,7 @@ public static class JudgePrompt
         var text = new StringBuilder();
         if (thinkPrefix)
         {
-            string?[] parts = [record.Facts?.GetValueOrDefault(record.Image), KeyFact(record)];
+            string?[] parts = [record.ShownFacts, KeyFact(record)];
             text.AppendJoin(' ', parts.Where(p => !string.IsNullOrEmpty(p))).Append("</think>");
         }
 

@@ -83,7 +83,7 @@ public sealed class SampleSet
                 record.OriginalImage);
             bool held = IsValidation(record.OriginalImage, valFraction, seed);
             (held ? validation : train).Add(sample);
-            if (!held && record.Facts?.GetValueOrDefault(record.Image) is { Length: > 0 } facts
+            if (!held && record.ShownFacts is { Length: > 0 } facts
                 && described.Add(shown))
             {
                 describe.Add(sample with

@@ -155,6 +155,7 @@ public sealed class PpjdBuilderTests
             "question", "responses", "correct_for", "label", "perturbation", "facts",
         }));
         Assert.That(names, Does.Not.Contain("shown_image"), "ShownImage is derived, not stored");
+        Assert.That(names, Does.Not.Contain("shown_facts"), "ShownFacts is derived, not stored");
     }
 }
 
