@@ -33,6 +33,9 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
     /// <summary>The post-SFT base model folder inside the run folder.</summary>
     public const string BaseFolder = "base";
 
+    /// <summary>Where <see cref="SftConfig.SaveEvery"/> snapshots go inside the run folder.</summary>
+    public const string SnapshotFolder = "sft-snapshots";
+
     /// <summary>The metrics log inside the run folder.</summary>
     public const string MetricsFile = "metrics.jsonl";
 
@@ -166,10 +169,15 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         progress.Start(config.Sft.DescribeSteps + config.Sft.Steps, MetricsWriter.Sft);
         try
         {
+            int every = config.Sft.SaveEvery;
             trainer.RunSft((step, values) =>
             {
                 metrics?.Write(step, MetricsWriter.Sft, values);
                 progress.Report(step, values);
+                if (every > 0 && step % every == 0 && _communicator.Rank == 0)
+                {
+                    SaveModel(trainer.Model, Path.Combine(Folder, SnapshotFolder, $"step-{step}"));
+                }
             });
         }
         catch (NonFiniteException e)
@@ -184,20 +192,27 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             return; // every rank holds the same base; rank 0 saves it
         }
 
-        string temp = basePath + ".tmp";
+        SaveModel(trainer.Model, basePath);
+        progress.Message($"SFT base saved to {basePath}");
+    }
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="folder"/> atomically: a temporary folder, then a
+    /// rename over the old one.</summary>
+    public static void SaveModel(VisionLanguageModel model, string folder)
+    {
+        string temp = folder + ".tmp";
         if (Directory.Exists(temp))
         {
             Directory.Delete(temp, recursive: true);
         }
 
-        trainer.Model.SavePretrained(temp);
-        if (Directory.Exists(basePath))
+        model.SavePretrained(temp);
+        if (Directory.Exists(folder))
         {
-            Directory.Delete(basePath, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
 
-        Directory.Move(temp, basePath);
-        progress.Message($"SFT base saved to {basePath}");
+        Directory.Move(temp, folder);
     }
 
     private void RunRl(JudgeTrainer trainer, CheckpointStore store, MetricsWriter? metrics)

@@ -125,6 +125,13 @@ public static class ConfigValidator
         Check(p, "sft.describe_steps", sft.DescribeSteps, sft.DescribeSteps >= 0, "must be at least 0");
         Check(p, "sft.batch_size", sft.BatchSize, sft.BatchSize >= 1, "must be at least 1");
         Check(p, "sft.lr", sft.Lr, sft.Lr >= 0, "must be at least 0");
+        Check(p, "sft.save_every", sft.SaveEvery, sft.SaveEvery >= 0, "must be 0 (none) or positive");
+
+        PretrainConfig pre = config.Pretrain;
+        Check(p, "pretrain.vision_steps", pre.VisionSteps, pre.VisionSteps >= 0, "must be at least 0");
+        Check(p, "pretrain.vision_batch_size", pre.VisionBatchSize, pre.VisionBatchSize >= 1, "must be at least 1");
+        Check(p, "pretrain.vision_lr", pre.VisionLr, pre.VisionLr >= 0, "must be at least 0");
+        Check(p, "pretrain.vision_scenes", pre.VisionScenes, pre.VisionScenes >= 1, "must be at least 1");
         return p;
     }
 

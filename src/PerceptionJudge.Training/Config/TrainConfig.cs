@@ -35,6 +35,9 @@ public sealed record TrainConfig
 
     /// <summary>The supervised warm-up before RL.</summary>
     public SftConfig Sft { get; init; } = new();
+
+    /// <summary>The perception stage of <c>pjudge pretrain</c> (unused by <c>pjudge train</c>).</summary>
+    public PretrainConfig Pretrain { get; init; } = new();
 }
 
 /// <summary>Dataset selection.</summary>
@@ -263,4 +266,30 @@ public sealed record SftConfig
 
     /// <summary>Learning rate.</summary>
     public double Lr { get; init; } = 1e-3;
+
+    /// <summary>
+    /// Every this many warm-up steps, a snapshot of the model is saved as <c>sft-snapshots/step-N/</c> in the run
+    /// folder (an HF-style model folder; 0 = none), so a long warm-up can be judged while it runs.
+    /// </summary>
+    public int SaveEvery { get; init; }
+}
+
+/// <summary>
+/// The vision stage of <c>pjudge pretrain</c>: the tower and two probe heads learn the scene generator's ground truth
+/// (what is in each cell of the patch grid, and how many objects of each colour and shape) on fresh scenes drawn
+/// with the data section's scene options from a seed disjoint from the dataset's.
+/// </summary>
+public sealed record PretrainConfig
+{
+    /// <summary>Optimizer steps of the vision stage (0 = skip it).</summary>
+    public int VisionSteps { get; init; } = 3000;
+
+    /// <summary>Images per vision step.</summary>
+    public int VisionBatchSize { get; init; } = 64;
+
+    /// <summary>Learning rate of the vision stage.</summary>
+    public double VisionLr { get; init; } = 1e-3;
+
+    /// <summary>Fresh scene pairs (original and edited image each) drawn once for the vision stage.</summary>
+    public int VisionScenes { get; init; } = 6000;
 }
