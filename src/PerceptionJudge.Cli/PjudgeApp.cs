@@ -46,6 +46,7 @@ internal sealed class PjudgeApp
         root.Add(PpjdCommand.Create(_stdout, _stderr));
         root.Add(DemoCommand.Create(_stdout, _stderr));
         root.Add(Train.TrainCommand.Create(_stdout));
+        root.Add(Train.PretrainCommand.Create(_stdout, _stderr));
         root.Add(Train.EvalCommand.Create(_stdout));
         root.Add(Train.ReportCommand.Create(_stdout));
         root.Add(BenchCommand.Create(_stdout, _stderr));

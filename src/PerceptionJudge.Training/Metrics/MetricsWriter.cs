@@ -11,6 +11,9 @@ namespace PerceptionJudge.Training.Metrics;
 /// </summary>
 public sealed class MetricsWriter : IDisposable
 {
+    /// <summary>The vision stage of <c>pjudge pretrain</c> (its own file, before any SFT).</summary>
+    public const string Vision = "vision";
+
     /// <summary>The supervised warm-up phase.</summary>
     public const string Sft = "sft";
 
@@ -116,15 +119,15 @@ public sealed class MetricsWriter : IDisposable
     public void Dispose() => _stream.Dispose();
 
     /// <summary>The phases in run order.</summary>
-    internal static readonly string[] Phases = [Sft, Rl];
+    internal static readonly string[] Phases = [Vision, Sft, Rl];
 
-    /// <summary>The order of <paramref name="phase"/> in a run: sft 0, rl 1.</summary>
+    /// <summary>The order of <paramref name="phase"/> in a run: vision, sft, rl.</summary>
     internal static int Rank(string phase)
     {
         int rank = Array.IndexOf(Phases, phase);
         return rank >= 0
             ? rank
-            : throw new ArgumentException($"unknown metrics phase '{phase}'; use sft or rl", nameof(phase));
+            : throw new ArgumentException($"unknown metrics phase '{phase}'; use vision, sft or rl", nameof(phase));
     }
 
     private static void CheckKey(string key)
