@@ -6,9 +6,10 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Ranking;
 
-/// <summary>Batch-ranking and pair rewards on every backend, against tables built by brute force in the test.</summary>
+/// <summary>Batch-ranking and pair rewards on every backend, against tables built by brute force in the test (the
+/// released answer format: JudgeRewardTests.Released.cs).</summary>
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
-public sealed class JudgeRewardTests(Backend backend)
+public sealed partial class JudgeRewardTests(Backend backend)
 {
     private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
 

@@ -2,8 +2,6 @@ using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using PerceptionJudge.Kernels.Ranking;
-using PerceptionJudge.Kernels.Runtime;
-using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Ranking;
 
@@ -11,18 +9,11 @@ namespace PerceptionJudge.Kernels.Tests.Ranking;
 /// The released Perception-Judge answer format (one <c>&lt;answer&gt;N&lt;/answer&gt;</c> per response) on every
 /// backend: hand-computed cases, then properties against <see cref="ReleasedRule"/>.
 /// </summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
-public sealed class ReleasedRewardTests(Backend backend)
+public sealed partial class JudgeRewardTests
 {
     private const string Fw = "\uFF10"; // FULLWIDTH DIGIT ZERO; + d is digit d
     private static readonly string s_forty9 = new('9', 40);
     private static readonly string s_forty8 = new string('9', 39) + "8";
-
-    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
-
-    [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", RankingVulkan.Ported));
 
     // Ground truth BCA: B best, then C, then A. Scores (A, B, C) = (1, 3, 2) rank B > C > A: reward 1.
     [TestCase("<answer>1</answer><answer>3</answer><answer>2</answer>", 1f, TestName = "Released_AsciiScores")]
