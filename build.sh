@@ -14,6 +14,26 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread
     libvulkan1 mesa-vulkan-drivers glslang-tools openmpi-bin libopenmpi-dev)
 
+# Another apt (unattended upgrades on a fresh VM, cloud-init) may hold the dpkg or lists lock: wait for it, up to
+# APT_LOCK_TIMEOUT seconds, instead of failing at once with exit 100. DPkg::Lock::Timeout makes apt-get wait for the
+# dpkg lock itself (apt >= 1.9.11); the loop also covers `apt-get update`, whose lists lock some apt versions do not
+# wait for.
+APT_LOCK_TIMEOUT=${APT_LOCK_TIMEOUT:-300}
+apt_get() {
+    local deadline=$((SECONDS + APT_LOCK_TIMEOUT)) status errors
+    while true; do
+        status=0
+        { errors=$("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get \
+            -o DPkg::Lock::Timeout="$APT_LOCK_TIMEOUT" "$@" 2>&1 1>&3 3>&-) || status=$?; } 3>&1
+        if ((status == 0)) || [[ $errors != *"Could not get lock"* ]] || ((SECONDS >= deadline)); then
+            [[ -z $errors ]] || printf '%s\n' "$errors" >&2
+            return "$status"
+        fi
+        echo "build.sh: another process holds the apt lock; waiting (up to ${APT_LOCK_TIMEOUT}s in all)" >&2
+        sleep 2
+    done
+}
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,8 +49,8 @@ if ((${#missing[@]})); then
         exit 2
     fi
     echo "build.sh: installing ${missing[*]}"
-    "${SUDO[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    apt_get update -qq
+    apt_get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if ! command -v dotnet >/dev/null; then

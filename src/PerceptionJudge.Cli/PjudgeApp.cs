@@ -11,8 +11,9 @@ namespace PerceptionJudge.Cli;
 
 /// <summary>
 /// The <c>pjudge</c> command tree and its exit-code policy:
-/// 0 success; 2 user error (bad command line, bad input, a failed batch line), printed as ONE line
-/// <c>error: field[row]: message</c> on stderr; 1 internal error, printed with its stack trace (never hidden).
+/// 0 success; 2 user error (bad command line, bad input, a failed batch line, a missing Open MPI under mpirun),
+/// printed as ONE line <c>error: field[row]: message</c> on stderr (a missing command adds the list of commands
+/// after it); 1 internal error, printed with its stack trace (never hidden).
 /// Writers are injected so tests run the whole command in-process.
 /// </summary>
 internal sealed class PjudgeApp
@@ -57,7 +58,10 @@ internal sealed class PjudgeApp
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                return Fail(parse.Errors[0].Message);
+                var command = parse.CommandResult.Command;
+                return command.Subcommands.Count > 0 && command.Action is null
+                    ? ListCommands(command)
+                    : Fail(parse.Errors[0].Message);
             }
 
             SelectBackend(parse.GetValue(backend));
@@ -70,7 +74,8 @@ internal sealed class PjudgeApp
             return parse.Invoke(config);
         }
         catch (Exception e) when (e is CliInputException or KernelInputException or DataException
-            or Training.TrainingException or Eval.EvalException or Model.ModelException)
+            or Training.TrainingException or Eval.EvalException or Model.ModelException
+            or Distributed.DistributedException)
         {
             return Fail(e.Message);
         }
@@ -99,6 +104,22 @@ internal sealed class PjudgeApp
         {
             _stderr.WriteLine($"backend: {KernelBackend.Current.ToString().ToLowerInvariant()}");
         }
+    }
+
+    /// <summary>A command that needs a subcommand got none (<c>pjudge</c> alone): the one error line, then the
+    /// subcommands with their descriptions, on stderr; a user error like any bad command line.</summary>
+    private int ListCommands(Command command)
+    {
+        string path = command is RootCommand ? "pjudge" : $"pjudge {command.Name}";
+        _stderr.WriteLine($"error: {path}: no command given; the commands are:");
+        int width = command.Subcommands.Max(c => c.Name.Length) + 2;
+        foreach (var sub in command.Subcommands)
+        {
+            _stderr.WriteLine($"  {sub.Name.PadRight(width)}{sub.Description}");
+        }
+
+        _stderr.WriteLine($"run '{path} <command> --help' for one command's options");
+        return UserError;
     }
 
     private int Fail(string message)

@@ -27,13 +27,16 @@ public static class Communicator
     /// <returns>The body's exit code.</returns>
     public static int Run(Func<ICommunicator, int> rankMain)
     {
-        var communicator = Create();
+        // Create is inside the try so a failure to start (no libmpi) takes the same path as the body's errors: with
+        // no communicator there is no job to abort, and the exception reaches the caller's error policy unchanged.
+        ICommunicator? communicator = null;
         int exitCode;
         try
         {
+            communicator = Create();
             exitCode = rankMain(communicator);
         }
-        catch (Exception e) when (communicator.Size > 1)
+        catch (Exception e) when (communicator is { Size: > 1 })
         {
             communicator.Abort(1, e.ToString());
             throw; // not reached: Abort ends the process

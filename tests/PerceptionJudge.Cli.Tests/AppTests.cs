@@ -54,6 +54,30 @@ public sealed class AppTests
         AssertUserError(Math("scale", """{"x": [[1, 2], [3, "NaN"]]}"""), "x[1]: value NaN at column 1 is not finite");
 
     [Test]
+    public void MathOp_PythonsBareNaNIsReportedByTheKernelGuardWithRow() =>
+        AssertUserError(Math("scale", """{"x": [[1, 2], [3, NaN]]}"""), "x[1]: value NaN at column 1 is not finite");
+
+    [Test]
+    public void MathOp_MalformedJsonNamesTheOneBasedLine() =>
+        AssertUserError(Math("scale", "{\n\"x\": [[1]\n\"factor\": 2}"),
+            "input: invalid JSON: '\"' is invalid after a value. Expected either ',', '}', or ']'. (line 3, byte 1)");
+
+    [Test]
+    public void NoArguments_ListsTheCommands()
+    {
+        var r = CliRun.Run(TestOps.Table());
+        Assert.That(r.ExitCode, Is.EqualTo(2));
+        Assert.That(r.Stdout, Is.Empty);
+        Assert.That(r.StderrLines[0], Is.EqualTo("error: pjudge: no command given; the commands are:"));
+        foreach (string command in new[] { "info", "math", "ppjd", "demo", "train", "eval", "report", "bench" })
+        {
+            Assert.That(r.StderrLines, Has.Some.StartWith($"  {command} "), command);
+        }
+
+        Assert.That(r.StderrLines[^1], Is.EqualTo("run 'pjudge <command> --help' for one command's options"));
+    }
+
+    [Test]
     public void MathOp_RaggedRowsNameFieldAndRow() =>
         AssertUserError(Math("scale", """{"x": [[1, 2], [3]]}"""), "x[1]: row has 1 columns, expected 2");
 

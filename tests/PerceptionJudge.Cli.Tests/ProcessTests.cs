@@ -7,7 +7,9 @@ namespace PerceptionJudge.Cli.Tests;
 [TestFixture]
 public sealed class ProcessTests
 {
-    private static CliResult Pjudge(params string[] args)
+    private static CliResult Pjudge(params string[] args) => Pjudge(new Dictionary<string, string>(), args);
+
+    private static CliResult Pjudge(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -15,6 +17,11 @@ public sealed class ProcessTests
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pjudge.dll"));
         foreach (string arg in args)
         {
@@ -48,6 +55,31 @@ public sealed class ProcessTests
             Assert.That(r.ExitCode, Is.EqualTo(2));
             Assert.That(r.Stdout, Is.Empty);
             Assert.That(r.Stderr.TrimEnd().Split('\n'), Is.EqualTo(new[] { "error: y: expected 3 elements, got 2" }));
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
+    /// <summary>
+    /// As under <c>mpirun</c> (OMPI_COMM_WORLD_SIZE set) on a machine whose libmpi.so.40 cannot be loaded: an empty
+    /// file of that name first on LD_LIBRARY_PATH makes dlopen fail ("file too short") as a missing one would.
+    /// </summary>
+    [Test]
+    public void Train_UnderMpirunWithoutOpenMpi_ExitsTwoWithOneLine()
+    {
+        var dir = new TempDir();
+        try
+        {
+            dir.File("libmpi.so.40", string.Empty);
+            var r = Pjudge(
+                new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "1", ["LD_LIBRARY_PATH"] = dir.Path },
+                "train");
+            Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+            var lines = r.Stderr.TrimEnd().Split('\n');
+            Assert.That(lines, Has.Length.EqualTo(1), r.Stderr);
+            Assert.That(lines[0], Does.StartWith("error: Open MPI could not be loaded (").And.Contain("apt-get install"));
         }
         finally
         {

@@ -31,10 +31,21 @@ public static class GroupAdvantage
         .Add("remax", (IAdvantageKernels k, in AdvantageInput x, Span<float> a, Span<float> r, AdvantageOptions o) =>
             k.Remax(x, a, r));
 
+    /// <summary>The estimators whose verl function takes no <c>index</c>: they treat each row on its own.</summary>
+    private static readonly HashSet<string> s_ungrouped = new(StringComparer.Ordinal) { "reinforce_plus_plus", "remax" };
+
     private static readonly object s_lock = new();
 
     /// <summary>Registered estimator names (verl's), sorted.</summary>
     public static IReadOnlyList<string> Estimators => s_registry.Names;
+
+    /// <summary>
+    /// True when <paramref name="estimator"/> groups rows by <see cref="AdvantageInput.Index"/>, so a caller must
+    /// supply one. False for <c>reinforce_plus_plus</c> and <c>remax</c>, whose verl v0.6.0 functions
+    /// (<c>compute_reinforce_plus_plus_outcome_advantage</c>, <c>compute_remax_outcome_advantage</c>) take no index;
+    /// true for every other name, custom estimators included.
+    /// </summary>
+    public static bool Groups(string estimator) => !s_ungrouped.Contains(estimator);
 
     /// <summary>
     /// Runs <paramref name="estimator"/> on the current backend. <paramref name="advantages"/> and

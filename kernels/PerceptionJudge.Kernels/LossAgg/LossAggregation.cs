@@ -5,7 +5,8 @@ namespace PerceptionJudge.Kernels.LossAgg;
 /// <summary>
 /// verl v0.6.0 <c>agg_loss</c> by name, on <see cref="KernelBackend.Current"/>. Modes: <c>token-mean</c>,
 /// <c>seq-mean-token-sum</c>, <c>seq-mean-token-mean</c>, <c>seq-mean-token-sum-norm</c> (see
-/// <see cref="LossAggReference"/> for the formulas and normalisers).
+/// <see cref="LossAggReference"/> for the formulas and normalisers). Fully masked rows follow verl v0.6.1's
+/// non-empty-row rule, a deliberate difference from v0.6.0 stated there.
 /// </summary>
 public static class LossAggregation
 {

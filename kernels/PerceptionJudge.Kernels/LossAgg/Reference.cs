@@ -12,6 +12,15 @@ namespace PerceptionJudge.Kernels.LossAgg;
 /// <item><c>seq-mean-token-sum-norm</c>: L = Σ_it m·x / cols (loss_mask.shape[-1], Dr. GRPO's constant).</item>
 /// </list>
 /// Gradient: d L / d x[i,t] = m[i,t] · s_i with s_i the row's normaliser (0 for empty rows in seq-mean modes).
+/// <para>
+/// <b>Deliberate difference from verl v0.6.0: the non-empty-row rule of verl v0.6.1.</b> A fully masked row (no
+/// response token) takes no part in the seq-mean modes. verl v0.6.0 (<c>agg_loss</c>, core_algos.py) gives NaN for
+/// <c>seq-mean-token-mean</c> (0/0 for that row, then <c>torch.mean</c>) and divides <c>seq-mean-token-sum</c> by all
+/// rows, empty ones included. verl v0.6.1 excludes such rows in both modes
+/// (<c>seq_mask = (Σ_t m &gt; 0)</c>, <c>verl_F.masked_mean(seq_losses, seq_mask)</c>, so the divisor is
+/// #non-empty + 1e-8), and we follow it; verl v0.7.0 keeps the rule but divides by <c>global_batch_size</c> (its
+/// data-parallel form) without the 1e-8. With no empty row all three agree with v0.6.0 up to that 1e-8.
+/// </para>
 /// </summary>
 public sealed class LossAggReference : ILossAggKernels
 {

@@ -258,7 +258,7 @@ public sealed class RankingCpu : IRankingKernels
     {
         Span<int> truth = stackalloc int[JudgeOutput.MaxResponses];
         Span<int> predicted = stackalloc int[JudgeOutput.MaxResponses];
-        int n = groundTruth is null ? -1 : JudgeOutput.ParseLetterPermutation(groundTruth, truth);
+        int n = RankingChecks.TryGroundTruthRanking(groundTruth, truth);
         return n < 2 ? float.NaN : RewardOfParsed(solution, n, truth, predicted);
     }
 

@@ -31,6 +31,14 @@ public enum Verdict
 /// verl's <c>verl/utils/reward_score/*.py</c> extractors that take the last match), or the whole generation when it
 /// has no complete block. The region is trimmed of white space before parsing.
 /// </para>
+/// <para>
+/// <b>Precedence of the released format.</b> Rankings and verdicts are first read in the released Perception-Judge
+/// format (<see cref="AnswerTags"/>: one <c>&lt;answer&gt;N&lt;/answer&gt;</c> per response, anywhere in the
+/// output). A generation with at least one such integer tag is judged by that rule alone, exactly as the released
+/// reward judges it (so one tag, too many, or equal scores is no parse); only a generation with none falls back to
+/// the single-block forms of its answer region. The released rule can score such a generation only 0, so the forms
+/// never override what the released reward decided.
+/// </para>
 /// </summary>
 public static class JudgeOutput
 {
@@ -80,12 +88,21 @@ public static class JudgeOutput
     }
 
     /// <summary>
-    /// The verdict in the answer region: every <c>[[A]]</c>, <c>[[B]]</c> or <c>[[C]]</c> in it; if there is none,
+    /// The verdict. In the released format (see the type's precedence note): exactly two integer answer tags,
+    /// A when the first score is higher, B when the second is, C when they tie (other counts: <see cref="Verdict.None"/>).
+    /// Otherwise from the answer region: every <c>[[A]]</c>, <c>[[B]]</c> or <c>[[C]]</c> in it; if there is none,
     /// a region that is exactly the letter <c>A</c>, <c>B</c> or <c>C</c>. Two different verdicts give
     /// <see cref="Verdict.Conflicting"/>; the same verdict repeated counts once.
     /// </summary>
     public static Verdict ParseVerdict(ReadOnlySpan<char> text)
     {
+        Span<Range> tags = stackalloc Range[3];
+        int count = AnswerTags.Find(text, tags);
+        if (count > 0)
+        {
+            return count == 2 ? AnswerTags.PairVerdict(text[tags[0]], text[tags[1]]) : Verdict.None;
+        }
+
         var region = AnswerRegion(text);
         var found = Verdict.None;
         for (int i = 0; i + 5 <= region.Length; i++)
@@ -112,8 +129,10 @@ public static class JudgeOutput
     }
 
     /// <summary>
-    /// A batch ranking of <paramref name="n"/> responses (A = response 0, B = response 1, ...) read from the answer
-    /// region into <paramref name="position"/>: <c>position[r]</c> = place of response r, 0 = best. Accepted forms:
+    /// A batch ranking of <paramref name="n"/> responses (A = response 0, B = response 1, ...) into
+    /// <paramref name="position"/>: <c>position[r]</c> = place of response r, 0 = best, higher score = better.
+    /// In the released format (see the type's precedence note): exactly n integer answer tags in response order,
+    /// pairwise distinct. Otherwise, from the answer region, one of:
     /// <list type="bullet">
     /// <item>scores in response order, separated by commas, semicolons and/or white space, optionally inside
     /// <c>[ ]</c>: <c>3, 5, 1</c> or <c>3 5 1</c> (higher score = better);</item>
@@ -130,6 +149,13 @@ public static class JudgeOutput
         if (n < 1 || n > MaxResponses || position.Length < n)
         {
             return false;
+        }
+
+        Span<Range> tags = stackalloc Range[MaxResponses + 1];
+        int count = AnswerTags.Find(text, tags[..(n + 1)]);
+        if (count > 0)
+        {
+            return count == n && AnswerTags.TryRank(text, tags[..n], position);
         }
 
         var region = AnswerRegion(text);

@@ -7,8 +7,9 @@ namespace PerceptionJudge.Kernels.Ranking;
 internal static class RankingChecks
 {
     /// <summary>
-    /// Parses a batch-ranking ground truth (letters best-first, e.g. <c>BCA</c> or <c>B &gt; C &gt; A</c>) into
-    /// <paramref name="position"/> (place of each response, 0 = best) and returns n (2..26).
+    /// Parses a batch-ranking ground truth (letters best-first, either case, as the released Perception-Judge reward
+    /// accepts them: <c>BCA</c>, <c>bca</c> or <c>B &gt; C &gt; A</c>) into <paramref name="position"/> (place of each
+    /// response, 0 = best) and returns n (2..26).
     /// </summary>
     public static int GroundTruthRanking(string? groundTruth, Span<int> position, int? row = null)
     {
@@ -17,31 +18,53 @@ internal static class RankingChecks
             throw new KernelInputException("ground_truth", "is null", row);
         }
 
-        int n = JudgeOutput.ParseLetterPermutation(groundTruth, position);
+        int n = TryGroundTruthRanking(groundTruth, position);
         if (n < 2)
         {
             throw new KernelInputException(
                 "ground_truth",
                 $"'{Clip(groundTruth)}' is not a ranking of 2..26 responses: expected a permutation of the first n " +
-                "upper-case letters, best first (e.g. \"BCA\" or \"B > C > A\")",
+                "letters (either case), best first (e.g. \"BCA\" or \"B > C > A\")",
                 row);
         }
 
         return n;
     }
 
-    /// <summary>Parses a pair ground truth: exactly <c>A</c>, <c>B</c> or <c>C</c> (tie), white space trimmed.
-    /// </summary>
+    /// <summary><see cref="GroundTruthRanking"/> without the throw: n, or a value below 2 when the ground truth is
+    /// null or malformed.</summary>
+    public static int TryGroundTruthRanking(string? groundTruth, Span<int> position)
+    {
+        if (groundTruth is null)
+        {
+            return -1;
+        }
+
+        const int StackLimit = 256;
+        Span<char> upper = groundTruth.Length <= StackLimit
+            ? stackalloc char[groundTruth.Length]
+            : new char[groundTruth.Length];
+        for (int i = 0; i < groundTruth.Length; i++)
+        {
+            upper[i] = AsciiUpper(groundTruth[i]);
+        }
+
+        return JudgeOutput.ParseLetterPermutation(upper, position);
+    }
+
+    /// <summary>Parses a pair ground truth: exactly <c>A</c>, <c>B</c> or <c>C</c> (tie), either case, white space
+    /// trimmed.</summary>
     public static Verdict PairTruth(string? groundTruth)
     {
         var t = (groundTruth ?? string.Empty).AsSpan().Trim();
-        if (t.Length != 1 || t[0] is not (>= 'A' and <= 'C'))
+        char c = t.Length == 1 ? AsciiUpper(t[0]) : '\0';
+        if (c is not (>= 'A' and <= 'C'))
         {
             throw new KernelInputException(
                 "ground_truth", $"'{Clip(groundTruth ?? "null")}' is not a pair verdict: expected A, B or C (tie)");
         }
 
-        return (Verdict)(t[0] - 'A' + 1);
+        return (Verdict)(c - 'A' + 1);
     }
 
     /// <summary>Both rankings have the same length and hold only finite values.</summary>
@@ -117,6 +140,9 @@ internal static class RankingChecks
 
     /// <summary>C(n, 2) = n(n−1)/2.</summary>
     public static long PairCount(long n) => n * (n - 1) / 2;
+
+    /// <summary>ASCII letters only: no culture maps another character onto A..Z.</summary>
+    private static char AsciiUpper(char c) => c is >= 'a' and <= 'z' ? (char)(c - ('a' - 'A')) : c;
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

@@ -12,7 +12,9 @@ public sealed class RankingReference : IRankingKernels
     /// <summary>
     /// <c>r = 1 − D / C(n,2)</c> where D counts response pairs ordered one way by the judge's ranking
     /// (<see cref="JudgeOutput.TryParseRanking"/>) and the other way by the ground truth; 0 when the ranking does not
-    /// parse (wrong count, duplicate scores, garbage).
+    /// parse (wrong count, duplicate scores, garbage). Source: the released Perception-Judge reward, which reads
+    /// the scores as <c>re.findall(r"&lt;answer&gt;(\d+)&lt;/answer&gt;", output)</c> mapped through <c>int()</c>
+    /// (<see cref="AnswerTags"/>), ranks them higher-first and compares with the ground-truth letters in either case.
     /// </summary>
     public float BatchRankingReward(string solutionStr, string groundTruth) =>
         Reward(solutionStr, groundTruth, null);

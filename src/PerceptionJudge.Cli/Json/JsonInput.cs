@@ -21,17 +21,25 @@ internal sealed class JsonInput
         _root = root;
     }
 
-    /// <summary>Parses <paramref name="json"/>; malformed JSON is a user error on <paramref name="what"/>.</summary>
+    /// <summary>
+    /// Parses <paramref name="json"/>, taking Python's bare <c>NaN</c>, <c>Infinity</c> and <c>-Infinity</c>
+    /// (<c>json.dumps</c> writes them) as numbers for the kernels to report with field and row; malformed JSON is a
+    /// user error on <paramref name="what"/> naming the one-based line, as editors count.
+    /// </summary>
     public static JsonInput Parse(string json, string what = "input")
     {
         try
         {
-            using var document = JsonDocument.Parse(json);
+            using var document = JsonDocument.Parse(JsonNumbers.QuoteNamedLiterals(json));
             return new JsonInput(document.RootElement.Clone(), what);
         }
         catch (JsonException e)
         {
-            throw new CliInputException(what, $"invalid JSON: {OneLine(e.Message)}");
+            string reason = OneLine(e.Message);
+            int cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            reason = (cut < 0 ? reason : reason[..cut]).TrimEnd(' ', '|');
+            string where = e.LineNumber is long line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+            throw new CliInputException(what, $"invalid JSON: {reason}{where}");
         }
     }
 

@@ -15,6 +15,52 @@ internal static class JsonNumbers
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    private static readonly string[] s_bareLiterals = ["-Infinity", "Infinity", "NaN"];
+
+    /// <summary>
+    /// Python's <c>json.dumps</c> writes non-finite floats as the bare words <c>NaN</c>, <c>Infinity</c> and
+    /// <c>-Infinity</c>, which JSON does not allow; this quotes each one found outside a string (where valid JSON
+    /// has no other words but true, false and null), so it reads as the named literal. Lines and other text are
+    /// kept as they are, so parse errors still point at the right line.
+    /// </summary>
+    public static string QuoteNamedLiterals(string json)
+    {
+        if (!json.Contains("NaN", StringComparison.Ordinal) && !json.Contains("Infinity", StringComparison.Ordinal))
+        {
+            return json;
+        }
+
+        var output = new System.Text.StringBuilder(json.Length + 16);
+        bool inString = false;
+        for (int i = 0; i < json.Length; i++)
+        {
+            char c = json[i];
+            if (inString)
+            {
+                inString = c != '"';
+                if (c == '\\' && i + 1 < json.Length)
+                {
+                    output.Append(c);
+                    c = json[++i];
+                }
+            }
+            else if (c == '"')
+            {
+                inString = true;
+            }
+            else if (BareLiteralAt(json, i) is string word)
+            {
+                output.Append('"').Append(word).Append('"');
+                i += word.Length - 1;
+                continue;
+            }
+
+            output.Append(c);
+        }
+
+        return output.ToString();
+    }
+
     /// <summary>The number in <paramref name="element"/>; false for anything but a number or named literal.</summary>
     public static bool TryGetDouble(JsonElement element, out double value)
     {
@@ -73,6 +119,21 @@ internal static class JsonNumbers
         JsonValueKind.False => "false",
         _ => "null",
     };
+
+    private static string? BareLiteralAt(string json, int i)
+    {
+        foreach (string word in s_bareLiterals)
+        {
+            int end = i + word.Length;
+            if (string.CompareOrdinal(json, i, word, 0, word.Length) == 0
+                && (end == json.Length || !char.IsAsciiLetterOrDigit(json[end])))
+            {
+                return word;
+            }
+        }
+
+        return null;
+    }
 
     private static string Clip(string s) => s.Length <= 20 ? s : s[..20] + "…";
 }

@@ -79,6 +79,30 @@ public sealed class JsonInputTests
             Is.EqualTo("input: expected a JSON object, got an array"));
     }
 
+    /// <summary>System.Text.Json counts lines from 0; the message counts them as editors do.</summary>
+    [Test]
+    public void Parse_NamesTheOneBasedLineOfMalformedJson()
+    {
+        string message = Assert.Throws<CliInputException>(() => JsonInput.Parse("{\n  \"x\": [1,\n  2,,\n]}"))!.Message;
+        Assert.That(message, Does.StartWith("input: invalid JSON: ").And.EndWith(" (line 3, byte 5)"));
+        Assert.That(message, Does.Not.Contain("LineNumber"));
+    }
+
+    /// <summary>Python's json.dumps writes bare NaN, Infinity and -Infinity; inside strings they stay text.</summary>
+    [Test]
+    public void Parse_AcceptsPythonsBareNonFiniteLiterals()
+    {
+        var input = JsonInput.Parse("""
+            {"x": [[NaN, Infinity], [-Infinity, 1]], "s": "NaN, \"Infinity\" and -Infinity", "k": -1}
+            """);
+        var m = input.Matrix("x");
+        Assert.That(float.IsNaN(m.Data[0]), Is.True);
+        Assert.That(m.Data[1..], Is.EqualTo(new[] { float.PositiveInfinity, float.NegativeInfinity, 1f }));
+        Assert.That(input.String("s"), Is.EqualTo("NaN, \"Infinity\" and -Infinity"));
+        Assert.That(Assert.Throws<CliInputException>(() => JsonInput.Parse("""{"x": NaNa}"""))!.Message,
+            Does.StartWith("input: invalid JSON: "));
+    }
+
     [Test]
     public void Tensor3_ReadsAndThrowsForRaggedVocab()
     {

@@ -70,6 +70,29 @@ public sealed class AdvantageOpTests(string backend)
         Assert.That(Matrix(output["advantages"]), Is.EqualTo(new double[][] { [2.5, 1.5], [-1, 0] }).Within(1e-6));
     }
 
+    /// <summary>verl's reinforce_plus_plus and remax take no index; without one the result is the same.</summary>
+    [TestCase("reinforce_plus_plus", "")]
+    [TestCase("remax", ", \"reward_baselines\": [0.5, 1]")]
+    public void UngroupedEstimators_NeedNoIndex(string estimator, string extra)
+    {
+        string body = $$"""
+            "estimator": "{{estimator}}", "token_level_rewards": [[1, 2], [0, 3]], "response_mask": [[1, 1], [1, 0]]
+            """ + extra;
+        var without = Run(backend, "advantage", "{" + body + "}");
+        var with = Run(backend, "advantage", "{" + body + ", \"index\": [\"a\", \"a\"]}");
+        Assert.That(Matrix(without["advantages"]), Is.EqualTo(Matrix(with["advantages"])));
+        Assert.That(Matrix(without["returns"]), Is.EqualTo(Matrix(with["returns"])));
+        Assert.That(Matrix(without["returns"])[0], Is.EqualTo(new double[] { 3, 2 }).Within(1e-6), "reward-to-go");
+    }
+
+    [TestCase("grpo")]
+    [TestCase("rloo")]
+    [TestCase("reinforce_plus_plus_baseline")]
+    public void GroupingEstimators_WithoutIndexNameTheField(string estimator) =>
+        Assert.That(Error(backend, "advantage", $$"""
+            {"estimator": "{{estimator}}", "token_level_rewards": [[1], [0]], "response_mask": [[1], [1]]}
+            """), Is.EqualTo($"index: missing; the {estimator} estimator groups rows by prompt and needs one id per row"));
+
     [Test]
     public void Remax_WithoutBaselinesNamesTheField() =>
         Assert.That(Error(backend, "advantage", """

@@ -86,6 +86,31 @@ public sealed class JudgeOutputTests
     public void TryParseRanking_GarbageIsNoParse(string text) =>
         Assert.That(JudgeOutput.TryParseRanking(text, 3, new int[3]), Is.False);
 
+    [TestCase("7", "7", 0)]
+    [TestCase("007", "7", 0)]
+    [TestCase("0", "000", 0)]
+    [TestCase("10", "9", 1)]
+    [TestCase("0010", "9", 1)]
+    [TestCase("\uFF19", "10", -1)]
+    [TestCase("\u0661\u0660", "10", 0)]
+    [TestCase("\U0001D7D7", "8", 1)]
+    [TestCase("123456789012345678901234567890123456789", "123456789012345678901234567890123456788", 1)]
+    public void AnswerTags_CompareIntegers(string a, string b, int sign)
+    {
+        Assert.That(Math.Sign(AnswerTags.CompareIntegers(a, b)), Is.EqualTo(sign));
+        Assert.That(Math.Sign(AnswerTags.CompareIntegers(b, a)), Is.EqualTo(-sign));
+    }
+
+    [Test]
+    public void AnswerTags_FindStopsAtTheRoomGiven()
+    {
+        const string text = "<answer>1</answer> <answer> 2 </answer><answer>\u0663</answer><answer>4</answer>";
+        var tags = new Range[2];
+        Assert.That(AnswerTags.Find(text, tags), Is.EqualTo(2));
+        Assert.That(new[] { text[tags[0]], text[tags[1]] }, Is.EqualTo(new[] { "1", "\u0663" }));
+        Assert.That(AnswerTags.Find(text, new Range[5]), Is.EqualTo(3));
+    }
+
     [Test]
     public void ParseLetterPermutation_CountsLettersAndRejectsGaps()
     {

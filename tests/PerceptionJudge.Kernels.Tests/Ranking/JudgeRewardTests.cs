@@ -6,9 +6,10 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Ranking;
 
-/// <summary>Batch-ranking and pair rewards on every backend, against tables built by brute force in the test.</summary>
+/// <summary>Batch-ranking and pair rewards on every backend, against tables built by brute force in the test (the
+/// released answer format: JudgeRewardTests.Released.cs).</summary>
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
-public sealed class JudgeRewardTests(Backend backend)
+public sealed partial class JudgeRewardTests(Backend backend)
 {
     private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
 
@@ -57,12 +58,22 @@ public sealed class JudgeRewardTests(Backend backend)
         return d;
     }
 
-    /// <summary>The same predicted order written in one of the accepted formats.</summary>
+    /// <summary>How many formats <see cref="Format"/> writes.</summary>
+    internal const int Styles = 6;
+
+    /// <summary>The same predicted order written in one of the accepted formats: a letter order, scores (plain,
+    /// labelled, space separated) in one block, or (style 5) the released form, one answer tag per response.</summary>
     internal static string Format(string order, int style)
     {
         int n = order.Length;
         string Score(char letter) => (n - order.IndexOf(letter)).ToString();
         var letters = order.Order().ToArray();
+        if (style == 5)
+        {
+            return "<think>first <answer>ZZ</answer>, then " + string.Concat(
+                letters.Select(l => $"Response {l}: <answer>{Score(l)}</answer>\n")) + "</think>";
+        }
+
         string body = style switch
         {
             0 => order,
@@ -88,7 +99,7 @@ public sealed class JudgeRewardTests(Backend backend)
                 int d = DiscordantByHand(truth, predicted);
                 histogram[d]++;
                 float expected = (float)(1.0 - d / 3.0);
-                for (int style = 0; style < 5; style++)
+                for (int style = 0; style < Styles; style++)
                 {
                     Assert.That(_k.BatchRankingReward(Format(predicted, style), truth), Is.EqualTo(expected),
                         $"truth {truth}, predicted {predicted}, style {style}");
@@ -117,7 +128,7 @@ public sealed class JudgeRewardTests(Backend backend)
             foreach (string predicted in perms)
             {
                 float expected = (float)(1.0 - (double)DiscordantByHand(truth, predicted) / pairs);
-                Assert.That(_k.BatchRankingReward(Format(predicted, i++ % 5), truth), Is.EqualTo(expected),
+                Assert.That(_k.BatchRankingReward(Format(predicted, i++ % Styles), truth), Is.EqualTo(expected),
                     $"truth {truth}, predicted {predicted}");
             }
         }
@@ -133,7 +144,7 @@ public sealed class JudgeRewardTests(Backend backend)
         int i = 0;
         foreach (string truth in truths)
         {
-            var solutions = perms.Select(predicted => Format(predicted, i++ % 5)).ToArray();
+            var solutions = perms.Select(predicted => Format(predicted, i++ % Styles)).ToArray();
             var rewards = new float[solutions.Length];
             _k.BatchRankingReward(solutions, [.. Enumerable.Repeat(truth, solutions.Length)], rewards);
             for (int k = 0; k < perms.Count; k++)
@@ -151,7 +162,7 @@ public sealed class JudgeRewardTests(Backend backend)
 
     [Test]
     public void BatchRanking_PerfectIsOneAndReversedIsZeroForAnyCount() =>
-        Prop.ForAll(Gen.Choose(2, 26).Zip(Gen.Choose(0, 4)).ToArbitrary(), t =>
+        Prop.ForAll(Gen.Choose(2, 26).Zip(Gen.Choose(0, Styles - 1)).ToArbitrary(), t =>
         {
             (int n, int style) = t;
             var rng = TestRandom.Create(n * 7 + style);
@@ -180,7 +191,7 @@ public sealed class JudgeRewardTests(Backend backend)
     [TestCase("ABD")]
     [TestCase("A")]
     [TestCase("")]
-    [TestCase("abc")]
+    [TestCase("abd")]
     [TestCase("A1C")]
     public void BatchRanking_ThrowsForMalformedGroundTruth(string truth)
     {
@@ -298,7 +309,7 @@ public sealed class JudgeRewardTests(Backend backend)
         for (int i = 0; i < rows; i++)
         {
             truths[i] = perms[rng.Next(perms.Count)];
-            solutions[i] = i % 11 == 0 ? "<answer>1, 1, 2, 3, 4</answer>" : Format(perms[rng.Next(perms.Count)], i % 5);
+            solutions[i] = i % 11 == 0 ? "<answer>1, 1, 2, 3, 4</answer>" : Format(perms[rng.Next(perms.Count)], i % Styles);
         }
 
         return (solutions, truths);
