@@ -97,7 +97,7 @@ Task("Bench")
 // The CI benchmark step: the quick job in-process through `pjudge bench`, then the ratio gate against the stored
 // baseline of this machine's fingerprint (bench/baselines/). A failed benchmark fails the task; a significant
 // regression (pjudge exit code 3) is reported as a warning, because shared runners are too noisy for a hard gate
-// on a 5-iteration job (README, "Benchmarks").
+// on a 5-iteration job (bench/README.md, "Regression gate").
 Task("BenchQuick")
     .IsDependentOn("Build")
     .Does(() =>

@@ -161,7 +161,7 @@ public static partial class VulkanRoofline
             try
             {
                 // Every kernel warms up for half a second of calls at least (the GPU may have dropped its clocks
-                // while the previous row's Cpu backend ran). This did not remove the in-process slowdown the README
+                // while the previous row's Cpu backend ran). This did not remove the in-process slowdown docs/gpu.md
                 // describes (short kernels 2–3× slower than in a process of their own), whose cause is still open.
                 var warm = Stopwatch.StartNew();
                 for (int i = 0; i < WarmUps || warm.Elapsed.TotalSeconds < WarmUpSeconds; i++)

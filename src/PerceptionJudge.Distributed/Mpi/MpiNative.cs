@@ -105,7 +105,7 @@ internal static partial class MpiNative
         }
         string why = Marshal.PtrToStringUTF8(dlerror()) ?? $"{fileName}: cannot open shared object file";
         error = $"Open MPI could not be loaded ({why}). Install it with `{InstallHint}`, then launch with " +
-            "`mpirun -np K ...` (see README, Distributed).";
+            "`mpirun -np K ...` (see docs/distributed.md).";
         return 0;
     }
 

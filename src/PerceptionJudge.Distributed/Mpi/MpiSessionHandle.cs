@@ -45,7 +45,7 @@ internal sealed class MpiSessionHandle : SafeHandle
             // Before a successful init MPI_Error_string may not be usable; the launcher prints its own diagnosis.
             throw new DistributedException(
                 $"MPI_Init_thread failed with error {status}: the process was not started by a working mpirun " +
-                "(run it as `mpirun -np K ...`, see README, Distributed).", status);
+                "(run it as `mpirun -np K ...`, see docs/distributed.md).", status);
         }
         session.SetHandle(1);
         session.ThreadLevel = provided;
