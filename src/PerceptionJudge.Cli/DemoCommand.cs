@@ -14,13 +14,16 @@ namespace PerceptionJudge.Cli;
 /// </summary>
 internal static class DemoCommand
 {
+    /// <summary>The sampling temperature of the before/after evaluation (the rollout's).</summary>
+    private const double Temperature = 1.0;
+
     /// <summary>
-    /// The demo's config: the recipe's defaults except what a judge trained from scratch and the time budget need:
-    /// the Nano preset; 512 scene pairs of 2–3 large shapes (radius 12–18% of the side, so a shape stays a few
-    /// patches wide in the 64-pixel input) with recolour/remove/duplicate edits; 1600 steps of describing the training
-    /// images (short prompts, so the vision tower learns fast), then 600 SFT steps on describe-then-judge golds (the
-    /// think block holds the image's facts and the key fact, then the verdict); 60 GRPO steps with LoRA at a
-    /// learning rate for a small model, not the 7B recipe's.
+    /// The demo's config: the recipe's defaults except what the Nano judge and the time budget need. It starts from
+    /// the committed pretrained Nano judge (<see cref="PretrainedJudge"/>, made by <c>pjudge pretrain</c> on other
+    /// scenes of the same kind), as real judges start from a pretrained VLM, so there is no warm-up; 512 scene pairs
+    /// of 2–3 large shapes (radius 12–18% of the side, a few patches wide in the 64-pixel input) with
+    /// recolour/remove/duplicate edits; GRPO with LoRA and the batch-ranking reward at a learning rate for a small
+    /// model, not the 7B recipe's.
     /// </summary>
     public static TrainConfig Defaults(string outDir) => new()
     {
@@ -34,10 +37,10 @@ internal static class DemoCommand
             SyntheticMaxRadius = 0.18,
             SyntheticText = false,
         },
-        Model = new ModelSection { Path = "nano" },
+        Model = new ModelSection { Path = PretrainedJudge.Folder },
         Rollout = new RolloutConfig { ThinkPrefix = true, MaxNewTokens = 48 },
         Optim = new OptimConfig { Lr = 1e-3 },
-        Sft = new SftConfig { DescribeSteps = 1600, Steps = 600, BatchSize = 16, Lr = 1e-3 },
+        Sft = new SftConfig { DescribeSteps = 0, Steps = 0, BatchSize = 16, Lr = 1e-3 },
         Trainer = new TrainerConfig { Steps = 60, SaveEvery = 20, OutputDir = outDir },
     };
 
@@ -55,9 +58,14 @@ internal static class DemoCommand
             DefaultValueFactory = _ => [0, 1, 2],
             AllowMultipleArgumentsPerToken = true,
         };
-        var demo = new Command("demo", "Run the whole loop on synthetic scenes: PPJD, SFT, GRPO with LoRA, eval, report")
+        var readme = new Option<string?>("--readme")
         {
-            outDir, set, seeds,
+            Description = "Also write the closing before/after table into this file's demo-table block (README.md)",
+        };
+        var demo = new Command("demo", "Run the whole loop on synthetic scenes: PPJD, GRPO with LoRA from the " +
+            "pretrained judge, eval, report")
+        {
+            outDir, set, seeds, readme,
         };
         demo.SetAction(parse =>
         {
@@ -83,18 +91,31 @@ internal static class DemoCommand
             }
 
             var s = parse.GetValue(seeds)!;
-            var before = EvalCommand.Evaluate(dir, "base", null, s, 1.0, stdout);
-            var after = EvalCommand.Evaluate(dir, "latest", null, s, 1.0, stdout);
+            var greedy = EvalCommand.Evaluate(dir, "base", null, [0], 0.0, TextWriter.Null).Summary;
+            var before = EvalCommand.Evaluate(dir, "base", null, s, Temperature, stdout);
+            var after = EvalCommand.Evaluate(dir, "latest", null, s, Temperature, stdout);
+            File.WriteAllText(Path.Combine(dir, "eval-base-greedy.json"), greedy.ToJson());
             File.WriteAllText(Path.Combine(dir, "eval-base.json"), before.Summary.ToJson());
             File.WriteAllText(Path.Combine(dir, "eval-latest.json"), after.Summary.ToJson());
-            stdout.WriteLine("before RL (SFT-only judge):");
+            stdout.WriteLine("before RL (the judge GRPO starts from):");
             stdout.WriteLine(before.Summary.ToTable());
             stdout.WriteLine("after GRPO:");
             stdout.WriteLine(after.Summary.ToTable());
             string report = ReportCommand.Write(dir, null, before.Summary, after.Summary, after.Rows);
             string sheet = Path.Combine(dir, "contact-sheet.png");
             PpjdCommand.Preview(Path.Combine(dir, "ppjd"), sheet, 8);
-            stdout.WriteLine($"report: {report}; contact sheet: {sheet}; {clock.Elapsed.TotalMinutes:F1} min");
+            stdout.WriteLine($"report: {report}; contact sheet: {sheet}");
+            string table = DemoTable.Render(k => before.Summary[k], k => after.Summary[k],
+                greedy["fidelity.both_right"]?.Mean ?? double.NaN, s.Length, Temperature, clock.Elapsed.TotalMinutes);
+            File.WriteAllText(Path.Combine(dir, "demo-table.md"), table);
+            if (parse.GetValue(readme) is { } file)
+            {
+                File.WriteAllText(file, DemoTable.Splice(File.ReadAllText(file), table, file));
+                stdout.WriteLine($"{file}: demo table updated");
+            }
+
+            stdout.WriteLine();
+            stdout.WriteLine(table);
             return 0;
         });
         return demo;

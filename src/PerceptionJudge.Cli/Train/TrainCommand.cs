@@ -29,7 +29,7 @@ internal static class TrainCommand
         train.SetAction(parse => Communicator.Run(communicator =>
         {
             var output = communicator.Rank == 0 ? stdout : TextWriter.Null;
-            var config = Load(parse.GetValue(configFile), parse.GetValue(set), output);
+            var config = Load(parse.GetValue(configFile), parse.GetValue(set), output, BareDefaults);
             if (communicator.Size > 1)
             {
                 output.WriteLine($"data-parallel: {communicator.Size} ranks ({communicator.Backend})");
@@ -42,6 +42,14 @@ internal static class TrainCommand
         }));
         return train;
     }
+
+    /// <summary>
+    /// What a bare <c>pjudge train</c> (no <c>--config</c>) runs: the demo's run (GRPO with LoRA from the pretrained
+    /// Nano judge on the demo's scenes) into trainer.output_dir's default, so it learns. An untrained preset without
+    /// a warm-up gets reward 0 on every rollout and never updates. A <c>--config</c> file starts from the recipe's
+    /// defaults instead.
+    /// </summary>
+    public static TrainConfig BareDefaults => DemoCommand.Defaults(new TrainerConfig().OutputDir);
 
     /// <summary>The shared <c>--config</c> and <c>--set</c> options.</summary>
     public static (Option<string?> Config, Option<string[]> Set) ConfigOptions() =>

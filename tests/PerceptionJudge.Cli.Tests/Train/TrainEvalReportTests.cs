@@ -46,8 +46,10 @@ public sealed class TrainEvalReportTests
         string[] args = ["demo", "--out", dir, .. s_toy, "--seeds", "0"];
         var demo = CliRun.Run(args);
         Assert.That(demo.ExitCode, Is.EqualTo(0), demo.Stderr + demo.Stdout);
-        Assert.That(demo.Stdout, Does.Contain("before RL (SFT-only judge):").And.Contain("after GRPO:"));
-        foreach (string file in new[] { "report.html", "eval-base.json", "eval-latest.json", "contact-sheet.png" })
+        Assert.That(demo.Stdout, Does.Contain("before RL (the judge GRPO starts from):").And.Contain("after GRPO:")
+            .And.Contain("| perceptual fidelity, both images right (chance 0.25) |"));
+        foreach (string file in new[] { "report.html", "eval-base.json", "eval-latest.json", "eval-base-greedy.json",
+            "contact-sheet.png", "demo-table.md" })
         {
             Assert.That(File.Exists(System.IO.Path.Combine(dir, file)), Is.True, file);
         }
