@@ -12,8 +12,10 @@ namespace PerceptionJudge.Training.Tests.Integration;
 /// text-only Nano policy, rewarded 1 when its answer starts with a vowel (a rule read from the text alone, true of
 /// 1 in 32 answers of the first step), must hold a mean reward of at least 0.9 over 5 consecutive steps within 30
 /// steps through the real <see cref="JudgeTrainer"/> (rollout, <c>RolloutScoring</c>, the advantage and
-/// policy-loss registries, <c>PolicyUpdate</c>, fused AdamW). A flipped sign, a shifted log-prob or a mask that
-/// misses the rewarded token leaves the reward where it started, so at least one of these fails.
+/// policy-loss registries, <c>PolicyUpdate</c>, fused AdamW). A flipped sign drives the reward to 0 in every case.
+/// The vowel rule alone does not catch a log-prob shifted by one token (a bias towards vowels learnt at the wrong
+/// position still helps), so one case rewards different things at the first two positions, which a shifted
+/// alignment or mask cannot learn.
 /// </summary>
 [TestFixture]
 public sealed class LearnabilityTests : LibTorchFixture
@@ -21,6 +23,9 @@ public sealed class LearnabilityTests : LibTorchFixture
     private const int MaxSteps = 30;
     private const int Window = 5;
     private const double Target = 0.9;
+
+    private const string Vowels = "aeiouAEIOU";
+    private const string Consonants = "bcdfghjklmnpqrstvwxyzBCDFGHJKLMNPQRSTVWXYZ";
 
     private static readonly string[] s_questions =
     [
@@ -30,31 +35,55 @@ public sealed class LearnabilityTests : LibTorchFixture
 
     /// <summary>1 when the answer's first character is a vowel (either case), else 0.</summary>
     internal static float StartsWithVowel(Judgment judgment) =>
-        judgment.Text.Length > 0 && "aeiouAEIOU".Contains(judgment.Text[0]) ? 1f : 0f;
+        judgment.Text.Length > 0 && Vowels.Contains(judgment.Text[0]) ? 1f : 0f;
+
+    /// <summary>
+    /// Half a point when the answer's first token starts with a vowel ("a", "orange"), half when its second starts
+    /// with a consonant ("red"): the two halves ask different things of neighbouring positions, so a log-prob or mask
+    /// shifted by one token trains the wrong position.
+    /// </summary>
+    internal static float VowelThenConsonant(Judgment judgment)
+    {
+        var tokenizer = TinyVocabulary.Create();
+        string Token(int k) => judgment.ResponseIds.Length > k
+            ? tokenizer.Decode([judgment.ResponseIds[k]], skipSpecialTokens: true, skipUnknownIds: true)
+            : "";
+        bool StartsWithAny(string text, string letters) => text.Length > 0 && letters.Contains(text[0]);
+        return (StartsWithAny(Token(0), Vowels) ? 0.5f : 0f) + (StartsWithAny(Token(1), Consonants) ? 0.5f : 0f);
+    }
 
     private static IEnumerable<TestCaseData> Recipes()
     {
-        yield return new TestCaseData("grpo + vanilla, LoRA", (Func<TrainConfig, TrainConfig>)(c => c));
-        yield return new TestCaseData("rloo + gspo, LoRA", (Func<TrainConfig, TrainConfig>)(c => c with
-        {
-            Algorithm = c.Algorithm with { AdvEstimator = "rloo", PolicyLoss = "gspo" },
-        }));
-        yield return new TestCaseData("grpo + vanilla, full fine-tune", (Func<TrainConfig, TrainConfig>)(c => c with
+        Func<Judgment, float> vowel = StartsWithVowel;
+        TrainConfig Full(TrainConfig c) => c with
         {
             Model = c.Model with { Finetune = "full" },
             Optim = c.Optim with { Lr = 3e-3 },
-        }));
+        };
+
+        yield return new TestCaseData("grpo + vanilla, LoRA", (Func<TrainConfig, TrainConfig>)(c => c), vowel);
+        yield return new TestCaseData("rloo + gspo, LoRA", (Func<TrainConfig, TrainConfig>)(c => c with
+        {
+            Algorithm = c.Algorithm with { AdvEstimator = "rloo", PolicyLoss = "gspo" },
+        }), vowel);
+        yield return new TestCaseData("grpo + vanilla, full fine-tune", (Func<TrainConfig, TrainConfig>)Full, vowel);
         yield return new TestCaseData("perpo, LoRA", (Func<TrainConfig, TrainConfig>)(c => c with
         {
             Algorithm = c.Algorithm with { Mode = "perpo" },
-        }));
+        }), vowel);
+
+        // Two positions with different targets; LoRA on the random init learns one bias for both positions and stalls
+        // at 0.5, the full fine-tune separates them.
+        yield return new TestCaseData("grpo + vanilla, full fine-tune, two-token rule",
+            (Func<TrainConfig, TrainConfig>)Full, (Func<Judgment, float>)VowelThenConsonant);
     }
 
     [TestCaseSource(nameof(Recipes))]
-    public void UntrainedPolicy_LearnsATextRule(string recipe, Func<TrainConfig, TrainConfig> change)
+    public void UntrainedPolicy_LearnsATextRule(
+        string recipe, Func<TrainConfig, TrainConfig> change, Func<Judgment, float> reward)
     {
         var config = change(Config(MaxSteps));
-        using var trainer = new JudgeTrainer(config, TextSamples(), reward: StartsWithVowel);
+        using var trainer = new JudgeTrainer(config, TextSamples(), reward: reward);
         var rewards = new List<double>();
         while (trainer.Step < config.Trainer.Steps && !Learned(rewards))
         {
