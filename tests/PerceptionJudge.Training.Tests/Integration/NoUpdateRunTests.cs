@@ -24,7 +24,11 @@ public sealed class NoUpdateRunTests : LibTorchFixture
     {
         string run = Path.Combine(_root, "run");
         var toy = ToyTrainConfig.Create(run, 6);
-        var config = toy with { Sft = toy.Sft with { Steps = 0 } };
+        var config = toy with
+        {
+            Sft = toy.Sft with { Steps = 0 },
+            Algorithm = toy.Algorithm with { DropZeroVarianceGroups = true },
+        };
         var progress = new RecordingProgress();
         var e = Assert.Throws<TrainingException>(() => new TrainingRun(config, progress).Run(resume: false).Dispose());
         Assert.That(e!.Message, Does.StartWith("none of the 6 RL steps updated the policy")
