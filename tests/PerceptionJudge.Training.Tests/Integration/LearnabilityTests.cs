@@ -101,26 +101,24 @@ public sealed class LearnabilityTests : LibTorchFixture
         rewards.Count >= Window && rewards.TakeLast(Window).Average() >= Target;
 
     /// <summary>
-    /// The toy RL recipe: Nano from its random init (no SFT), 4 prompts × 8 answers of at most 2 tokens, one
+    /// The toy run (<see cref="ToyTrainConfig"/>) as an RL recipe: Nano from its random init (no SFT), 4 prompts × 8 answers of at most 2 tokens, one
     /// mini-batch, LR 1e-2. Sampling is untruncated (no top-k or top-p, so the sampler is the policy) at T = 0.25: the
     /// tied embeddings start at std 0.02, so a logit is at most |h|·|e| ≈ √128 · 0.02·√128 ≈ 2.6 before the
     /// temperature, and at T = 1 no weights LoRA can reach put 90% of the mass on a few tokens of 576; logits / 0.25
     /// can. The log-probs are taken at the same temperature, so the run stays on-policy.
     /// </summary>
-    internal static TrainConfig Config(int steps) => new()
+    internal static TrainConfig Config(int steps)
     {
-        Model = new ModelSection { Path = "nano" },
-        Rollout = new RolloutConfig { N = 8, MaxNewTokens = 2, Temperature = 0.25, TopK = 0, TopP = 1.0 },
-        Optim = new OptimConfig { Lr = 1e-2 },
-        Trainer = new TrainerConfig
+        var toy = ToyTrainConfig.Create(outDir: "", steps);
+        return toy with
         {
-            Steps = steps,
-            PromptsPerStep = 4,
-            MiniBatchPrompts = 4,
-            MicroBatchSequences = 32,
-            Seed = 7,
-        },
-    };
+            Algorithm = new AlgorithmConfig(), // the defaults: the zero-variance filter on, no entropy bonus
+            Rollout = new RolloutConfig { N = 8, MaxNewTokens = 2, Temperature = 0.25, TopK = 0, TopP = 1.0 },
+            Optim = toy.Optim with { Lr = 1e-2 },
+            Sft = new SftConfig(),
+            Trainer = toy.Trainer with { PromptsPerStep = 4, MiniBatchPrompts = 4, MicroBatchSequences = 32, Seed = 7 },
+        };
+    }
 
     /// <summary>Text-only chat prompts (no image), one per question.</summary>
     internal static SampleSet TextSamples()
