@@ -28,6 +28,7 @@ public sealed class JudgeTrainer : IDisposable
     private readonly TrainConfig _config;
     private readonly Tokenizer _tokenizer = TinyVocabulary.Create();
     private readonly ICommunicator _communicator;
+    private readonly Func<Judgment, float>? _reward;
     private GradientSync? _gradients;
     private VisionLanguageModel? _base;
     private JudgePolicy? _policy;
@@ -36,12 +37,17 @@ public sealed class JudgeTrainer : IDisposable
     /// <summary>
     /// Prepares a run over <paramref name="samples"/>; the model is built from the config. With a
     /// <paramref name="communicator"/> of K &gt; 1 ranks, each RL step trains data-parallel (see
-    /// <see cref="DataParallelPlan"/>); every rank builds the same model and runs the same SFT.
+    /// <see cref="DataParallelPlan"/>); every rank builds the same model and runs the same SFT. A
+    /// <paramref name="reward"/> replaces the config's reward (<see cref="RolloutScoring.Reward"/>) for every
+    /// judgment, for a task the PPJD rewards do not cover (a text-only rule reward, the learnability tests); it must
+    /// be finite and deterministic.
     /// </summary>
-    public JudgeTrainer(TrainConfig config, SampleSet samples, ICommunicator? communicator = null)
+    public JudgeTrainer(
+        TrainConfig config, SampleSet samples, ICommunicator? communicator = null, Func<Judgment, float>? reward = null)
     {
         _config = config;
         _communicator = communicator ?? new SingleProcessCommunicator();
+        _reward = reward;
         DataParallelPlan.Validate(config, _communicator.Size);
         Samples = samples;
         _base = CreateModel(config.Model);
@@ -161,7 +167,8 @@ public sealed class JudgeTrainer : IDisposable
         var o = _config.Optim;
         _policy = new JudgePolicy(_base!, _tokenizer, _config.Model.Finetune, _config.Lora, new AdamWOptions(
             Lr: o.EffectiveLr(_config.Model.Finetune), Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
-            WeightDecay: o.WeightDecay, MaxGradNorm: o.GradClip > 0 ? o.GradClip : null), _config.Trainer.Seed + 17);
+            WeightDecay: o.WeightDecay, MaxGradNorm: o.GradClip > 0 ? o.GradClip : null), _config.Trainer.Seed + 17,
+            textOnly: Samples.Train.All(s => s.TextOnly));
         _base = null;
         _policy.Model.Train();
         _gradients = new GradientSync(_policy, _communicator);
@@ -206,7 +213,7 @@ public sealed class JudgeTrainer : IDisposable
         metrics["time_rollout_s"] = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var scored = RolloutScoring.Score(judgments, _config);
+        var scored = RolloutScoring.Score(judgments, _config, _reward);
         metrics["time_advantage_s"] = scored.AdvantageSeconds;
         metrics["time_reward_s"] = clock.Elapsed.TotalSeconds - scored.AdvantageSeconds;
         long tokens = StepMetrics.Rollout(judgments, scored, _config.Data.Tasks, _communicator, metrics);

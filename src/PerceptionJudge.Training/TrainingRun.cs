@@ -74,6 +74,8 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
     /// <summary>
     /// Runs (or resumes) the whole job and returns the trainer, still holding the trained judge. NaN/Inf in a loss
     /// stops the run after checkpointing the last good state; the <see cref="TrainingException"/> names the step.
+    /// Five consecutive steps without an update warn through the progress sink, and a run whose RL steps never
+    /// updated the policy fails after its last checkpoint (<see cref="UpdateWatch"/>).
     /// </summary>
     public JudgeTrainer Run(bool resume)
     {
@@ -220,6 +222,8 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         var t = config.Trainer;
         progress.Start(t.Steps, MetricsWriter.Rl);
         int saved = trainer.Step;
+        string savedFolder = "";
+        var watch = new UpdateWatch();
         while (trainer.Step < t.Steps)
         {
             Dictionary<string, double> values;
@@ -240,14 +244,20 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
 
             metrics?.Write(trainer.Step, MetricsWriter.Rl, values);
             progress.Report(trainer.Step, values);
+            if (watch.Observe(trainer.Step, values) is { } warning)
+            {
+                progress.Message(warning);
+            }
+
             if (t.SaveEvery > 0 && trainer.Step % t.SaveEvery == 0 || trainer.Step == t.Steps)
             {
-                Save(trainer, store, trainer.Step);
+                savedFolder = Save(trainer, store, trainer.Step);
                 saved = trainer.Step;
             }
         }
 
         progress.Finish();
+        watch.ThrowIfNeverUpdated($"the state is saved as {savedFolder}");
     }
 
     private string Save(JudgeTrainer trainer, CheckpointStore store, int step)

@@ -14,9 +14,9 @@ internal static class TrainScenarios
 {
     /// <summary>
     /// 2 prompts per step (1 per rank at K = 2), 3 rollouts each, 2 optimizer steps per RL step. An untrained toy
-    /// judge earns reward 0 everywhere, so every group would be dropped and nothing trained: the groups are kept and
-    /// an entropy bonus (then the KL term, once the adapters move) gives every token a gradient, which exercises the
-    /// global token-mean normaliser and the gradient sum. Micro-batches of one row keep every row's forward the same
+    /// judge earns reward 0 everywhere, so <see cref="ToyTrainConfig"/> keeps the groups and adds an entropy bonus
+    /// (then the KL term, once the adapters move) that gives every token a gradient, which exercises the global
+    /// token-mean normaliser and the gradient sum. Micro-batches of one row keep every row's forward the same
     /// shape in both runs: a row padded beside another prompt rounds differently (~1e-7), and AdamW's normalised step
     /// turns that into up to ~1e-6 on elements whose gradient nearly cancels (measured 1.5e-6 with 2-row
     /// micro-batches); with one row the runs differ only in the order gradients are summed.
@@ -26,7 +26,6 @@ internal static class TrainScenarios
         var toy = ToyTrainConfig.Create(outDir, steps);
         return toy with
         {
-            Algorithm = toy.Algorithm with { DropZeroVarianceGroups = false, EntropyCoeff = 0.1 },
             Trainer = toy.Trainer with { MicroBatchSequences = 1, SaveEvery = steps },
         };
     }

@@ -5,7 +5,9 @@ namespace PerceptionJudge.Tests.Shared;
 /// <summary>
 /// The toy training run the integration tests share (linked into Training.Tests and the MPI host): Nano preset,
 /// 10 synthetic pairs without text, 3 rollouts of 8 tokens, 2 SFT steps, and 2 prompts per RL step in mini-batches
-/// of 1 prompt, so every RL step takes two optimizer steps and uses old log-probs.
+/// of 1 prompt, so every RL step takes two optimizer steps and uses old log-probs. The barely warmed-up judge's
+/// rewards are flat within each group, so the zero-variance filter is off (else every update is skipped and the run
+/// fails, <see cref="Training.UpdateWatch"/>) and an entropy bonus of 0.1 gives the update a gradient.
 /// </summary>
 internal static class ToyTrainConfig
 {
@@ -22,6 +24,7 @@ internal static class ToyTrainConfig
         },
         Model = new ModelSection { Path = "nano" },
         Rollout = new RolloutConfig { N = 3, MaxNewTokens = 8 },
+        Algorithm = new AlgorithmConfig { DropZeroVarianceGroups = false, EntropyCoeff = 0.1 },
         Optim = new OptimConfig { Lr = 1e-3 },
         Sft = new SftConfig { Steps = 2, BatchSize = 4 },
         Trainer = new TrainerConfig

@@ -60,7 +60,8 @@ public sealed class VisionLanguageModel : Module
     /// the image placeholders when <paramref name="pixelValues"/> [N, C, S, S] is given. Placeholders without pixel
     /// values are an error unless <paramref name="placeholdersAreText"/> (decoding steps, where a sampled placeholder
     /// id is an ordinary token, as in HF generate). With <paramref name="imageColumns"/>, only the first that many
-    /// columns hold image placeholders (the prompt of a prompt + response row); later ones are text.
+    /// columns hold image placeholders (the prompt of a prompt + response row); later ones are text, with or without
+    /// pixel values (a text-only prompt's sampled response may hold the placeholder id).
     /// </summary>
     public Tensor EmbedInputs(Tensor inputIds, Tensor? pixelValues = null, bool placeholdersAreText = false,
         long? imageColumns = null)
@@ -74,8 +75,9 @@ public sealed class VisionLanguageModel : Module
         var embeds = Model.EmbedTokens.Forward(inputIds);
         if (pixelValues is null)
         {
+            var prompt = imageColumns is { } columns ? inputIds.Narrow(1, 0, columns) : inputIds;
             if (!placeholdersAreText && Config.ImageTokenId is { } id
-                && ImageSplice.CountPlaceholders(inputIds, id) is var n && n > 0)
+                && ImageSplice.CountPlaceholders(prompt, id) is var n && n > 0)
             {
                 throw new ModelException(
                     $"input_ids hold {n} <image> placeholders (id {id}) but no pixel_values were given");

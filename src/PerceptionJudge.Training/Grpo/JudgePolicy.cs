@@ -16,9 +16,13 @@ public sealed class JudgePolicy : IDisposable
 {
     private readonly VisionLanguageModel? _frozenReference;
 
-    /// <summary>Wraps <paramref name="model"/> (owned from now on) for <paramref name="finetune"/>.</summary>
+    /// <summary>
+    /// Wraps <paramref name="model"/> (owned from now on) for <paramref name="finetune"/>. A
+    /// <paramref name="textOnly"/> full fine-tune freezes the vision tower: no prompt reaches it, so it gets no
+    /// gradient (LoRA never adapts it).
+    /// </summary>
     public JudgePolicy(VisionLanguageModel model, Tokenizer tokenizer, string finetune, LoraSection lora,
-        AdamWOptions optimizer, ulong seed)
+        AdamWOptions optimizer, ulong seed, bool textOnly = false)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -42,7 +46,12 @@ public sealed class JudgePolicy : IDisposable
         else
         {
             model.RequiresGrad(true);
-            Optimizer = new LoraAdamW(model.NamedParameters(), optimizer);
+            if (textOnly)
+            {
+                model.Visual?.RequiresGrad(false);
+            }
+
+            Optimizer = new LoraAdamW(model.TrainableParameters(), optimizer);
             _frozenReference = Snapshot(model);
         }
     }

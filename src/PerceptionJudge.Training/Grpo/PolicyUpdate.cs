@@ -54,7 +54,7 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, Gradien
         int rows = layout.Count;
         if (rows == 0)
         {
-            metrics.Values["skipped_update"] = 1;
+            metrics.Values[UpdateWatch.SkippedKey] = 1;
             return metrics;
         }
 

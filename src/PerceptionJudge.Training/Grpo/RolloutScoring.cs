@@ -42,10 +42,15 @@ public static class RolloutScoring
         return PerceptionR1Reward.Compute(j.Text, accuracy, facts, thinkPrefix, config).Reward;
     }
 
-    /// <summary>Scores, filters and computes advantages.</summary>
-    public static ScoredRollout Score(IReadOnlyList<Judgment> judgments, TrainConfig config)
+    /// <summary>
+    /// Scores, filters and computes advantages. <paramref name="reward"/>, when given, replaces the config's reward
+    /// (<see cref="Reward"/>) for every judgment.
+    /// </summary>
+    public static ScoredRollout Score(
+        IReadOnlyList<Judgment> judgments, TrainConfig config, Func<Judgment, float>? reward = null)
     {
-        var all = judgments.Select(j => Reward(j, config.Reward, config.Rollout.ThinkPrefix)).ToArray();
+        reward ??= j => Reward(j, config.Reward, config.Rollout.ThinkPrefix);
+        var all = judgments.Select(reward).ToArray();
         foreach (var (r, i) in all.Select((r, i) => (r, i)))
         {
             if (!float.IsFinite(r))

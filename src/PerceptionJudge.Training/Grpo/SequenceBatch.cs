@@ -1,6 +1,7 @@
 using PerceptionJudge.Model.LogProb;
 using PerceptionJudge.Model.Nn;
 using PerceptionJudge.Torch;
+using PerceptionJudge.Training.Samples;
 
 namespace PerceptionJudge.Training.Grpo;
 
@@ -8,14 +9,17 @@ namespace PerceptionJudge.Training.Grpo;
 /// Prompt + response rows packed for one forward: prompts left-padded to P, responses right-padded to R, so every
 /// row's first response token sits at column P and the hidden state at column P − 1 + j predicts response token j
 /// (the verl actor layout). Holds host arrays only; tensors are made per forward inside the caller's dispose scope.
+/// A batch is all image rows or all text-only rows (every image empty, <see cref="JudgeSample.TextOnly"/>): the
+/// decoder then runs without the vision tower.
 /// </summary>
 public sealed class SequenceBatch
 {
     private readonly long[] _ids;
     private readonly long[] _mask;
-    private readonly float[] _pixels;
+    private readonly float[]? _pixels;
 
-    /// <summary>Packs rows; <paramref name="pixels"/> holds one image (C·S·S floats) per row.</summary>
+    /// <summary>Packs rows; <paramref name="pixels"/> holds one image (C·S·S floats) per row, or none (empty) in
+    /// every row.</summary>
     public SequenceBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int[]> responses, IReadOnlyList<float[]> pixels,
         int imageSize, long padId)
     {
@@ -37,7 +41,8 @@ public sealed class SequenceBatch
         ResponseMask = new float[Rows * ResponseLength];
         ResponseLengths = new int[Rows];
         int plane = 3 * imageSize * imageSize;
-        _pixels = new float[Rows * plane];
+        bool textOnly = pixels.All(p => p.Length == 0);
+        _pixels = textOnly ? null : new float[Rows * plane];
         for (int b = 0; b < Rows; b++)
         {
             var p = prompts[b];
@@ -59,9 +64,15 @@ public sealed class SequenceBatch
             }
 
             ResponseLengths[b] = r.Length;
+            if (_pixels is null)
+            {
+                continue;
+            }
+
             if (pixels[b].Length != plane)
             {
-                throw new ArgumentException($"row {b}: image has {pixels[b].Length} floats, expected {plane}");
+                throw new ArgumentException($"row {b}: image has {pixels[b].Length} floats, expected {plane} " +
+                    "(a batch is all image rows or all text-only rows)");
             }
 
             pixels[b].CopyTo(_pixels.AsSpan(b * plane));
@@ -101,7 +112,7 @@ public sealed class SequenceBatch
         int width = PromptLength + ResponseLength;
         var ids = Tensor.From<long>(_ids, Rows, width);
         var mask = Tensor.From<long>(_mask, Rows, width);
-        var pixels = Tensor.From<float>(_pixels, Rows, 3, ImageSize, ImageSize);
+        var pixels = _pixels is null ? null : Tensor.From<float>(_pixels, Rows, 3, ImageSize, ImageSize);
         // A sampled response may hold the <image> id: it is text there, as it was while decoding.
         var hidden = model.ForwardHidden(ids, mask, pixels, imageColumns: PromptLength)
             .Narrow(1, PromptLength - 1, ResponseLength);

@@ -17,7 +17,7 @@ public sealed record Judgment(JudgeSample Sample, int Group, int[] ResponseIds, 
 /// Samples n judgments per prompt with the model's KV-cached <see cref="VisionLanguageModel.Generate"/>: the prompts
 /// are repeated n times (verl <c>rollout.n</c>: rows of one prompt are adjacent), left-padded and decoded in
 /// batches of at most <see cref="MaxRows"/> rows, each stopping at &lt;|im_end|&gt; / &lt;|endoftext|&gt; or the
-/// length limit.
+/// length limit. Text-only samples (<see cref="JudgeSample.TextOnly"/>) decode without pixel values.
 /// </summary>
 public sealed class RolloutEngine
 {
@@ -138,9 +138,10 @@ public sealed class RolloutEngine
         int size = _model.Config.Vision?.ImageSize
             ?? throw new TrainingException("the judge model has no vision tower (vision_config)");
         int plane = 3 * size * size;
+        bool textOnly = samples.All(s => s.TextOnly);
         var ids = new long[samples.Count * length];
         var mask = new long[samples.Count * length];
-        var pixels = new float[samples.Count * plane];
+        var pixels = new float[textOnly ? 0 : samples.Count * plane];
         for (int b = 0; b < samples.Count; b++)
         {
             var p = samples[b].PromptIds;
@@ -151,14 +152,17 @@ public sealed class RolloutEngine
                 mask[b * length + i] = i < offset ? 0 : 1;
             }
 
-            samples[b].Pixels.CopyTo(pixels.AsSpan(b * plane));
+            if (!textOnly)
+            {
+                samples[b].Pixels.CopyTo(pixels.AsSpan(b * plane));
+            }
         }
 
         try
         {
             return _model.Generate(
                 Tensor.From<long>(ids, samples.Count, length), Tensor.From<long>(mask, samples.Count, length), options,
-                Tensor.From<float>(pixels, samples.Count, 3, size, size));
+                textOnly ? null : Tensor.From<float>(pixels, samples.Count, 3, size, size));
         }
         catch (TorchException e) when (e.Message.Contains("inf", StringComparison.Ordinal)
             && e.Message.Contains("nan", StringComparison.Ordinal))

@@ -36,6 +36,15 @@ public sealed class SampleSet
     public IReadOnlyList<JudgeSample> Describe { get; }
 
     /// <summary>
+    /// A set of samples made in memory (for example text-only prompts, <see cref="JudgeSample.TextOnly"/>), with no
+    /// description stage. Throws <see cref="TrainingException"/> when <paramref name="train"/> is empty.
+    /// </summary>
+    public static SampleSet FromSamples(IReadOnlyList<JudgeSample> train, IReadOnlyList<JudgeSample> validation) =>
+        train.Count > 0
+            ? new SampleSet(train, validation, [])
+            : throw new TrainingException("a sample set needs at least one training sample");
+
+    /// <summary>
     /// Loads <paramref name="dir"/>. Throws <see cref="TrainingException"/> naming the folder when it holds no record
     /// of the requested tasks, or when either side of the split would be empty; a bad manifest line or image is the
     /// Data library's <see cref="DataException"/> (file, line), wrapped.

@@ -15,6 +15,7 @@ public sealed class TrainEvalReportTests
         "--set", "sft.describe_steps=2", "--set", "sft.steps=2", "--set", "sft.batch_size=4", "--set", "rollout.n=2", "--set",
         "rollout.max_new_tokens=6", "--set", "trainer.steps=2", "--set", "trainer.prompts_per_step=2",
         "--set", "trainer.mini_batch_prompts=2", "--set", "trainer.save_every=1",
+        "--set", "algorithm.drop_zero_variance_groups=false", "--set", "algorithm.entropy_coeff=0.1",
     ];
 
     private TempDir _dir = null!;
@@ -95,6 +96,23 @@ public sealed class TrainEvalReportTests
         var html = XDocument.Parse(File.ReadAllText(System.IO.Path.Combine(run, "report.html")));
         Assert.That(html.Descendants("svg").Count(), Is.GreaterThanOrEqualTo(3), "reward, kl, entropy curves + time");
         Assert.That(html.Descendants("img").Count(), Is.GreaterThan(0), "example judgments with their images");
+    }
+
+    [Test]
+    public void Train_ThatNeverUpdates_WarnsAndExitsWithAUserError()
+    {
+        // Without SFT the untrained Nano judge never parses, so every reward is 0 and every step skips its update.
+        string run = System.IO.Path.Combine(_dir.Path, "stalled");
+        var train = CliRun.Run(["train", .. s_toy, "--set", "sft.describe_steps=0", "--set", "sft.steps=0",
+            "--set", "algorithm.drop_zero_variance_groups=true", "--set", "trainer.steps=5",
+            "--set", $"trainer.output_dir={run}"]);
+        Assert.That(train.ExitCode, Is.EqualTo(2), train.Stderr + train.Stdout);
+        Assert.That(train.Stdout, Does.Contain("warning: steps 1–5 skipped the update")
+            .And.Contain("all rewards were 0"));
+        Assert.That(train.StderrLines, Has.Length.EqualTo(1));
+        Assert.That(train.Stderr, Does.Contain("none of the 5 RL steps updated the policy").And.Contain("sft.steps")
+            .And.Contain("step-000005"));
+        Assert.That(File.Exists(System.IO.Path.Combine(run, "checkpoints", "step-000005", "state.json")));
     }
 
     [Test]

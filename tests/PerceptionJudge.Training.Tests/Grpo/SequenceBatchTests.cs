@@ -32,6 +32,25 @@ public sealed class SequenceBatchTests : LibTorchFixture
     }
 
     [Test]
+    public void TextOnlyRows_RunTheDecoderAlone_AndASampledImageIdIsText()
+    {
+        // A text-only prompt (no image, no placeholder) may still sample the <image> id in its response.
+        var config = ModelConfig.Nano;
+        using var model = VisionLanguageModel.Create(config, 3);
+        int size = config.Vision!.ImageSize;
+        int[] prompt = [5, 6, 7];
+        float[] Run(int[] response) => new SequenceBatch([prompt], [response], [[]], size, 0).LogProbs(model, 1f);
+
+        float[] a = Run([7, 8, 9]), b = Run([7, config.ImageTokenId!.Value, 9]);
+        Assert.That(b.All(float.IsFinite), Is.True);
+        Assert.That(b[0], Is.EqualTo(a[0]), "the first response token sees the same context");
+        Assert.That(b[1], Is.Not.EqualTo(a[1]), "the label differs, so its log-prob does");
+        var mixed = Assert.Throws<ArgumentException>(() =>
+            _ = new SequenceBatch([prompt, prompt], [[7], [8]], [[], new float[3 * size * size]], size, 0));
+        Assert.That(mixed!.Message, Does.Contain("all image rows or all text-only rows"));
+    }
+
+    [Test]
     public void TheLossGradient_ReachesTheVisionTower()
     {
         // The judge can only learn to see if d loss / d log π flows back through the splice into visual.*.

@@ -8,7 +8,8 @@ namespace PerceptionJudge.Training.Tests.Integration;
 
 /// <summary>
 /// The trainer end to end at toy sizes (Nano preset, 10 synthetic pairs): SFT then GRPO with LoRA writes metrics and
-/// atomic checkpoints, and a run stopped and resumed ends bit-identical to an uninterrupted one.
+/// atomic checkpoints, a run stopped and resumed ends bit-identical to an uninterrupted one, and a run that never
+/// updates fails.
 /// </summary>
 [TestFixture]
 public sealed class TrainingRunTests : LibTorchFixture
@@ -150,6 +151,32 @@ public sealed class TrainingRunTests : LibTorchFixture
         Assert.That(Directory.GetDirectories(Path.Combine(run, "checkpoints")), Is.Not.Empty);
     }
 
+    /// <summary>
+    /// The untrained judge without SFT gets reward 0 on every rollout, so every group is dropped for zero variance
+    /// and every step skips its update: the run warns after 5 such steps and fails at the end, keeping the last state.
+    /// </summary>
+    [Test]
+    public void UntrainedJudgeWithoutSft_WarnsAfterFiveSkippedSteps_AndFailsKeepingTheCheckpoint()
+    {
+        string run = Path.Combine(_root, "run");
+        var toy = Toy(run, 6);
+        var config = toy with
+        {
+            Sft = toy.Sft with { Steps = 0 },
+            Algorithm = toy.Algorithm with { DropZeroVarianceGroups = true },
+        };
+        var progress = new RecordingProgress();
+        var e = Assert.Throws<TrainingException>(() => new TrainingRun(config, progress).Run(resume: false).Dispose());
+        Assert.That(e!.Message, Does.StartWith("none of the 6 RL steps updated the policy")
+            .And.Contain("all rewards were 0").And.Contain("step-000006"));
+        Assert.That(progress.Messages.Where(m => m.StartsWith("warning:", StringComparison.Ordinal)),
+            Is.EqualTo(new[] { progress.Messages.Single(m => m.Contains("steps 1–5 skipped the update")) }));
+
+        var rl = MetricsReader.Read(Path.Combine(run, TrainingRun.MetricsFile)).Where(l => l.Phase == "rl").ToList();
+        Assert.That(rl.Select(l => l.Values[UpdateWatch.SkippedKey]), Is.EqualTo(Enumerable.Repeat(1.0, 6)));
+        Assert.That(File.Exists(Path.Combine(run, "checkpoints", "step-000006", "state.json")), "the last state is kept");
+    }
+
     private static IEnumerable<TestCaseData> Variants()
     {
         yield return new TestCaseData("full fine-tune", (Func<TrainConfig, TrainConfig>)(c => c with
@@ -185,5 +212,24 @@ public sealed class TrainingRunTests : LibTorchFixture
         Assert.That(rl, Has.Count.EqualTo(2), name);
         Assert.That(rl.SelectMany(l => l.Values.Values), Has.All.Matches<double>(double.IsFinite), name);
         Assert.That(File.Exists(Path.Combine(run, "checkpoints", "step-000002", "state.json")), name);
+    }
+
+    private sealed class RecordingProgress : ITrainingProgress
+    {
+        public List<string> Messages { get; } = [];
+
+        public void Start(int totalSteps, string phase)
+        {
+        }
+
+        public void Report(int step, IReadOnlyDictionary<string, double> metrics)
+        {
+        }
+
+        public void Message(string message) => Messages.Add(message);
+
+        public void Finish()
+        {
+        }
     }
 }
