@@ -34,6 +34,7 @@ public class TrainingDisplayTests
             Is.EqualTo(new[] { "rl step 1/25", "rl step 5/25", "rl step 9/25", "rl step 13/25", "rl step 17/25",
                 "rl step 21/25", "rl step 25/25" }));
         Assert.That(lines[^1], Is.EqualTo("rl step 25/25  reward 2.5  kl 0.00125  clipfrac nan  tokens/s 1235"));
+        Assert.That(lines, Has.None.Contains("loss"), "the RL line leaves the SFT losses out");
     }
 
     [Test]
@@ -42,7 +43,7 @@ public class TrainingDisplayTests
         var now = TimeSpan.Zero;
         var output = new StringWriter();
         var display = new TrainingDisplay(output, interactive: false, clock: () => now);
-        display.Start(100, "sft");
+        display.Start(100, "rl");
         display.Report(1, new Dictionary<string, double>());
         display.Report(2, new Dictionary<string, double> { [MetricNames.Entropy] = 1.5 });
         display.Message("checkpoint step-000002 saved");
@@ -50,8 +51,53 @@ public class TrainingDisplayTests
         display.Dispose();
         Assert.That(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
         {
-            "sft: 100 steps", "sft step 1/100", "checkpoint step-000002 saved", "sft step 2/100  entropy 1.5",
+            "rl: 100 steps", "rl step 1/100", "checkpoint step-000002 saved", "rl step 2/100  entropy 1.5",
         }));
+    }
+
+    [Test]
+    public void PlainMode_SftLinesShowTheStageLossAndStepTime()
+    {
+        // What the trainer reports: describe_loss on the describe stage's steps, then sft_loss, each with its time.
+        var now = TimeSpan.Zero;
+        var output = new StringWriter();
+        using var display = new TrainingDisplay(output, interactive: false, clock: () => now);
+        display.Start(4, "sft");
+        for (int step = 1; step <= 4; step++)
+        {
+            now += TimeSpan.FromSeconds(1.5);
+            display.Report(step, new Dictionary<string, double>
+            {
+                [step <= 2 ? MetricNames.DescribeLoss : MetricNames.SftLoss] = 4.0 / step,
+                [MetricNames.StepSeconds] = 0.125,
+            });
+        }
+        display.Finish();
+        Assert.That(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+        {
+            "sft: 4 steps", "sft step 1/4  describe loss 4  s/step 0.125",
+            "sft step 2/4  describe loss 2  s/step 0.125",
+            "sft step 3/4  sft loss 1.333  s/step 0.125", "sft step 4/4  sft loss 1  s/step 0.125",
+        }));
+    }
+
+    [Test]
+    public void LiveMode_SftTableShowsTheLossOfTheCurrentStage()
+    {
+        var output = new StringWriter();
+        using (var display = new TrainingDisplay(output, interactive: true))
+        {
+            display.Start(2, "sft");
+            display.Report(1, new Dictionary<string, double>
+            {
+                [MetricNames.DescribeLoss] = 2.75,
+                [MetricNames.StepSeconds] = 0.25,
+            });
+            display.Finish();
+        }
+        string text = output.ToString();
+        Assert.That(text, Does.Contain("describe loss").And.Contain("2.75").And.Contain("s/step").And.Contain("0.25"));
+        Assert.That(text, Does.Not.Contain("reward").And.Not.Contain("sft loss"));
     }
 
     [Test]
