@@ -39,7 +39,8 @@ public sealed class MetricTests
         Assert.That(PearsonCorrelation.Compute([1, 2, 3], [5, 5, 5]), Is.NaN);
     }
 
-    [TestCase(new double[] { 3 }, new double[] { 4 }, "only 1 score judgment(s) parsed; r needs 2")]
+    [TestCase(new double[0], new double[0], "no score judgment parsed; r needs 2")]
+    [TestCase(new double[] { 3 }, new double[] { 4 }, "only 1 score judgment parsed; r needs 2")]
     [TestCase(new double[] { 2, 2, 2 }, new double[] { 1, 2, 3 },
         "the judge gave every parsed record the same score (2), so r is 0/0")]
     [TestCase(new double[] { 1, 2, 3 }, new double[] { 5, 5, 5 }, "every human score is 5, so r is 0/0")]

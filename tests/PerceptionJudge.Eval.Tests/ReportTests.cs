@@ -129,6 +129,8 @@ public sealed class ReportTests
 
         Assert.That(Texts(Plot(doc, "reward_mean"), "axis-title x"), Is.EqualTo(new[] { "RL step" }));
         Assert.That(Texts(Plot(doc, "reward_mean"), "tick x"), Is.EqualTo(new[] { "1", "2", "3" }));
+        Assert.That(Texts(Plot(doc, "pg_clipfrac"), "tick x"), Is.EqualTo(new[] { "1", "2", "3" }),
+            "a curve with values on some RL steps still spans all of RL, so the RL plots line up");
     }
 
     [Test]

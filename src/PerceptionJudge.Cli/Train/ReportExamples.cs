@@ -7,8 +7,9 @@ namespace PerceptionJudge.Cli.Train;
 /// <summary>
 /// The report's example judgments: held-out records judged by the SFT base and by the GRPO judge under the same
 /// decoding seed, shown side by side. Per task, in record order: the first record where GRPO's reward is higher,
-/// the first where it is lower and the first where it is the same, so the page shows what changed without being
-/// picked for a story.
+/// the first where it is lower and the first where it is the same (then the next records, up to two per task), each
+/// from an image pair not shown yet where there is one, so the page shows what changed, on several records, without
+/// being picked for a story.
 /// </summary>
 internal static class ReportExamples
 {
@@ -18,8 +19,9 @@ internal static class ReportExamples
     /// <summary>How the examples were picked, for the line above them.</summary>
     public static string Note(ulong seed) =>
         $"Held-out records, decoding seed {seed}. Per task, in record order: the first record where the reward " +
-        "rose after GRPO, the first where it fell and the first where it stayed the same. Both judges saw the same " +
-        "image, shown here at the size the model reads.";
+        "rose after GRPO, the first where it fell and the first where it stayed the same (at least two per task), " +
+        "each from an image pair not shown yet where possible. Both judges saw the same image, shown here at the " +
+        "size the model reads.";
 
     /// <summary>
     /// Examples from the rows of the first seed that both evaluations judged; <paramref name="datasetFolder"/> holds
@@ -39,20 +41,32 @@ internal static class ReportExamples
             .Select(r => (Before: r, After: afterById[r.Sample.Record.Id]))
             .ToArray();
         var picked = new List<ExampleJudgment>();
+        var shownPairs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var task in pairs.GroupBy(p => p.Before.Sample.Task))
         {
-            foreach (int change in new[] { 1, -1, 0 })
+            int fromTask = 0;
+            foreach (int? change in new int?[] { 1, -1, 0, null, null })
             {
-                if (task.FirstOrDefault(p => System.Math.Sign(p.After.Reward - p.Before.Reward) == change) is
-                    { Before: not null } pair)
+                var candidates = task.Where(p => !picked.Any(e => e.Id == p.Before.Sample.Record.Id)
+                    && (change is { } c ? Change(p) == c : fromTask < 2)).ToArray();
+                if (candidates.Length == 0)
                 {
-                    picked.Add(Example(datasetFolder, pair.Before, pair.After, change));
+                    continue;
                 }
+
+                var pick = candidates.FirstOrDefault(p => !shownPairs.Contains(p.Before.Sample.PairKey)) is
+                    { Before: not null } fresh ? fresh : candidates[0];
+                picked.Add(Example(datasetFolder, pick.Before, pick.After, Change(pick)));
+                shownPairs.Add(pick.Before.Sample.PairKey);
+                fromTask++;
             }
         }
 
         return picked;
     }
+
+    private static int Change((JudgeOutputRow Before, JudgeOutputRow After) p) =>
+        System.Math.Sign(p.After.Reward - p.Before.Reward);
 
     private static ExampleJudgment Example(string datasetFolder, JudgeOutputRow before, JudgeOutputRow after,
         int change)

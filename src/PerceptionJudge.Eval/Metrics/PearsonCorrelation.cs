@@ -62,7 +62,8 @@ public static class PearsonCorrelation
         }
 
         static string Value(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
-        return judge.Length < 2 ? $"only {judge.Length} score judgment(s) parsed; r needs 2"
+        return judge.Length == 0 ? "no score judgment parsed; r needs 2"
+            : judge.Length == 1 ? "only 1 score judgment parsed; r needs 2"
             : IsConstant(judge) ? $"the judge gave every parsed record the same score ({Value(judge[0])}), so r is 0/0"
             : IsConstant(human) ? $"every human score is {Value(human[0])}, so r is 0/0"
             : "a score is not finite";

@@ -26,17 +26,15 @@ internal static class Svg
         ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
     /// <summary>
-    /// A line plot of one metric over steps: x runs from the first to the last step given, a NaN value breaks the
-    /// line. A dense series (more than 60 points) is drawn faint with its trailing moving mean over ⌈n / 25⌉ steps
+    /// A line plot of one metric over steps: x runs over <paramref name="steps"/> (the phase's first and last step,
+    /// so the plots of one phase line up), a NaN value breaks the line. A dense series (more than 60 points) is drawn faint with its trailing moving mean over ⌈n / 25⌉ steps
     /// in full colour; a sparse one gets a dot on every point.
     /// </summary>
     public static string LinePlot(string id, string title, string xTitle, string yTitle, string color,
-        IReadOnlyList<(int Step, double Value)> points)
+        (int First, int Last) steps, IReadOnlyList<(int Step, double Value)> points)
     {
         var finite = points.Where(p => double.IsFinite(p.Value)).ToArray();
-        var (x0, x1) = finite.Length == 0
-            ? (0.0, 1.0)
-            : (finite.Min(p => p.Step), finite.Max(p => p.Step));
+        double x0 = steps.First, x1 = steps.Last;
         if (x0 == x1)
         {
             (x0, x1) = (x0 - 1, x1 + 1);

@@ -4,7 +4,7 @@ namespace PerceptionJudge.Eval.Report;
 
 /// <summary>
 /// The report's training section: one line plot per curve and phase present in the metrics log (SFT curves against
-/// SFT steps, RL curves against RL steps), then the wall time of each stage (describe, sft, rl) as stacked bars.
+/// SFT steps, RL curves against RL steps; a curve's x axis spans its stage's steps, the RL ones all of RL), then the wall time of each stage (describe, sft, rl) as stacked bars.
 /// </summary>
 internal static class TrainingSection
 {
@@ -39,17 +39,19 @@ internal static class TrainingSection
             var records = log.Records.Where(r => r.Phase == phase).ToArray();
             foreach (var key in TrainingLog.CurveKeys)
             {
-                var points = records.Where(r => r.Values.ContainsKey(key))
-                    .Select(r => (r.Step, r.Values[key]))
-                    .ToArray();
-                if (!points.Any(p => double.IsFinite(p.Item2)))
+                var present = records.Where(r => r.Values.ContainsKey(key)).ToArray();
+                if (!present.Any(r => double.IsFinite(r.Values[key])))
                 {
                     continue;
                 }
 
+                var curveStages = present.Select(r => r.Stage).ToHashSet();
+                var span = records.Where(r => curveStages.Contains(r.Stage)).Select(r => r.Step).ToArray();
+                var points = present.Select(r => (r.Step, r.Values[key])).ToArray();
+
                 var (title, y) = s_curves[key];
                 string stepName = phase == "sft" ? "SFT step" : "RL step";
-                sb.Append(Svg.LinePlot(key, title, stepName, y, PhaseColor(phase), points));
+                sb.Append(Svg.LinePlot(key, title, stepName, y, PhaseColor(phase), (span.Min(), span.Max()), points));
             }
         }
 
