@@ -14,21 +14,29 @@ public class TrainingDisplayTests
         ["loss"] = 3,
     };
 
+    /// <summary>The plain lines of one phase of <paramref name="steps"/> steps reported
+    /// <paramref name="secondsApart"/> apart on a fake clock.</summary>
+    private static string[] PlainRun(string phase, int steps, double secondsApart,
+        Func<int, Dictionary<string, double>> metrics)
+    {
+        var now = TimeSpan.Zero;
+        var output = new StringWriter();
+        using var display = new TrainingDisplay(output, interactive: false, clock: () => now);
+        display.Start(steps, phase);
+        for (int step = 1; step <= steps; step++)
+        {
+            now += TimeSpan.FromSeconds(secondsApart);
+            display.Report(step, metrics(step));
+        }
+        display.Finish();
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     [Test]
     public void PlainMode_PrintsAtMostOneLinePerSecondPlusTheLast()
     {
         // 25 steps, 0.3 s apart on a fake clock: lines at 0.3, 1.5, 2.7, 3.9, 5.1 s, and step 25 (the last).
-        var now = TimeSpan.Zero;
-        var output = new StringWriter();
-        using var display = new TrainingDisplay(output, interactive: false, clock: () => now);
-        display.Start(25, "rl");
-        for (int step = 1; step <= 25; step++)
-        {
-            now += TimeSpan.FromSeconds(0.3);
-            display.Report(step, Metrics(step));
-        }
-        display.Finish();
-        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] lines = PlainRun("rl", 25, 0.3, Metrics);
         Assert.That(lines[0], Is.EqualTo("rl: 25 steps"));
         Assert.That(lines.Skip(1).Select(l => l.Split("  ")[0]),
             Is.EqualTo(new[] { "rl step 1/25", "rl step 5/25", "rl step 9/25", "rl step 13/25", "rl step 17/25",
@@ -59,21 +67,12 @@ public class TrainingDisplayTests
     public void PlainMode_SftLinesShowTheStageLossAndStepTime()
     {
         // What the trainer reports: describe_loss on the describe stage's steps, then sft_loss, each with its time.
-        var now = TimeSpan.Zero;
-        var output = new StringWriter();
-        using var display = new TrainingDisplay(output, interactive: false, clock: () => now);
-        display.Start(4, "sft");
-        for (int step = 1; step <= 4; step++)
+        string[] lines = PlainRun("sft", 4, 1.5, step => new Dictionary<string, double>
         {
-            now += TimeSpan.FromSeconds(1.5);
-            display.Report(step, new Dictionary<string, double>
-            {
-                [step <= 2 ? MetricNames.DescribeLoss : MetricNames.SftLoss] = 4.0 / step,
-                [MetricNames.StepSeconds] = 0.125,
-            });
-        }
-        display.Finish();
-        Assert.That(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+            [step <= 2 ? MetricNames.DescribeLoss : MetricNames.SftLoss] = 4.0 / step,
+            [MetricNames.StepSeconds] = 0.125,
+        });
+        Assert.That(lines, Is.EqualTo(new[]
         {
             "sft: 4 steps", "sft step 1/4  describe loss 4  s/step 0.125",
             "sft step 2/4  describe loss 2  s/step 0.125",
