@@ -54,8 +54,8 @@ internal static class ReportExamples
                     continue;
                 }
 
-                var pick = candidates.FirstOrDefault(p => !shownPairs.Contains(p.Before.Sample.PairKey)) is
-                    { Before: not null } fresh ? fresh : candidates[0];
+                var fresh = candidates.Where(p => !shownPairs.Contains(p.Before.Sample.PairKey)).ToArray();
+                var pick = fresh.Length > 0 ? fresh[0] : candidates[0];
                 picked.Add(Example(datasetFolder, pick.Before, pick.After, Change(pick)));
                 shownPairs.Add(pick.Before.Sample.PairKey);
                 fromTask++;
