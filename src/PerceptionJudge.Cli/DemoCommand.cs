@@ -101,7 +101,7 @@ internal static class DemoCommand
             stdout.WriteLine(before.Summary.ToTable());
             stdout.WriteLine("after GRPO:");
             stdout.WriteLine(after.Summary.ToTable());
-            string report = ReportCommand.Write(dir, null, before.Summary, after.Summary, after.Rows);
+            string report = ReportCommand.Write(dir, null, before, after);
             string sheet = Path.Combine(dir, "contact-sheet.png");
             PpjdCommand.Preview(Path.Combine(dir, "ppjd"), sheet, 8);
             stdout.WriteLine($"report: {report}; contact sheet: {sheet}");

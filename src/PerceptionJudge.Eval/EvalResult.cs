@@ -75,6 +75,29 @@ public sealed record EvalResult(
         return m;
     }
 
+    /// <summary>
+    /// Why each undefined (NaN) metric of <see cref="Metrics"/> has no value in this run, in words for a report:
+    /// Pearson's cause as the scoring metrics found it (constant scores, too few parsed), the others by what their
+    /// definition needs.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> WhyUndefined() => Metrics()
+        .Where(m => double.IsNaN(m.Value))
+        .Select(m => KeyValuePair.Create(m.Key, Score?.Undefined?.GetValueOrDefault(m.Key) ?? Generic(m.Key)))
+        .ToArray();
+
+    private static string Generic(string name) => name switch
+    {
+        "pair.accuracy_without_tie" => "every human label is a tie (C), and this accuracy leaves ties out",
+        "pair.accuracy_without_tie_strict" =>
+            "no example is left once human ties and the judge's ties are removed",
+        _ when name.StartsWith("score.pearson", StringComparison.Ordinal) =>
+            "Pearson r needs 2 parsed scores that vary on both sides",
+        _ when name.EndsWith("_parsed", StringComparison.Ordinal) => "no batch ranking parsed",
+        _ when name.StartsWith("fidelity.", StringComparison.Ordinal) =>
+            "no held-out pair was judged on both of its images",
+        _ => "undefined on this data",
+    };
+
     /// <summary>Whether a smaller value of metric <paramref name="name"/> is better (distances, failure rates).
     /// </summary>
     public static bool LowerIsBetter(string name) =>

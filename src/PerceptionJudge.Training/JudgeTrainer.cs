@@ -11,6 +11,7 @@ using PerceptionJudge.Torch;
 using PerceptionJudge.Training.Config;
 using PerceptionJudge.Training.DataParallel;
 using PerceptionJudge.Training.Grpo;
+using PerceptionJudge.Training.Metrics;
 using PerceptionJudge.Training.Rollout;
 using PerceptionJudge.Training.Samples;
 using PerceptionJudge.Training.Sft;
@@ -150,8 +151,8 @@ public sealed class JudgeTrainer : IDisposable
             double loss = SftStep.Run(model, optimizer, batch, size, pad, step);
             log(step, new Dictionary<string, double>
             {
-                [describing ? "describe_loss" : "sft_loss"] = loss,
-                ["time_step_s"] = clock.Elapsed.TotalSeconds,
+                [describing ? MetricNames.DescribeLoss : MetricNames.SftLoss] = loss,
+                [MetricNames.StepSeconds] = clock.Elapsed.TotalSeconds,
             });
         }
     }

@@ -45,7 +45,8 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
     public string DatasetFolder => config.Data.Path.Length > 0 ? config.Data.Path : Path.Combine(Folder, "ppjd");
 
     /// <summary>
-    /// Builds the synthetic dataset if it is missing (a pure function of the data section), then loads and splits it.
+    /// Builds the synthetic dataset if it is missing (a pure function of the data section, its images stored at
+    /// data.synthetic_image_size or else <paramref name="imageSize"/>, the model's input), then loads and splits it.
     /// </summary>
     public SampleSet LoadSamples(int imageSize, int imageTokens)
     {
@@ -58,11 +59,13 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
                 Directory.Delete(DatasetFolder, recursive: true); // an interrupted build; it is rebuilt identically
             }
 
-            progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs) in {DatasetFolder}");
+            int stored = d.SyntheticImageSize > 0 ? d.SyntheticImageSize : imageSize;
+            progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs, {stored}² images) in " +
+                DatasetFolder);
             PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
                 new SceneOptions(MinObjects: d.SyntheticMinObjects, MaxObjects: d.SyntheticMaxObjects,
                     WithText: d.SyntheticText, MinRadius: d.SyntheticMinRadius, MaxRadius: d.SyntheticMaxRadius),
-                editKinds: d.SyntheticEdits);
+                editKinds: d.SyntheticEdits, imageSize: stored);
         }
 
         _communicator.Barrier(); // rank 0 has built the dataset

@@ -39,6 +39,18 @@ public sealed class MetricTests
         Assert.That(PearsonCorrelation.Compute([1, 2, 3], [5, 5, 5]), Is.NaN);
     }
 
+    [TestCase(new double[0], new double[0], "no score judgment parsed; r needs 2")]
+    [TestCase(new double[] { 3 }, new double[] { 4 }, "only 1 score judgment parsed; r needs 2")]
+    [TestCase(new double[] { 2, 2, 2 }, new double[] { 1, 2, 3 },
+        "the judge gave every parsed record the same score (2), so r is 0/0")]
+    [TestCase(new double[] { 1, 2, 3 }, new double[] { 5, 5, 5 }, "every human score is 5, so r is 0/0")]
+    public void Pearson_WhyUndefinedNamesTheCause(double[] judge, double[] human, string why) =>
+        Assert.That(PearsonCorrelation.WhyUndefined(judge, human), Is.EqualTo(why));
+
+    [Test]
+    public void Pearson_WhyUndefinedIsNullWhenRIsDefined() =>
+        Assert.That(PearsonCorrelation.WhyUndefined([1, 2, 3], [2, 4, 5]), Is.Null);
+
     [Test]
     public void Pearson_ThrowsForUnpairedInputs() =>
         Assert.Throws<ArgumentException>(() => PearsonCorrelation.Compute([1, 2], [1, 2, 3]));

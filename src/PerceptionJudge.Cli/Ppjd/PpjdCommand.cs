@@ -7,8 +7,8 @@ using PerceptionJudge.Cli.Terminal;
 namespace PerceptionJudge.Cli.Ppjd;
 
 /// <summary>
-/// <c>pjudge ppjd build (--synthetic N | --input rows.jsonl --images DIR | --triples rows.jsonl --images DIR)
-/// --out DIR [--seed S] [--strict]</c>, <c>pjudge ppjd validate DIR</c> and
+/// <c>pjudge ppjd build (--synthetic N [--image-size S] | --input rows.jsonl --images DIR | --triples rows.jsonl
+/// --images DIR) --out DIR [--seed S] [--strict]</c>, <c>pjudge ppjd validate DIR</c> and
 /// <c>pjudge ppjd preview DIR [--out sheet.png] [--pairs K]</c>: thin commands over <see cref="PpjdBuilder"/>,
 /// <see cref="PpjdManifest"/> and <see cref="ContactSheet"/>.
 /// </summary>
@@ -23,13 +23,17 @@ internal static class PpjdCommand
         return ppjd;
     }
 
-    /// <summary>Builds a synthetic PPJD folder and prints its summary; progress goes to stderr.</summary>
-    internal static PpjdDatasetInfo Build(string outDir, int pairs, ulong seed, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// Builds a synthetic PPJD folder and prints its summary; progress goes to stderr. A positive
+    /// <paramref name="imageSize"/> stores the images area-averaged to that size squared (0: the drawn 448²).
+    /// </summary>
+    internal static PpjdDatasetInfo Build(string outDir, int pairs, ulong seed, TextWriter stdout, TextWriter stderr,
+        int imageSize = 0)
     {
         PpjdDatasetInfo info;
         using (var progress = new ProgressLine(stderr, "ppjd", pairs, "pairs"))
         {
-            info = PpjdBuilder.BuildSynthetic(outDir, pairs, seed, progress: progress);
+            info = PpjdBuilder.BuildSynthetic(outDir, pairs, seed, progress: progress, imageSize: imageSize);
         }
 
         stdout.WriteLine($"built {info.Pairs} image pairs, {info.Records} judge records in {outDir}");
@@ -113,9 +117,14 @@ internal static class PpjdCommand
         };
         var outDir = new Option<string>("--out") { Description = "Dataset folder to write", Required = true };
         var seed = new Option<ulong>("--seed") { Description = "Base seed", DefaultValueFactory = _ => 20261122 };
+        var imageSize = new Option<int?>("--image-size")
+        {
+            Description = "With --synthetic: store images area-averaged to N×N, the pixels a model of input size N "
+                + "reads (default: the drawn 448×448)",
+        };
         var build = new Command("build", "Build a PPJD folder: manifest.jsonl, dataset.json and the images")
         {
-            synthetic, input, triples, images, strict, outDir, seed,
+            synthetic, input, triples, images, strict, outDir, seed, imageSize,
         };
         build.Validators.Add(r =>
         {
@@ -129,6 +138,10 @@ internal static class PpjdCommand
             {
                 r.AddError("--synthetic must be at least 1");
             }
+            else if (r.GetValue(imageSize) is int size && (r.GetValue(synthetic) is null || size is < 8 or > 448))
+            {
+                r.AddError("--image-size goes with --synthetic and must be in [8, 448]");
+            }
             else if (r.GetValue(synthetic) is null && r.GetValue(images) is null)
             {
                 r.AddError("--images is required with --input and --triples");
@@ -139,7 +152,7 @@ internal static class PpjdCommand
             string dir = parse.GetValue(outDir)!;
             if (parse.GetValue(synthetic) is int n)
             {
-                Build(dir, n, parse.GetValue(seed), stdout, stderr);
+                Build(dir, n, parse.GetValue(seed), stdout, stderr, parse.GetValue(imageSize) ?? 0);
                 return 0;
             }
 

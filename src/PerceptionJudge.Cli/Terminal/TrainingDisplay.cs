@@ -9,8 +9,9 @@ namespace PerceptionJudge.Cli.Terminal;
 
 /// <summary>
 /// Training progress on stdout. On a terminal it is a Spectre.Console live display, redrawn about ten times a
-/// second: a progress bar (steps, s/step, time left) over a table of the latest reward, KL, clip fraction, entropy
-/// and tokens/s, with messages printed above it. Redirected (logs, CI, tests) it degrades, like
+/// second: a progress bar (steps, s/step, time left) over a table of the latest metrics of the phase (SFT: the
+/// describe or SFT loss and the step time; RL: reward, KL, clip fraction, entropy, tokens/s and the step time),
+/// with messages printed above it. Redirected (logs, CI, tests) it degrades, like
 /// <see cref="ProgressLine"/>, to plain lines: at most one per <see cref="PlainInterval"/>, plus the last step.
 /// Calls come from the training thread; the live display runs on its own thread and only that thread writes.
 /// </summary>
@@ -20,15 +21,27 @@ internal sealed class TrainingDisplay : ITrainingProgress, IDisposable
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The metrics shown, in order: label and metric name.</summary>
-    private static readonly (string Label, string Key)[] Shown =
+    /// <summary>The RL metrics shown, in order: label and metric name.</summary>
+    private static readonly (string Label, string Key)[] s_rlShown =
     [
         ("reward", MetricNames.Reward),
         ("kl", MetricNames.Kl),
         ("clipfrac", MetricNames.ClipFrac),
         ("entropy", MetricNames.Entropy),
         ("tokens/s", MetricNames.TokensPerSecond),
+        ("s/step", MetricNames.StepSeconds),
     ];
+
+    /// <summary>The SFT warm-up's metrics shown: the loss of its current stage and the step time.</summary>
+    private static readonly (string Label, string Key)[] s_sftShown =
+    [
+        ("describe loss", MetricNames.DescribeLoss),
+        ("sft loss", MetricNames.SftLoss),
+        ("s/step", MetricNames.StepSeconds),
+    ];
+
+    /// <summary>The metrics of the current phase.</summary>
+    private (string Label, string Key)[] Shown => _phase == MetricsWriter.Sft ? s_sftShown : s_rlShown;
 
     private readonly TextWriter _output;
     private readonly bool _interactive;
@@ -158,7 +171,9 @@ internal sealed class TrainingDisplay : ITrainingProgress, IDisposable
         _wake.Dispose();
     }
 
-    /// <summary>The plain line: <c>rl step 12/40  reward 0.613  kl 0.0021 ...</c> (the metrics reported).</summary>
+    /// <summary>The plain line: <c>rl step 12/40  reward 0.613  kl 0.0021 ...</c> or
+    /// <c>sft step 12/2200  describe loss 2.31  s/step 0.12</c> (the metrics of the phase the step reported).
+    /// </summary>
     internal string PlainLine()
     {
         string count = _total > 0 ? $"{_step}/{_total}" : $"{_step}";
@@ -230,7 +245,8 @@ internal sealed class TrainingDisplay : ITrainingProgress, IDisposable
 
             var table = new Table().Border(TableBorder.Rounded);
             var row = new List<string>();
-            foreach ((string label, string key) in Shown)
+            var columns = Shown.Where(s => _latest.ContainsKey(s.Key)).ToArray();
+            foreach ((string label, string key) in columns.Length > 0 ? columns : Shown)
             {
                 table.AddColumn(new TableColumn(label).RightAligned());
                 row.Add(_latest.TryGetValue(key, out double value) ? Format(value) : "-");

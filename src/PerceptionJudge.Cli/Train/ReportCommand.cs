@@ -7,8 +7,9 @@ using PerceptionJudge.Training.Evaluation;
 namespace PerceptionJudge.Cli.Train;
 
 /// <summary>
-/// <c>pjudge report --run DIR</c>: one self-contained HTML file with the training curves (reward, KL, clipfrac,
-/// entropy), the time split per phase, the evaluation before vs after RL, and example judgments with their images.
+/// <c>pjudge report --run DIR</c>: one self-contained HTML file with the training curves (describe and SFT losses,
+/// reward, KL, clip fraction, entropy, ...), the wall time per stage, the evaluation before vs after RL with a note on
+/// each n/a, and example judgments of both judges side by side with their images.
 /// </summary>
 internal static class ReportCommand
 {
@@ -29,35 +30,28 @@ internal static class ReportCommand
             var s = parse.GetValue(seeds)!;
             var before = EvalCommand.Evaluate(folder, "base", null, s, 1.0, stdout);
             var after = EvalCommand.Evaluate(folder, "latest", null, s, 1.0, stdout);
-            string path = Write(folder, parse.GetValue(output), before.Summary, after.Summary, after.Rows);
+            string path = Write(folder, parse.GetValue(output), before, after);
             stdout.WriteLine($"report: {path}");
             return 0;
         });
         return report;
     }
 
-    /// <summary>Writes the report of <paramref name="runFolder"/>; returns its path.</summary>
-    public static string Write(string runFolder, string? path, EvalSummary before, EvalSummary after,
-        IReadOnlyList<JudgeOutputRow> rows)
+    /// <summary>
+    /// Writes the report of <paramref name="runFolder"/> from the evaluations of the SFT base
+    /// (<paramref name="before"/>) and the GRPO judge (<paramref name="after"/>); returns its path.
+    /// </summary>
+    public static string Write(string runFolder, string? path,
+        (EvalSummary Summary, List<JudgeOutputRow> Rows) before, (EvalSummary Summary, List<JudgeOutputRow> Rows) after)
     {
         path ??= Path.Combine(runFolder, "report.html");
-        var examples = rows.Where(r => r.Seed == rows[0].Seed)
-            .GroupBy(r => r.Sample.Task).SelectMany(g => g.Take(2))
-            .Select(r => new ExampleJudgment(r.Sample.Record.Id, ImageBytes(runFolder, r), r.Sample.Record.Question,
-                r.Sample.Record.Responses, r.Sample.Label, r.Generation, r.Reward))
-            .ToList();
+        var config = Training.Config.ConfigLoader.LoadFile(Path.Combine(runFolder, "config.json"));
+        string dataset = new TrainingRun(config, NullTrainingProgress.Instance).DatasetFolder;
+        var examples = ReportExamples.Pick(dataset, before.Rows, after.Rows);
         HtmlReport.Write(path, new ReportInput(
             $"PerceptionJudge run {Path.GetFileName(Path.GetFullPath(runFolder))}",
-            Path.Combine(runFolder, TrainingRun.MetricsFile), before, after, examples));
+            Path.Combine(runFolder, TrainingRun.MetricsFile), before.Summary, after.Summary, examples,
+            examples.Count > 0 ? ReportExamples.Note(before.Rows[0].Seed) : null));
         return path;
-    }
-
-    private static byte[]? ImageBytes(string runFolder, JudgeOutputRow row)
-    {
-        var config = Training.Config.ConfigLoader.LoadFile(Path.Combine(runFolder, "config.json"));
-        string dataset = config.Data.Path.Length > 0 ? config.Data.Path : Path.Combine(runFolder, "ppjd");
-        var r = row.Sample.Record;
-        string file = Path.Combine(dataset, r.ShownImage);
-        return File.Exists(file) ? File.ReadAllBytes(file) : null;
     }
 }

@@ -10,15 +10,26 @@ namespace PerceptionJudge.Data.Ppjd;
 public sealed record ContactSheetRow(Rgba8Image Original, Rgba8Image Perturbed, string Label);
 
 /// <summary>
-/// Renders original-vs-perturbed pairs side by side, one pair a row, each labelled in the built-in 5×7 font, so a
-/// person can check that edits are visible and meaningful (the library under <c>pjudge ppjd preview</c>).
+/// Renders original-vs-perturbed pairs side by side under the column headings "original" and "perturbed", one pair
+/// a row, each labelled in the built-in 5×7 font, so a person can check that edits are visible and meaningful (the
+/// library under <c>pjudge ppjd preview</c>).
 /// </summary>
 public static class ContactSheet
 {
     private const int Pad = 8;
     private const int Scale = 2;
 
-    /// <summary>The sheet; images are drawn at their own size (all rows must share the first row's size).</summary>
+    /// <summary>Images whose longer side is below this are enlarged by a whole factor (nearest pixel), so a 64²
+    /// dataset shows its pixels as the model reads them, at a size a person can check.</summary>
+    private const int MinShownSide = 256;
+
+    /// <summary>The column headings.</summary>
+    public static readonly IReadOnlyList<string> Headings = ["original", "perturbed"];
+
+    /// <summary>
+    /// The sheet; images are drawn at their own size times the largest whole factor that keeps the longer side at
+    /// most 256 pixels (1 for larger images). All rows must share the first row's size.
+    /// </summary>
     public static Rgba8Image Render(IReadOnlyList<ContactSheetRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
@@ -28,9 +39,15 @@ public static class ContactSheet
         }
 
         int w = rows[0].Original.Width, h = rows[0].Original.Height;
+        int zoom = Zoom(w, h);
         int labelH = GlyphFont.GlyphHeight * Scale + Pad;
-        int sheetW = 2 * w + 3 * Pad, rowH = h + labelH + Pad;
-        var sheet = Rgba8Image.Filled(sheetW, rows.Count * rowH + Pad, 255, 255, 255);
+        int sheetW = 2 * w * zoom + 3 * Pad, rowH = h * zoom + labelH + Pad, top = Pad + labelH;
+        var sheet = Rgba8Image.Filled(sheetW, top + rows.Count * rowH + Pad, 255, 255, 255);
+        for (int c = 0; c < Headings.Count; c++)
+        {
+            DrawLabel(sheet, Headings[c], Pad + c * (w * zoom + Pad), Pad);
+        }
+
         for (int r = 0; r < rows.Count; r++)
         {
             var row = rows[r];
@@ -40,11 +57,11 @@ public static class ContactSheet
                 throw new ArgumentException($"row {r} images differ in size from row 0", nameof(rows));
             }
 
-            int y0 = Pad + r * rowH;
-            Blit(row.Original, sheet, Pad, y0);
-            Blit(row.Perturbed, sheet, 2 * Pad + w, y0);
+            int y0 = top + r * rowH;
+            Blit(row.Original, sheet, Pad, y0, zoom);
+            Blit(row.Perturbed, sheet, 2 * Pad + w * zoom, y0, zoom);
             DrawLabel(sheet, Printable(row.Label, (sheetW - 2 * Pad) / ((GlyphFont.GlyphWidth + 1) * Scale)), Pad,
-                y0 + h + Pad / 2);
+                y0 + h * zoom + Pad / 2);
         }
 
         return sheet;
@@ -56,12 +73,24 @@ public static class ContactSheet
         return new string(chars);
     }
 
-    private static void Blit(Rgba8Image src, Rgba8Image dst, int x0, int y0)
+    /// <summary>The whole enlargement factor of a <paramref name="w"/> × <paramref name="h"/> image.</summary>
+    internal static int Zoom(int w, int h) => Math.Max(1, MinShownSide / Math.Max(w, h));
+
+    /// <summary>Copies <paramref name="src"/> to (<paramref name="x0"/>, <paramref name="y0"/>), each pixel as a
+    /// <paramref name="zoom"/> × <paramref name="zoom"/> block.</summary>
+    private static void Blit(Rgba8Image src, Rgba8Image dst, int x0, int y0, int zoom)
     {
-        for (int y = 0; y < src.Height; y++)
+        for (int y = 0; y < src.Height * zoom; y++)
         {
-            src.Pixels.AsSpan(y * src.Width * 4, src.Width * 4)
-                .CopyTo(dst.Pixels.AsSpan(((y0 + y) * dst.Width + x0) * 4));
+            var target = dst.Pixels.AsSpan(((y0 + y) * dst.Width + x0) * 4, src.Width * zoom * 4);
+            for (int x = 0; x < src.Width; x++)
+            {
+                var pixel = src.Pixel(x, y / zoom);
+                for (int k = 0; k < zoom; k++)
+                {
+                    pixel.CopyTo(target[((x * zoom + k) * 4)..]);
+                }
+            }
         }
     }
 

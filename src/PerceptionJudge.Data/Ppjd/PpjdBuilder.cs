@@ -15,13 +15,17 @@ public static class PpjdBuilder
     /// 4 × cores and written in order, so the output is identical on any machine and memory stays flat.
     /// <paramref name="progress"/> gets the number of pairs written after each window. <paramref name="editKinds"/>
     /// restricts the edits (default: all of <see cref="SceneEditor.Kinds"/>); a scene none of them applies to is
-    /// redrawn from the next derived seed.
+    /// redrawn from the next derived seed. Scenes are always drawn at the <paramref name="options"/> size, so the
+    /// shapes, edits and records do not depend on <paramref name="imageSize"/>; a positive
+    /// <paramref name="imageSize"/> stores each image area-averaged to that size squared, the pixels a model of that
+    /// input size reads (0 keeps the drawn size).
     /// </summary>
     public static PpjdDatasetInfo BuildSynthetic(string outDir, int count, ulong seed = 20261122,
         SceneOptions? options = null, IProgress<int>? progress = null, IReadOnlyList<string>? editKinds = null,
-        CancellationToken cancel = default)
+        int imageSize = 0, CancellationToken cancel = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegative(imageSize);
         foreach (var kind in editKinds ?? [])
         {
             if (!SceneEditor.Kinds.Contains(kind))
@@ -57,7 +61,7 @@ public static class PpjdBuilder
                     edit = SceneEditor.TryEdit(generator.Generate(pairSeed), pairSeed, editKinds);
                 }
 
-                prepared[k] = PpjdWriter.Prepare(edit, pairSeed, i);
+                prepared[k] = PpjdWriter.Prepare(edit, pairSeed, i, imageSize);
             });
             for (int k = 0; k < n; k++)
             {

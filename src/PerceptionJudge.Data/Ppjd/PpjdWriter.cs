@@ -49,14 +49,24 @@ public sealed class PpjdWriter : IDisposable
 
     /// <summary>
     /// The CPU-heavy half of <see cref="Add(SceneEdit, ulong)"/> (PNG encoding, hashing, records) for pair
-    /// <paramref name="index"/>: no I/O and no shared state, so pairs can be prepared in parallel.
+    /// <paramref name="index"/>: no I/O and no shared state, so pairs can be prepared in parallel. A positive
+    /// <paramref name="imageSize"/> stores each image area-averaged to that size squared
+    /// (<see cref="ImageResize.AreaAverage"/>, the resize the trainer applies when it loads an image): a model reading
+    /// <paramref name="imageSize"/>² pixels gets exactly the pixels it would get from the full-size file.
     /// </summary>
-    internal static PreparedPair Prepare(SceneEdit edit, ulong seed, int index)
+    internal static PreparedPair Prepare(SceneEdit edit, ulong seed, int index, int imageSize = 0)
     {
         ArgumentNullException.ThrowIfNull(edit);
+        ArgumentOutOfRangeException.ThrowIfNegative(imageSize);
+        Rgba8Image Stored(Scene scene)
+        {
+            var image = scene.ToImage();
+            return imageSize > 0 ? ImageResize.AreaAverage(image, imageSize, imageSize) : image;
+        }
+
         string stem = $"{index:D6}";
-        byte[] orig = ImageCodec.EncodePng(edit.Original.ToImage());
-        byte[] pert = ImageCodec.EncodePng(edit.Perturbed.ToImage());
+        byte[] orig = ImageCodec.EncodePng(Stored(edit.Original));
+        byte[] pert = ImageCodec.EncodePng(Stored(edit.Perturbed));
         string origPath = $"images/{stem}-original.png", pertPath = $"images/{stem}-perturbed.png";
         string kind = edit.Original.Questions.FirstOrDefault(q => q.Question == edit.Question)?.Kind ?? "count";
         var perturbation = new PpjdPerturbation(edit.Kind, edit.Description, edit.Operation.Describe());

@@ -48,4 +48,37 @@ public static class PearsonCorrelation
 
         return Math.Clamp(sxy / Math.Sqrt(sxx * syy), -1.0, 1.0);
     }
+
+    /// <summary>
+    /// Why <see cref="Compute"/> is NaN for the judge's scores <paramref name="judge"/> against the human scores
+    /// <paramref name="human"/>, in words for a report (<c>the judge gave every parsed record the score 1</c>), or
+    /// null when r is defined.
+    /// </summary>
+    public static string? WhyUndefined(ReadOnlySpan<double> judge, ReadOnlySpan<double> human)
+    {
+        if (!double.IsNaN(Compute(judge, human)))
+        {
+            return null;
+        }
+
+        static string Value(double v) => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        return judge.Length == 0 ? "no score judgment parsed; r needs 2"
+            : judge.Length == 1 ? "only 1 score judgment parsed; r needs 2"
+            : IsConstant(judge) ? $"the judge gave every parsed record the same score ({Value(judge[0])}), so r is 0/0"
+            : IsConstant(human) ? $"every human score is {Value(human[0])}, so r is 0/0"
+            : "a score is not finite";
+    }
+
+    private static bool IsConstant(ReadOnlySpan<double> v)
+    {
+        foreach (double x in v)
+        {
+            if (x != v[0])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

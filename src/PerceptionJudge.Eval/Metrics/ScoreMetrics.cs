@@ -8,8 +8,11 @@ namespace PerceptionJudge.Eval.Metrics;
 /// (<see cref="JudgeOutput.TryParseScore"/>).</param>
 /// <param name="Pearson">Pearson r over the parsed examples, all datasets pooled; NaN when undefined.</param>
 /// <param name="PearsonByDataset">Pearson r per <see cref="JudgeExample.Dataset"/>, ordinal order of the name.</param>
+/// <param name="Undefined">Why each undefined r is NaN (<see cref="PearsonCorrelation.WhyUndefined"/>), keyed by its
+/// metric name (<c>score.pearson</c>, <c>score.pearson.coco</c>); null or missing keys when not known.</param>
 public sealed record ScoreResult(
-    int Count, int ParseFailures, double Pearson, IReadOnlyList<KeyValuePair<string, double>> PearsonByDataset)
+    int Count, int ParseFailures, double Pearson, IReadOnlyList<KeyValuePair<string, double>> PearsonByDataset,
+    IReadOnlyDictionary<string, string>? Undefined = null)
 {
     /// <summary>ParseFailures / Count; NaN when Count is 0.</summary>
     public double ParseFailureRate => Count == 0 ? double.NaN : (double)ParseFailures / Count;
@@ -48,13 +51,24 @@ public static class ScoreMetrics
             }
         }
 
+        var undefined = new Dictionary<string, string>(StringComparer.Ordinal);
+        double Pearson(string name, double[] x, double[] y)
+        {
+            if (PearsonCorrelation.WhyUndefined(x, y) is { } why)
+            {
+                undefined[name] = why;
+            }
+
+            return PearsonCorrelation.Compute(x, y);
+        }
+
         var byDataset = datasets.Distinct().Order(StringComparer.Ordinal).Select(d =>
         {
             var x = judge.Where((_, i) => datasets[i] == d).ToArray();
             var y = human.Where((_, i) => datasets[i] == d).ToArray();
-            return KeyValuePair.Create(d, PearsonCorrelation.Compute(x, y));
+            return KeyValuePair.Create(d, Pearson($"score.pearson.{d}", x, y));
         }).ToArray();
-        double pooled = PearsonCorrelation.Compute(judge.ToArray(), human.ToArray());
-        return new ScoreResult(rows.Count, failures, pooled, byDataset);
+        double pooled = Pearson("score.pearson", judge.ToArray(), human.ToArray());
+        return new ScoreResult(rows.Count, failures, pooled, byDataset, undefined);
     }
 }

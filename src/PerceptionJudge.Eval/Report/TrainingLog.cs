@@ -6,11 +6,20 @@ namespace PerceptionJudge.Eval.Report;
 /// <param name="Step">The optimiser step.</param>
 /// <param name="Phase"><c>sft</c> or <c>rl</c>.</param>
 /// <param name="Values">The known numeric keys present on the line; NaN where the line had a gap.</param>
-public sealed record TrainingRecord(int Step, string Phase, IReadOnlyDictionary<string, double> Values);
+public sealed record TrainingRecord(int Step, string Phase, IReadOnlyDictionary<string, double> Values)
+{
+    /// <summary>
+    /// The training stage of the line: <c>describe</c> (an SFT line carrying <c>describe_loss</c>, the warm-up's
+    /// image-description stage), <c>sft</c> (the other SFT lines) or <c>rl</c>.
+    /// </summary>
+    public string Stage => Phase == "rl" ? "rl" : Values.ContainsKey("describe_loss") ? "describe" : "sft";
+}
 
 /// <summary>
 /// The metrics JSONL written by training: one object per line with <c>step</c> (integer), <c>phase</c>
-/// (<c>"sft"</c> or <c>"rl"</c>) and numeric keys among <see cref="CurveKeys"/> and <see cref="TimeKeys"/>. A known
+/// (<c>"sft"</c> or <c>"rl"</c>) and numeric keys among <see cref="CurveKeys"/>, <see cref="TimeKeys"/> and
+/// <see cref="StepTimeKey"/>. The trainer numbers SFT steps across its two stages (describe, then sft) and restarts at
+/// 1 for RL, so each curve is plotted against the steps of its own phase. A known
 /// key may be a number, <c>null</c>, or the string <c>"NaN"</c>/<c>"Infinity"</c>/<c>"-Infinity"</c>
 /// (System.Text.Json's named literals): all but a finite number are gaps. Blank lines are skipped, unknown keys
 /// ignored. Bad JSON, a missing
@@ -21,14 +30,22 @@ public sealed class TrainingLog
     /// <summary>The curves the report plots, in plot order.</summary>
     public static readonly IReadOnlyList<string> CurveKeys =
     [
-        "reward_mean", "reward_std", "kl", "clipfrac", "entropy", "pg_loss", "response_length", "tokens_per_s",
+        "describe_loss", "sft_loss", "reward_mean", "reward_std", "kl", "pg_clipfrac", "entropy", "pg_loss",
+        "grad_norm", "response_length", "tokens_per_s",
     ];
 
-    /// <summary>The phase timings (seconds) the report stacks, in stack order.</summary>
+    /// <summary>The parts of an RL step's time (seconds) the report stacks, in stack order.</summary>
     public static readonly IReadOnlyList<string> TimeKeys =
     [
         "time_rollout_s", "time_reward_s", "time_advantage_s", "time_forward_s", "time_backward_s", "time_update_s",
     ];
+
+    /// <summary>A step's whole wall time in seconds (SFT and RL lines); the time not in <see cref="TimeKeys"/> is
+    /// shown as "other".</summary>
+    public const string StepTimeKey = "time_step_s";
+
+    /// <summary>The stages in training order (<see cref="TrainingRecord.Stage"/>).</summary>
+    public static readonly IReadOnlyList<string> Stages = ["describe", "sft", "rl"];
 
     private TrainingLog(IReadOnlyList<TrainingRecord> records) => Records = records;
 
@@ -69,6 +86,12 @@ public sealed class TrainingLog
     public bool Has(string key) =>
         Records.Any(r => r.Values.TryGetValue(key, out double v) && double.IsFinite(v));
 
+    /// <summary>The sum of the finite values of <paramref name="key"/> over the lines of <paramref name="stage"/>.
+    /// </summary>
+    public double Sum(string stage, string key) => Records
+        .Where(r => r.Stage == stage && r.Values.TryGetValue(key, out double v) && double.IsFinite(v))
+        .Sum(r => r.Values[key]);
+
     private static TrainingRecord ParseLine(string text, string name, int line)
     {
         JsonDocument doc;
@@ -104,7 +127,7 @@ public sealed class TrainingLog
             }
 
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            foreach (var key in CurveKeys.Concat(TimeKeys))
+            foreach (var key in CurveKeys.Concat(TimeKeys).Append(StepTimeKey))
             {
                 if (root.TryGetProperty(key, out var v))
                 {

@@ -47,6 +47,8 @@ public static class ConfigValidator
         Check(p, "data.synthetic_max_radius", data.SyntheticMaxRadius,
             data.SyntheticMaxRadius >= data.SyntheticMinRadius && data.SyntheticMaxRadius <= 0.2,
             "must be in [data.synthetic_min_radius, 0.2]");
+        Check(p, "data.synthetic_image_size", data.SyntheticImageSize,
+            data.SyntheticImageSize is 0 or (>= 8 and <= 448), "must be 0 (the model's input size) or in [8, 448]");
         Check(p, "data.tasks", string.Join(",", data.Tasks), data.Tasks.Count > 0, "must name at least one task");
         foreach (string task in data.Tasks)
         {

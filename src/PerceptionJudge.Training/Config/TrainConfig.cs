@@ -70,6 +70,13 @@ public sealed record DataConfig
     /// <summary>Whether synthetic scenes carry a written number.</summary>
     public bool SyntheticText { get; init; } = true;
 
+    /// <summary>
+    /// Side of the synthetic dataset's stored images: scenes are drawn at 448² and area-averaged once to this size
+    /// when written, the same pixels the model's loader would make of the full-size file. 0 (the default) is the
+    /// model's vision input size, so the dataset holds what the model reads and no more.
+    /// </summary>
+    public int SyntheticImageSize { get; init; }
+
     /// <summary>Task types trained on: any of score, pair, batch_ranking.</summary>
     public IReadOnlyList<string> Tasks { get; init; } = ["score", "pair", "batch_ranking"];
 

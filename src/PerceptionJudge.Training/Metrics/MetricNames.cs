@@ -22,4 +22,13 @@ public static class MetricNames
 
     /// <summary>The step's total loss.</summary>
     public const string Loss = "loss";
+
+    /// <summary>The SFT warm-up's loss while it trains image descriptions (its first stage).</summary>
+    public const string DescribeLoss = "describe_loss";
+
+    /// <summary>The SFT warm-up's loss on the gold judgments (its second stage).</summary>
+    public const string SftLoss = "sft_loss";
+
+    /// <summary>A step's wall time in seconds (SFT and RL).</summary>
+    public const string StepSeconds = "time_step_s";
 }

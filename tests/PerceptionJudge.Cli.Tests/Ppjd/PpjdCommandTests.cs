@@ -78,4 +78,28 @@ public sealed class PpjdCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.StderrLines[0], Does.Contain("--synthetic must be at least 1"));
     }
+
+    [Test]
+    public void Build_ImageSizeStoresSmallerImagesOfTheSameRecords()
+    {
+        string full = _dir.File("full"), small = _dir.File("small");
+        Assert.That(CliRun.Run("ppjd", "build", "--synthetic", "2", "--out", full).ExitCode, Is.EqualTo(0));
+        var build = CliRun.Run("ppjd", "build", "--synthetic", "2", "--out", small, "--image-size", "64");
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Stderr);
+        var image = PerceptionJudge.Data.Images.ImageCodec.Load(
+            Directory.GetFiles(Path.Combine(small, "images"))[0]);
+        Assert.That((image.Width, image.Height), Is.EqualTo((64, 64)));
+        static string[] Ids(string dir) => [.. PerceptionJudge.Data.Ppjd.PpjdManifest.Read(dir).Select(r => r.Id)];
+        Assert.That(Ids(small), Is.EqualTo(Ids(full)));
+        Assert.That(CliRun.Run("ppjd", "validate", small).ExitCode, Is.EqualTo(0));
+    }
+
+    [TestCase("--synthetic", "2", "--image-size", "4")]
+    [TestCase("--input", "x.jsonl", "--images", ".", "--image-size", "64")]
+    public void Build_RejectsAnImageSizeOutOfRangeOrWithoutSynthetic(params string[] args)
+    {
+        var result = CliRun.Run(["ppjd", "build", .. args, "--out", _dir.File("x")]);
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.StderrLines[0], Does.Contain("--image-size goes with --synthetic and must be in [8, 448]"));
+    }
 }

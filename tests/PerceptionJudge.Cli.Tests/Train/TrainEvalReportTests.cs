@@ -57,6 +57,10 @@ public sealed class TrainEvalReportTests
 
         Assert.That(PerceptionJudge.Data.Ppjd.PpjdManifest.Validate(System.IO.Path.Combine(dir, "ppjd")),
             Is.GreaterThan(0));
+        var stored = PerceptionJudge.Data.Images.ImageCodec.Load(
+            Directory.GetFiles(System.IO.Path.Combine(dir, "ppjd", "images"))[0]);
+        Assert.That((stored.Width, stored.Height), Is.EqualTo((64, 64)), "the PPJD stores the Nano judge's 64² input");
+        Assert.That(demo.Stdout, Does.Contain("describe loss").And.Contain("sft loss").And.Contain("s/step"));
         Assert.That(CliRun.Run(args).ExitCode, Is.EqualTo(0), "a rerun replaces the demo's own output");
 
         string foreign = System.IO.Path.Combine(_dir.Path, "mine");
@@ -94,8 +98,18 @@ public sealed class TrainEvalReportTests
         var report = CliRun.Run("report", "--run", run, "--seeds", "0");
         Assert.That(report.ExitCode, Is.EqualTo(0), report.Stderr);
         var html = XDocument.Parse(File.ReadAllText(System.IO.Path.Combine(run, "report.html")));
-        Assert.That(html.Descendants("svg").Count(), Is.GreaterThanOrEqualTo(3), "reward, kl, entropy curves + time");
+        var plots = html.Descendants("svg").Select(s => (string?)s.Attribute("data-metric")).ToArray();
+        Assert.That(plots, Does.Contain("describe_loss").And.Contain("sft_loss").And.Contain("reward_mean")
+            .And.Contain("time per stage"));
+        var stageTimes = html.Descendants("svg").Single(s => (string?)s.Attribute("data-metric") == "time per stage")
+            .Descendants("title").Select(t => t.Value).ToArray();
+        Assert.That(stageTimes, Has.Some.StartsWith("describe rest of step: ").And.Some.StartsWith("sft rest of step: ")
+            .And.Some.StartsWith("rl rollout: "), "every stage's time is counted");
         Assert.That(html.Descendants("img").Count(), Is.GreaterThan(0), "example judgments with their images");
+        var judges = html.Descendants("table").Where(t => (string?)t.Attribute("class") == "judges").ToArray();
+        Assert.That(judges, Is.Not.Empty);
+        Assert.That(judges.Select(t => string.Join("|", t.Descendants("th").Select(h => h.Value))).Distinct(),
+            Is.EqualTo(new[] { "SFT base (before GRPO)|after GRPO" }), "both judges side by side on each record");
     }
 
     [Test]

@@ -157,29 +157,98 @@ public sealed class PpjdBuilderTests
         Assert.That(names, Does.Not.Contain("shown_image"), "ShownImage is derived, not stored");
         Assert.That(names, Does.Not.Contain("shown_facts"), "ShownFacts is derived, not stored");
     }
+
+    /// <summary>The manifest lines with the image hashes cut out (the only fields the stored size changes).</summary>
+    private static string[] ManifestWithoutHashes(string dir) => File.ReadAllLines(Path.Combine(dir, "manifest.jsonl"))
+        .Select(line =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject();
+            node.Remove("original_sha256");
+            node.Remove("perturbed_sha256");
+            return node.ToJsonString();
+        })
+        .ToArray();
+
+    [TestCase(0, 32)]
+    [TestCase(448, 64)]
+    public void BuildSynthetic_ImageSizeStoresTheAreaAverageAndKeepsTheRecords(int drawn, int size)
+    {
+        var options = drawn == 0 ? s_small : new SceneOptions(drawn, drawn, 2, 3, false, 0.12, 0.18);
+        string full = _dir + "-full";
+        try
+        {
+            var big = PpjdBuilder.BuildSynthetic(full, 3, 21, options);
+            var small = PpjdBuilder.BuildSynthetic(_dir, 3, 21, options, imageSize: size);
+            Assert.That(small, Is.EqualTo(big).Using<PpjdDatasetInfo>((x, y) =>
+                JsonSerializer.Serialize(x) == JsonSerializer.Serialize(y)), "dataset.json: same counts and seed");
+            Assert.That(ManifestWithoutHashes(_dir), Is.EqualTo(ManifestWithoutHashes(full)));
+            Assert.That(PpjdManifest.Validate(_dir), Is.EqualTo(small.Records), "hashes name the stored files");
+            foreach (string file in Directory.GetFiles(Path.Combine(full, "images")))
+            {
+                var stored = PerceptionJudge.Data.Images.ImageCodec.Load(
+                    Path.Combine(_dir, "images", Path.GetFileName(file)));
+                var expected = PerceptionJudge.Data.Images.ImageResize.AreaAverage(
+                    PerceptionJudge.Data.Images.ImageCodec.Load(file), size, size);
+                Assert.That((stored.Width, stored.Height), Is.EqualTo((size, size)));
+                Assert.That(stored.Pixels, Is.EqualTo(expected.Pixels), file);
+            }
+        }
+        finally
+        {
+            Directory.Delete(full, recursive: true);
+        }
+    }
 }
 
 [TestFixture]
 public sealed class ContactSheetTests
 {
-    [Test]
-    public void Render_PlacesPairsSideBySideWithALabel()
+    private static int Ink(PerceptionJudge.Data.Images.Rgba8Image sheet, int y0, int y1, int x0, int x1)
     {
-        var a = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 255, 0, 0);
-        var b = PerceptionJudge.Data.Images.Rgba8Image.Filled(20, 10, 0, 0, 255);
-        var sheet = ContactSheet.Render([new ContactSheetRow(a, b, "object 1 recoloured red→blue")]);
-        Assert.That(sheet.Width, Is.EqualTo(2 * 20 + 3 * 8));
-        Assert.That(sheet.Pixel(8, 8).ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 255 }));
-        Assert.That(sheet.Pixel(2 * 8 + 20, 8).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
         int dark = 0;
-        for (int y = 18; y < sheet.Height; y++)
+        for (int y = y0; y < y1; y++)
         {
-            for (int x = 0; x < sheet.Width; x++)
+            for (int x = x0; x < x1; x++)
             {
-                dark += sheet.Pixel(x, y)[0] == 0 ? 1 : 0;
+                dark += sheet.Pixel(x, y)[0] == 0 && sheet.Pixel(x, y)[2] == 0 ? 1 : 0;
             }
         }
 
-        Assert.That(dark, Is.GreaterThan(20), "label ink");
+        return dark;
+    }
+
+    [Test]
+    public void Render_PlacesPairsSideBySideUnderColumnHeadingsWithALabel()
+    {
+        var a = PerceptionJudge.Data.Images.Rgba8Image.Filled(300, 10, 255, 0, 0);
+        var b = PerceptionJudge.Data.Images.Rgba8Image.Filled(300, 10, 0, 0, 255);
+        var sheet = ContactSheet.Render([new ContactSheetRow(a, b, "object 1 recoloured red→blue")]);
+        const int top = 8 + 14 + 8; // pad, heading glyphs (7 × 2), pad
+        Assert.That(sheet.Width, Is.EqualTo(2 * 300 + 3 * 8));
+        Assert.That(sheet.Height, Is.EqualTo(top + (10 + 22 + 8) + 8), "headings, one row (image, label, pad), pad");
+        Assert.That(sheet.Pixel(8, top).ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 255 }));
+        Assert.That(sheet.Pixel(2 * 8 + 300, top).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
+        Assert.That(Ink(sheet, 8, 22, 8, 8 + 8 * 12), Is.GreaterThan(20), "'original' heading over the left column");
+        Assert.That(Ink(sheet, 8, 22, 16 + 300, 16 + 300 + 9 * 12), Is.GreaterThan(20),
+            "'perturbed' heading over the right column");
+        Assert.That(Ink(sheet, 8, 22, 8 + 8 * 12, 16 + 300), Is.Zero, "nothing between the headings");
+        Assert.That(Ink(sheet, top + 10, sheet.Height, 0, sheet.Width), Is.GreaterThan(20), "label ink");
+        Assert.That(ContactSheet.Headings, Is.EqualTo(new[] { "original", "perturbed" }));
+    }
+
+    [Test]
+    public void Render_EnlargesSmallImagesByWholePixels()
+    {
+        var a = PerceptionJudge.Data.Images.Rgba8Image.Filled(64, 64, 255, 0, 0);
+        a.Pixels[0] = 7; // pixel (0, 0) becomes a 4 × 4 block
+        var b = PerceptionJudge.Data.Images.Rgba8Image.Filled(64, 64, 0, 0, 255);
+        var sheet = ContactSheet.Render([new ContactSheetRow(a, b, "x")]);
+        const int top = 30;
+        Assert.That(sheet.Width, Is.EqualTo(2 * 256 + 3 * 8));
+        Assert.That(sheet.Pixel(8 + 3, top + 3)[0], Is.EqualTo(7));
+        Assert.That(sheet.Pixel(8 + 4, top + 3)[0], Is.EqualTo(255));
+        Assert.That(sheet.Pixel(8 + 255, top + 255).ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 255 }));
+        Assert.That(sheet.Pixel(2 * 8 + 256, top).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
+        Assert.That(ContactSheet.Zoom(448, 448), Is.EqualTo(1));
     }
 }
