@@ -84,6 +84,7 @@ internal static class DemoCommand
             }
 
             var config = TrainCommand.Load(null, parse.GetValue(set), stdout, Defaults(dir));
+            PretrainCommand.SingleThread(stdout);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using (var display = new TrainingDisplay(stdout))
             {
