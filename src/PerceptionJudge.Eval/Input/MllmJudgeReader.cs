@@ -88,6 +88,17 @@ public static class MllmJudgeReader
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "unknown judge task"),
     };
 
+    /// <summary>The task named <paramref name="name"/> (<c>score</c>, <c>pair</c>, <c>batch</c>, as
+    /// <see cref="TaskName"/> writes it); another name is an <see cref="EvalException"/> naming
+    /// <paramref name="source"/> (the option or file it came from).</summary>
+    public static JudgeTask ParseTask(string name, string source) => name switch
+    {
+        "score" => JudgeTask.Score,
+        "pair" => JudgeTask.Pair,
+        "batch" => JudgeTask.Batch,
+        _ => throw new EvalException(source, $"must be score, pair or batch, got '{name}'"),
+    };
+
     /// <summary>One line being parsed: knows where it is, so every error names the file and line.</summary>
     private sealed class Row(string file, int line, List<ReaderWarning> warnings)
     {
