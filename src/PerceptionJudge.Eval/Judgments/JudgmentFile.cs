@@ -97,7 +97,7 @@ public static class JudgmentFile
                 continue;
             }
 
-            using var doc = Parse(text, name, line);
+            using var doc = MllmJudgeReader.ParseLine(text, name, line);
             var row = doc.RootElement;
             if (row.ValueKind != JsonValueKind.Object)
             {
@@ -120,18 +120,6 @@ public static class JudgmentFile
         }
 
         return rows;
-    }
-
-    private static JsonDocument Parse(string text, string name, int line)
-    {
-        try
-        {
-            return JsonDocument.Parse(text);
-        }
-        catch (JsonException e)
-        {
-            throw new EvalException(name, $"not valid JSON ({e.Message}); each line must be one JSON object", line, e);
-        }
     }
 
     /// <summary><c>human</c>, else <c>human_answer</c>.</summary>
