@@ -47,6 +47,9 @@ public sealed record EvalResult(
             Add("pair.accuracy_with_tie", p.WithTie);
             Add("pair.accuracy_without_tie", p.WithoutTie);
             Add("pair.accuracy_without_tie_strict", p.WithoutTieStrict);
+            Add("pair.macro_precision", p.Macro.Precision);
+            Add("pair.macro_recall", p.Macro.Recall);
+            Add("pair.macro_f1", p.Macro.F1);
         }
 
         if (Batch is { } b)

@@ -35,7 +35,9 @@ public sealed class EvaluatorTests
             Assert.That(r.Batch!.Levenshtein, Is.EqualTo(2));
             Assert.That(r.Score!.Count, Is.EqualTo(1));
             Assert.That(r.Score.Pearson, Is.NaN, "one point");
-            Assert.That(r.Metrics().Select(kv => kv.Key), Does.Contain("pair.accuracy_without_tie_strict"));
+            Assert.That(r.Pair.Macro.F1, Is.EqualTo(1.0 / 3).Within(1e-15), "A right; B missed; C spurious");
+            Assert.That(r.Metrics().Select(kv => kv.Key), Does.Contain("pair.accuracy_without_tie_strict")
+                .And.Contain("pair.macro_precision").And.Contain("pair.macro_recall").And.Contain("pair.macro_f1"));
         });
     }
 

@@ -112,6 +112,66 @@ public sealed class MetricTests
     }
 
     [Test]
+    public void PairAccuracy_MacroScoresPutCAndFailuresInOneBucket()
+    {
+        // Buckets truth [A, B, o, o], prediction [A, o, o, o]: A 1/1/1; B tp 0 of 0 predicted, 1 true: 0/0/0;
+        // other tp 2, 3 predicted, 2 true: P 2/3, R 1, F 4/5.
+        var r = PairAccuracy.Compute([Verdict.A, Verdict.B, Verdict.C, Verdict.C],
+            [Verdict.A, Verdict.None, Verdict.C, Verdict.Conflicting]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(r.Macro.Labels, Is.EqualTo(3));
+            Assert.That(r.Macro.Precision, Is.EqualTo((1 + 0 + 2.0 / 3) / 3).Within(1e-15));
+            Assert.That(r.Macro.Recall, Is.EqualTo(2.0 / 3).Within(1e-15));
+            Assert.That(r.Macro.F1, Is.EqualTo(0.6).Within(1e-15));
+        });
+    }
+
+    [Test]
+    public void MacroAverage_F1IsTheMeanOfPerLabelF1_NotTheF1OfTheMeans()
+    {
+        // Truth [B, A, o], prediction [B, B, o]: A 0/0/0; B P 1/2, R 1, F 2/3; other 1/1/1.
+        var m = MacroAverage.Compute([1, 0, 2], [1, 1, 2], 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(m.Precision, Is.EqualTo(0.5).Within(1e-15));
+            Assert.That(m.Recall, Is.EqualTo(2.0 / 3).Within(1e-15));
+            Assert.That(m.F1, Is.EqualTo(5.0 / 9).Within(1e-15));
+            Assert.That(m.F1, Is.Not.EqualTo(2 * m.Precision * m.Recall / (m.Precision + m.Recall)).Within(1e-3));
+        });
+    }
+
+    [Test]
+    public void MacroAverage_AveragesOverTheLabelsPresentInEitherSide()
+    {
+        // sklearn labels=None: label 2 occurs nowhere and is left out; A P 1, R 1/2, F 2/3; B P 1/2, R 1, F 2/3.
+        var both = MacroAverage.Compute([0, 0, 1], [0, 1, 1], 3);
+        // A label only predicted scores 0 (zero_division=0): A P 1, R 1/2, F 2/3; other P 0 (0 of 1), R 0/0 → 0.
+        var predictedOnly = MacroAverage.Compute([0, 0], [0, 2], 3);
+        Assert.Multiple(() =>
+        {
+            Assert.That(both.Labels, Is.EqualTo(2));
+            Assert.That(both.Precision, Is.EqualTo(0.75));
+            Assert.That(both.Recall, Is.EqualTo(0.75));
+            Assert.That(both.F1, Is.EqualTo(2.0 / 3).Within(1e-15));
+            Assert.That(predictedOnly.Labels, Is.EqualTo(2));
+            Assert.That(predictedOnly.Precision, Is.EqualTo(0.5));
+            Assert.That(predictedOnly.Recall, Is.EqualTo(0.25));
+            Assert.That(predictedOnly.F1, Is.EqualTo(1.0 / 3).Within(1e-15));
+        });
+    }
+
+    [Test]
+    public void MacroAverage_IsNaNWithoutRowsAndThrowsForBadLabels()
+    {
+        var empty = MacroAverage.Compute([], [], 3);
+        Assert.That(empty.F1, Is.NaN);
+        Assert.That(empty.Labels, Is.Zero);
+        Assert.Throws<ArgumentException>(() => MacroAverage.Compute([0, 1], [0], 3));
+        Assert.Throws<ArgumentException>(() => MacroAverage.Compute([0, 3], [0, 1], 3));
+    }
+
+    [Test]
     public void BatchRanking_SwapOfTheTopTwoIsDistanceTwo()
     {
         var r = BatchRankingDistance.Compute(["ABCD"], ["BACD"]);

@@ -52,6 +52,7 @@ internal static class EvalCommand
         {
             run, which, data, mllm, task, images, seeds, temperature, output,
         };
+        eval.Add(EvalJudgmentsCommand.Create(stdout));
         eval.SetAction(parse =>
         {
             string folder = parse.GetValue(run)!;

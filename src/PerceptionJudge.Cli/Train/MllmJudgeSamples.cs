@@ -21,13 +21,7 @@ internal static class MllmJudgeSamples
     public static (List<JudgeExample> Examples, List<JudgeSample> Samples) Load(string file, string task,
         string imageFolder, int imageSize, int imageTokens, bool thinkPrefix, TextWriter stdout)
     {
-        var judgeTask = task switch
-        {
-            "score" => JudgeTask.Score,
-            "pair" => JudgeTask.Pair,
-            "batch" => JudgeTask.Batch,
-            _ => throw new TrainingException("--task", $"must be score, pair or batch, got '{task}'"),
-        };
+        var judgeTask = MllmJudgeReader.ParseTask(task, "--task");
         var set = MllmJudgeReader.Read(file, judgeTask);
         foreach (var warning in set.Warnings)
         {

@@ -88,12 +88,37 @@ public static class MllmJudgeReader
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "unknown judge task"),
     };
 
+    /// <summary>The task named <paramref name="name"/> (<c>score</c>, <c>pair</c>, <c>batch</c>, as
+    /// <see cref="TaskName"/> writes it); another name is an <see cref="EvalException"/> naming
+    /// <paramref name="source"/> (the option or file it came from).</summary>
+    public static JudgeTask ParseTask(string name, string source) => name switch
+    {
+        "score" => JudgeTask.Score,
+        "pair" => JudgeTask.Pair,
+        "batch" => JudgeTask.Batch,
+        _ => throw new EvalException(source, $"must be score, pair or batch, got '{name}'"),
+    };
+
+    /// <summary>One JSONL line as a document; bad JSON is an <see cref="EvalException"/> naming
+    /// <paramref name="file"/> and <paramref name="line"/>.</summary>
+    internal static JsonDocument ParseLine(string text, string file, int line)
+    {
+        try
+        {
+            return JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw new EvalException(file, $"not valid JSON ({e.Message}); each line must be one JSON object", line, e);
+        }
+    }
+
     /// <summary>One line being parsed: knows where it is, so every error names the file and line.</summary>
     private sealed class Row(string file, int line, List<ReaderWarning> warnings)
     {
         public JudgeExample Parse(string text, JudgeTask task, FieldSpec[] table)
         {
-            using var doc = ParseJson(text);
+            using var doc = ParseLine(text, file, line);
             var fields = Collect(doc.RootElement, table, prefix: "");
             string id = TaskName(task) + "/" + (fields.TryGetValue(FieldRole.PreferredId, out var preferred)
                 ? IdText(preferred[0])
@@ -111,19 +136,6 @@ public static class MllmJudgeReader
                 _ => JudgeTruth.ForBatch(HumanRanking(fields[FieldRole.HumanRanking][0], responses.Length)),
             };
             return new JudgeExample(id, task, dataset, image, instruction, responses, truth);
-        }
-
-        private JsonDocument ParseJson(string text)
-        {
-            try
-            {
-                return JsonDocument.Parse(text);
-            }
-            catch (JsonException e)
-            {
-                throw new EvalException(file, $"not valid JSON ({e.Message}); each line must be one JSON object",
-                    line, e);
-            }
         }
 
         /// <summary>The known fields of an object by role (in table order), unknown ones as warnings, and a check

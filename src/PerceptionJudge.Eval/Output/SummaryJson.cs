@@ -68,7 +68,8 @@ internal static class SummaryJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void Number(Utf8JsonWriter w, string name, double value)
+    /// <summary>Writes <paramref name="value"/>, or null when it is NaN or infinite.</summary>
+    public static void Number(Utf8JsonWriter w, string name, double value)
     {
         if (double.IsFinite(value))
         {
