@@ -105,7 +105,7 @@ public sealed class BoxFormatTests
             ImportFixture.Mmpr("missing.png"),
             ImportFixture.Mmpr("a.png", """, "boxes": [[0, 0, 0.5, 0.5]]"""),
             """{"image": "a.png", "question": "What is it for?", "chosen": "x", "rejected": "y", """
-                + """"boxes": [[16, 8, 32, 24]]}""");
+                + "\"boxes\": [[16, 8, 32, 24]]}");
         var e = Assert.Throws<DataException>(() =>
             PpjdImport.BuildMmpr(_out, new PpjdImportOptions(input, _images)));
         Assert.That(e!.Message, Is.EqualTo($"{input}: built nothing: 4 rows skipped (bad box 2, image not found 1, "
