@@ -143,9 +143,7 @@ public sealed unsafe class PerturbCpu : IPerturbKernels
     public void ExemplarFill(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
         ExemplarFillOptions options, ulong seed)
     {
-        Checks.Image(image, shape);
-        Checks.Mask(mask, shape, allowEmpty: false);
-        options.Validate();
+        Checks.ExemplarFill(image, shape, mask, options);
         fixed (float* img = image)
         fixed (byte* mk = mask)
         {

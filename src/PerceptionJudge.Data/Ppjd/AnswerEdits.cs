@@ -23,7 +23,7 @@ internal sealed record EditPlan(IPerturbation Op, string Kind, string Descriptio
 /// The edit for each question kind (<see cref="QuestionKinds"/>), looked up by name (DESIGN.md, style 1), each
 /// choosing an edit that changes the answer and saying why: colour → recolour the object to a distant hue;
 /// presence → remove it; count → remove it or paste a copy beside it (seeded; whichever fits); position → move it
-/// to the other half of the image; text → erase the box and draw different text. Removals fill the hole with
+/// to the other half of the image; text → erase the old glyphs and draw different text. Removals fill the hole with
 /// exemplar patches. Where the photo leaves no room for the edit, a <see cref="RowException"/>
 /// (<see cref="RowException.NoRoom"/>) says why; an <c>other</c> question has no edit
 /// (<see cref="RowException.NotEditable"/>).
@@ -185,8 +185,11 @@ internal static class AnswerEdits
         var (tw, th) = GlyphFont.Measure(text, scale);
         bool light = PhotoRegions.BorderMean(c.Planes, c.Shape, r).Luma > 0.5f;
         var ink = light ? new Rgb(0.05f, 0.05f, 0.05f) : new Rgb(0.95f, 0.95f, 0.95f);
-        var op = new GlyphOp(text, r.X + (r.Width - tw) / 2, r.Y + (r.Height - th) / 2, scale, ink,
-            PhotoRegions.Box(c.Shape, r), s_fill);
+        // Erase only the old glyphs (what differs from the box's border, e.g. ink on a label) so the surface
+        // they are written on stays; the whole box when nothing stands out.
+        var erase = PhotoRegions.Foreground(c.Planes, c.Shape, r, ObjectRim, minFraction: 0.01)
+            ?? PhotoRegions.Box(c.Shape, r);
+        var op = new GlyphOp(text, r.X + (r.Width - tw) / 2, r.Y + (r.Height - th) / 2, scale, ink, erase, s_fill);
         return new EditPlan(op, "glyph", $"{c.BoxText} text replaced by \"{text}\"",
             $"text question: the text in {c.What} now reads \"{text}\""
             + (old is null ? "" : $" instead of \"{old}\"") + ", so what it says changes");

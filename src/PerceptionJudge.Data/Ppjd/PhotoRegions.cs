@@ -22,9 +22,11 @@ internal static class PhotoRegions
     /// <summary>
     /// The object inside a box: pixels whose L1 RGB distance from the mean of the box's border ring exceeds 0.25,
     /// grown by <paramref name="grow"/> pixels (a square dilation, so anti-aliased edges go with the object). Null
-    /// (use the whole box) when that is under a tenth of the box.
+    /// (use the whole box) when that is under <paramref name="minFraction"/> of the box (a tenth for objects; thin
+    /// glyph strokes need less).
     /// </summary>
-    public static RegionMask? Foreground(float[] planes, ImageShape shape, PixelRect rect, int grow = 0)
+    public static RegionMask? Foreground(float[] planes, ImageShape shape, PixelRect rect, int grow = 0,
+        double minFraction = 0.1)
     {
         int plane = shape.Plane, w = shape.Width, inside = 0;
         var ring = BorderMean(planes, shape, rect);
@@ -44,7 +46,7 @@ internal static class PhotoRegions
             }
         }
 
-        return inside * 10 >= rect.Width * rect.Height
+        return inside > 0 && inside >= minFraction * rect.Width * rect.Height
             ? new RegionMask(shape.Width, shape.Height, Dilate(coverage, shape, grow))
             : null;
     }

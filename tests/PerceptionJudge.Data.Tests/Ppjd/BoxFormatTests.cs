@@ -10,6 +10,7 @@ namespace PerceptionJudge.Data.Tests.Ppjd;
 [TestFixture]
 public sealed class BoxFormatTests
 {
+    private ImportFixture.Folder _folder = null!;
     private string _root = "";
     private string _images = "";
     private string _out = "";
@@ -17,28 +18,14 @@ public sealed class BoxFormatTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "pj-boxes-" + Guid.NewGuid().ToString("N"));
-        _images = Path.Combine(_root, "img");
-        _out = Path.Combine(_root, "out");
-        Directory.CreateDirectory(_images);
-        ImportFixture.WriteImage(Path.Combine(_images, "a.png"));
+        _folder = new ImportFixture.Folder("pj-boxes-");
+        (_root, _images, _out) = (_folder.Root, _folder.Images, _folder.Out);
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void TearDown() => _folder.Delete();
 
-    private string Input(params string[] lines)
-    {
-        string path = Path.Combine(_root, "rows.jsonl");
-        File.WriteAllText(path, string.Join("\n", lines) + "\n");
-        return path;
-    }
+    private string Input(params string[] lines) => _folder.Input(lines);
 
     // The square at [16,8,32,24) of the 64×48 fixture, in each form.
     [TestCase("[[16, 8, 32, 24]]", BoxFormat.Xyxy, null)]
