@@ -23,6 +23,14 @@ internal static class Checks
         }
     }
 
+    public static void ExemplarFill(ReadOnlySpan<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
+        ExemplarFillOptions options)
+    {
+        Image(image, shape);
+        Mask(mask, shape, allowEmpty: false);
+        options.Validate();
+    }
+
     public static void Distinct(ReadOnlySpan<float> source, ReadOnlySpan<float> image)
     {
         if (source.Overlaps(image))

@@ -140,6 +140,19 @@ public sealed unsafe class PerturbCpu : IPerturbKernels
     }
 
     /// <inheritdoc />
+    public void ExemplarFill(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
+        ExemplarFillOptions options, ulong seed)
+    {
+        Checks.ExemplarFill(image, shape, mask, options);
+        fixed (float* img = image)
+        fixed (byte* mk = mask)
+        {
+            // One search per call: it keeps per-row scratch, and calls may run in parallel.
+            Perturb.ExemplarFill.Run(img, shape, mk, options, seed, new SimdPatchSearch());
+        }
+    }
+
+    /// <inheritdoc />
     public void Paste(ReadOnlySpan<float> source, Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
         PixelRect from, PixelRect to)
     {

@@ -36,6 +36,14 @@ public interface IPerturbKernels
     void Inpaint(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, int iterations);
 
     /// <summary>
+    /// Removes the masked pixels by exemplar (patch) inpainting (Criminisi et al. 2004, see ExemplarFill.cs): the
+    /// hole is filled from its boundary inwards with copies of the best-matching patches from outside it, so
+    /// texture continues where the diffusion fill would smear. <paramref name="seed"/> only breaks exact ties between sources.
+    /// </summary>
+    void ExemplarFill(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, ExemplarFillOptions options,
+        ulong seed);
+
+    /// <summary>
     /// Pastes the masked content of <paramref name="source"/> inside <paramref name="from"/> onto
     /// <paramref name="image"/> inside <paramref name="to"/>, resampled bilinearly when the sizes differ
     /// (move, swap, duplicate, scale). Only pixels of <paramref name="to"/> where the mapped mask is non-zero change.

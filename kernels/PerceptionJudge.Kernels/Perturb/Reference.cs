@@ -9,6 +9,7 @@ namespace PerceptionJudge.Kernels.Perturb;
 /// <item>Gaussian blur: w_k ∝ exp(−k²/2σ²), |k| ≤ ⌈3σ⌉, Σw = 1, horizontal then vertical pass, replicate edges,
 /// double accumulation;</item>
 /// <item>hue: YIQ rotation (luma kept); recolour: target·luma(x)/L₀; inpaint: onion peel then Jacobi on Δu = 0;
+/// exemplar fill: Criminisi-style priority order, exhaustive SSD patch search (see <c>ExemplarFill</c>);
 /// JPEG: T.81 DCT-II quantisation with Annex K tables (see <c>Jpeg</c>); affine and paste: bilinear sampling
 /// at pixel centres with edge replication.</item>
 /// </list>
@@ -229,6 +230,18 @@ public sealed unsafe class PerturbReference : IPerturbKernels
                     }
                 }
             }
+        }
+    }
+
+    /// <inheritdoc />
+    public void ExemplarFill(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
+        ExemplarFillOptions options, ulong seed)
+    {
+        Checks.ExemplarFill(image, shape, mask, options);
+        fixed (float* img = image)
+        fixed (byte* mk = mask)
+        {
+            Perturb.ExemplarFill.Run(img, shape, mk, options, seed, default(ScalarPatchSearch));
         }
     }
 

@@ -64,38 +64,44 @@ public sealed class RecolourOp : IPerturbation
     }
 }
 
-/// <summary>Removes a masked object by diffusion inpainting from its surroundings.</summary>
+/// <summary>Removes a masked object by inpainting from its surroundings (<see cref="HoleFill"/>).</summary>
 public sealed class RemoveOp : IPerturbation
 {
     /// <summary>Default Jacobi sweeps after the onion-peel fill.</summary>
     public const int DefaultIterations = 64;
 
-    /// <summary>Checks iterations ∈ [0, 100000].</summary>
+    /// <summary>Diffusion fill with <paramref name="iterations"/> ∈ [0, 100000] Jacobi sweeps.</summary>
     public RemoveOp(RegionMask mask, int iterations = DefaultIterations)
+        : this(mask, HoleFill.Diffusion(iterations))
+    {
+    }
+
+    /// <summary>Removes the object and fills the hole with <paramref name="fill"/>.</summary>
+    public RemoveOp(RegionMask mask, HoleFill fill)
     {
         ArgumentNullException.ThrowIfNull(mask);
-        Checks.Range(iterations, 0, 100_000, "iterations");
+        ArgumentNullException.ThrowIfNull(fill);
         Mask = mask;
-        Iterations = iterations;
+        Fill = fill;
     }
 
     /// <summary>The object to remove.</summary>
     public RegionMask Mask { get; }
 
-    /// <summary>Jacobi sweeps.</summary>
-    public int Iterations { get; }
+    /// <summary>How the hole is filled.</summary>
+    public HoleFill Fill { get; }
 
     /// <inheritdoc />
     public string Name => "remove";
 
     /// <inheritdoc />
-    public string Describe() => $"remove(bbox={Fmt.Rect(Mask.Bounds)})";
+    public string Describe() => $"remove(bbox={Fmt.Rect(Mask.Bounds)}{Fill.Suffix})";
 
     /// <inheritdoc />
     public void Apply(IPerturbKernels kernels, Span<float> image, ImageShape shape, ulong seed)
     {
         Mask.Check(shape);
-        kernels.Inpaint(image, shape, Mask.Coverage, Iterations);
+        Fill.Apply(kernels, image, shape, Mask.Coverage, seed);
     }
 }
 
@@ -106,7 +112,7 @@ public sealed class RemoveOp : IPerturbation
 /// </summary>
 public sealed class TransplantOp : IPerturbation
 {
-    private TransplantOp(string name, RegionMask mask, PixelRect to, bool keepOriginal)
+    private TransplantOp(string name, RegionMask mask, PixelRect to, bool keepOriginal, HoleFill? fill = null)
     {
         ArgumentNullException.ThrowIfNull(mask);
         Checks.Rect(to, "to");
@@ -114,11 +120,13 @@ public sealed class TransplantOp : IPerturbation
         Mask = mask;
         To = to;
         KeepOriginal = keepOriginal;
+        Fill = fill ?? HoleFill.Diffusion();
     }
 
-    /// <summary>Moves the object by (dx, dy) pixels.</summary>
-    public static TransplantOp Move(RegionMask mask, int dx, int dy) =>
-        new("move", mask, mask.Bounds.Offset(dx, dy), keepOriginal: false);
+    /// <summary>Moves the object by (dx, dy) pixels; its old place is filled by <paramref name="fill"/>
+    /// (default: diffusion).</summary>
+    public static TransplantOp Move(RegionMask mask, int dx, int dy, HoleFill? fill = null) =>
+        new("move", mask, mask.Bounds.Offset(dx, dy), keepOriginal: false, fill);
 
     /// <summary>Pastes a copy of the object shifted by (dx, dy): one more object (a count change).</summary>
     public static TransplantOp Duplicate(RegionMask mask, int dx, int dy) =>
@@ -147,8 +155,12 @@ public sealed class TransplantOp : IPerturbation
     /// <summary>True for duplicate: the original stays.</summary>
     public bool KeepOriginal { get; }
 
+    /// <summary>How the vacated place is filled (unused when <see cref="KeepOriginal"/>).</summary>
+    public HoleFill Fill { get; }
+
     /// <inheritdoc />
-    public string Describe() => $"{Name}(from={Fmt.Rect(Mask.Bounds)}, to={Fmt.Rect(To)})";
+    public string Describe() =>
+        $"{Name}(from={Fmt.Rect(Mask.Bounds)}, to={Fmt.Rect(To)}{(KeepOriginal ? "" : Fill.Suffix)})";
 
     /// <inheritdoc />
     public void Apply(IPerturbKernels kernels, Span<float> image, ImageShape shape, ulong seed)
@@ -157,7 +169,7 @@ public sealed class TransplantOp : IPerturbation
         var source = image.ToArray();
         if (!KeepOriginal)
         {
-            kernels.Inpaint(image, shape, Mask.Coverage, RemoveOp.DefaultIterations);
+            Fill.Apply(kernels, image, shape, Mask.Coverage, seed);
         }
 
         kernels.Paste(source, image, shape, Mask.Coverage, Mask.Bounds, To);
@@ -213,8 +225,9 @@ public sealed class SwapOp : IPerturbation
 /// </summary>
 public sealed class GlyphOp : IPerturbation
 {
-    /// <summary>Checks the text is in the font and the scale is 1..64.</summary>
-    public GlyphOp(string text, int x, int y, int scale, Rgb colour, RegionMask? erase = null)
+    /// <summary>Checks the text is in the font and the scale is 1..64; <paramref name="fill"/> fills the erased
+    /// glyphs (default: diffusion).</summary>
+    public GlyphOp(string text, int x, int y, int scale, Rgb colour, RegionMask? erase = null, HoleFill? fill = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         Checks.Text(text, scale);
@@ -226,6 +239,7 @@ public sealed class GlyphOp : IPerturbation
         Scale = scale;
         Colour = colour;
         Erase = erase;
+        Fill = fill ?? HoleFill.Diffusion();
     }
 
     /// <summary>The new text.</summary>
@@ -246,11 +260,14 @@ public sealed class GlyphOp : IPerturbation
     /// <summary>The old glyphs to remove first, if any.</summary>
     public RegionMask? Erase { get; }
 
+    /// <summary>How the erased glyphs are filled.</summary>
+    public HoleFill Fill { get; }
+
     /// <inheritdoc />
     public string Name => "glyph";
 
     /// <inheritdoc />
-    public string Describe() => $"glyph(text=\"{Text}\", x={X}, y={Y}, scale={Scale})";
+    public string Describe() => $"glyph(text=\"{Text}\", x={X}, y={Y}, scale={Scale}{Fill.Suffix})";
 
     /// <inheritdoc />
     public void Apply(IPerturbKernels kernels, Span<float> image, ImageShape shape, ulong seed)
@@ -258,7 +275,7 @@ public sealed class GlyphOp : IPerturbation
         if (Erase is not null)
         {
             Erase.Check(shape);
-            kernels.Inpaint(image, shape, Erase.Coverage, RemoveOp.DefaultIterations);
+            Fill.Apply(kernels, image, shape, Erase.Coverage, seed);
         }
 
         kernels.DrawText(image, shape, Text, X, Y, Scale, Colour);

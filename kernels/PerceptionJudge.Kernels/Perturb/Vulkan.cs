@@ -10,7 +10,7 @@ namespace PerceptionJudge.Kernels.Perturb;
 /// the affine warp, cutout (fill) and the masked bilinear paste (move, duplicate, scale). All but the blur equal the
 /// reference bit for bit (<c>precise</c> arithmetic in the host's order, SplitMix64 hashing in 32-bit words); the
 /// blur adds float taps in float, within 1e-5. Recolour (VulkanRecolour.cs) reduces its reference luma in float,
-/// within 1e-5 relative. Inpaint, JPEG and text throw
+/// within 1e-5 relative. Inpaint, the exemplar fill, JPEG and text throw
 /// <see cref="NotSupportedException"/> listing what is ported. Arguments are
 /// checked on the host first, with the other backends' errors.
 /// </summary>
@@ -127,6 +127,10 @@ public sealed partial class PerturbVulkan : IPerturbKernels
     /// <inheritdoc />
     public void Inpaint(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask, int iterations) =>
         throw NotPorted("inpaint");
+
+    /// <inheritdoc />
+    public void ExemplarFill(Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,
+        ExemplarFillOptions options, ulong seed) => throw NotPorted("exemplar_fill");
 
     /// <inheritdoc />
     public void Paste(ReadOnlySpan<float> source, Span<float> image, ImageShape shape, ReadOnlySpan<byte> mask,

@@ -7,8 +7,8 @@ using PerceptionJudge.Cli.Terminal;
 namespace PerceptionJudge.Cli.Ppjd;
 
 /// <summary>
-/// <c>pjudge ppjd build (--synthetic N [--image-size S] | --input rows.jsonl --images DIR | --triples rows.jsonl
-/// --images DIR) --out DIR [--seed S] [--strict]</c>, <c>pjudge ppjd validate DIR</c> and
+/// <c>pjudge ppjd build (--synthetic N [--image-size S] | --input rows.jsonl --images DIR [--box-format F] |
+/// --triples rows.jsonl --images DIR) --out DIR [--seed S] [--strict]</c>, <c>pjudge ppjd validate DIR</c> and
 /// <c>pjudge ppjd preview DIR [--out sheet.png] [--pairs K]</c>: thin commands over <see cref="PpjdBuilder"/>,
 /// <see cref="PpjdManifest"/> and <see cref="ContactSheet"/>.
 /// </summary>
@@ -42,7 +42,8 @@ internal static class PpjdCommand
         return info;
     }
 
-    /// <summary>Renders the first <paramref name="pairs"/> distinct image pairs of a dataset to a PNG sheet.</summary>
+    /// <summary>Renders the first <paramref name="pairs"/> distinct image pairs of a dataset to a PNG sheet, each with
+    /// its question and its edit (and, for imports, why the edit changes the answer).</summary>
     internal static int Preview(string dir, string sheetPath, int pairs)
     {
         var rows = new List<ContactSheetRow>();
@@ -56,10 +57,11 @@ internal static class PpjdCommand
 
             if (seen.Add(record.OriginalImage))
             {
+                var edit = record.Perturbation;
                 rows.Add(new ContactSheetRow(
                     ImageCodec.Load(Path.Combine(dir, record.OriginalImage)),
                     ImageCodec.Load(Path.Combine(dir, record.PerturbedImage)),
-                    record.Perturbation.Description));
+                    edit.Why is null ? edit.Description : $"{edit.Description}. {edit.Why}", record.Question));
             }
         }
 
@@ -92,6 +94,11 @@ internal static class PpjdCommand
             $"({info.Skipped} rows skipped)");
         stdout.WriteLine($"  by task: {Counts(info.RecordsByTask)}");
         stdout.WriteLine($"  by edit: {Counts(info.PairsByPerturbation)}");
+        if (info.Skipped > 0)
+        {
+            stdout.WriteLine($"  skipped: {PpjdImport.SkipSummary(info.SkippedByReason!)}");
+        }
+
         return info;
     }
 
@@ -103,8 +110,16 @@ internal static class PpjdCommand
         };
         var input = new Option<string?>("--input")
         {
-            Description = "MMPR-style JSONL: image, question, chosen, rejected, optional boxes [[x0,y0,x1,y1], ...]",
+            Description = "MMPR-style JSONL: image, question, chosen, rejected, optional boxes ([x0,y0,x1,y1] or "
+                + "{\"label\": ..., \"bbox\": [...]}) and box_format",
         };
+        var boxFormat = new Option<string>("--box-format")
+        {
+            Description = "How --input box numbers are read unless a row says (box_format): xyxy (pixels, default), "
+                + "xywh (COCO), xyxy-norm, xywh-norm (0-1 fractions of the image)",
+            DefaultValueFactory = _ => "xyxy",
+        };
+        boxFormat.AcceptOnlyFromAmong([.. BoxFormats.Names]);
         var triples = new Option<string?>("--triples")
         {
             Description = "Text-side triples JSONL: image_path, question, answer, chosen, rejected_perception_1/2, "
@@ -124,7 +139,7 @@ internal static class PpjdCommand
         };
         var build = new Command("build", "Build a PPJD folder: manifest.jsonl, dataset.json and the images")
         {
-            synthetic, input, triples, images, strict, outDir, seed, imageSize,
+            synthetic, input, triples, images, strict, outDir, seed, imageSize, boxFormat,
         };
         build.Validators.Add(r =>
         {
@@ -158,7 +173,7 @@ internal static class PpjdCommand
 
             string? triplesPath = parse.GetValue(triples);
             var options = new PpjdImportOptions(triplesPath ?? parse.GetValue(input)!, parse.GetValue(images)!,
-                parse.GetValue(seed), parse.GetValue(strict));
+                parse.GetValue(seed), parse.GetValue(strict), BoxFormats.Parse(parse.GetValue(boxFormat)!)!.Value);
             Import(dir, options, triplesPath is not null, stdout, stderr);
             return 0;
         });

@@ -11,13 +11,15 @@ namespace PerceptionJudge.Data.Ppjd;
 /// 1-based line (images/000042-original.png), so a build is byte-identical for a seed on any machine and every
 /// record traces back to its input line. A bad row (bad JSON,
 /// missing or ill-typed field, missing or unreadable image, bad box) is reported through <c>report</c> with its
-/// line and counted in dataset.json <c>skipped</c>; unknown extra fields are reported as warnings and the row kept.
-/// With <see cref="PpjdImportOptions.Strict"/> the first of either throws a <see cref="DataException"/> naming the
-/// input file and line.
+/// line and counted in dataset.json <c>skipped</c> and, per kind of reason, <c>skipped_by_reason</c>; unknown extra
+/// fields are reported as warnings and the row kept. A build that writes no pair throws a
+/// <see cref="DataException"/> summarising the reasons (the CLI exits 2) and leaves no manifest. With
+/// <see cref="PpjdImportOptions.Strict"/> the first of either throws a <see cref="DataException"/> naming the input
+/// file and line.
 /// </summary>
 public static class PpjdImport
 {
-    private static readonly string[] s_mmprFields = ["image", "question", "chosen", "rejected", "boxes"];
+    private static readonly string[] s_mmprFields = ["image", "question", "chosen", "rejected", "boxes", "box_format"];
 
     private static readonly string[] s_tripleFields =
     [
@@ -26,10 +28,11 @@ public static class PpjdImport
     ];
 
     /// <summary>
-    /// MMPR-style rows <c>{image, question, chosen, rejected, boxes?}</c>. Each row gives one image pair: the
-    /// original and a variant made by <see cref="MmprEdit"/> (a semantic edit inside one box, or non-semantic noise
-    /// when the row has no boxes). Records (see <see cref="MmprRecords"/>): on the original, score chosen = 1,
-    /// score rejected = 0 and pair chosen vs rejected; on a semantic variant only score chosen = 0; on a noise
+    /// MMPR-style rows <c>{image, question, chosen, rejected, boxes?, box_format?}</c> (boxes as
+    /// <see cref="RowBoxes"/> reads them). Each row gives one image pair: the original and a variant made by
+    /// <see cref="MmprEdit"/> (an edit of the box the question is about that changes its answer, or non-semantic
+    /// noise when the row has no boxes); a row whose question no edit can change is skipped. Records (see
+    /// <see cref="MmprRecords"/>): on the original, score chosen = 1, score rejected = 0 and pair chosen vs rejected; on a semantic variant only score chosen = 0; on a noise
     /// variant score chosen = 1 and the same pair with the same label.
     /// </summary>
     public static PpjdDatasetInfo BuildMmpr(string outDir, PpjdImportOptions options,
@@ -38,10 +41,15 @@ public static class PpjdImport
         {
             string question = row.String("question"), chosen = row.String("chosen"),
                 rejected = row.String("rejected"), image = row.String("image");
-            var boxes = row.Boxes("boxes");
+            var raw = row.Boxes("boxes");
+            var format = row.OptionalString("box_format") is { } name
+                ? BoxFormats.Parse(name) ?? throw new RowException(RowException.BadBox,
+                    $"box_format '{name}' is not one of {string.Join(", ", BoxFormats.Names)}")
+                : options.BoxFormat;
             var original = LoadImage(options.ImageDir, image);
+            var boxes = RowBoxes.ToPixels(raw, format, original.Width, original.Height);
             ulong seed = HashRng.Derive(options.Seed, (ulong)row.Line);
-            var edit = MmprEdit.Make(original, boxes, seed);
+            var edit = MmprEdit.Make(original, boxes, question, chosen, seed);
             string stem = $"{row.Line:D6}";
             byte[] origPng = ImageCodec.EncodePng(original), pertPng = ImageCodec.EncodePng(edit.Image);
             var p = new MmprRow(stem, seed, $"images/{stem}-original.png", $"images/{stem}-perturbed.png",
@@ -88,34 +96,39 @@ public static class PpjdImport
 
         var rows = InputRow.Read(options.InputPath);
         using var writer = new PpjdWriter(outDir);
-        int skipped = 0;
-        void Issue(int line, string reason, bool skip)
+        var skipped = new Dictionary<string, int>();
+        void Issue(int line, string reason, string? category)
         {
             if (options.Strict)
             {
                 throw new DataException(options.InputPath, reason, line);
             }
 
-            skipped += skip ? 1 : 0;
-            report?.Invoke(new PpjdRowIssue(line, reason, skip));
+            if (category is not null)
+            {
+                skipped[category] = skipped.GetValueOrDefault(category) + 1;
+            }
+
+            report?.Invoke(new PpjdRowIssue(line, reason, category is not null, category ?? ""));
         }
 
         // Rows are prepared (decode, perturb, encode, hash) in parallel windows of 4 × cores and written, and
         // their issues reported, in line order: the output and the report do not depend on the thread count.
         int window = 4 * Environment.ProcessorCount;
         var batch = new List<(int Line, InputRow? Row, string? Error)>(window);
-        var results = new (PreparedPair? Pair, string? Error)[window];
+        var results = new (PreparedPair? Pair, RowException? Error)[window];
         void Flush()
         {
             Parallel.For(0, batch.Count, k =>
             {
                 try
                 {
-                    results[k] = batch[k].Row is { } row ? (prepare(row), null) : (null, batch[k].Error);
+                    results[k] = batch[k].Row is { } row ? (prepare(row), null)
+                        : (null, new RowException(RowException.BadJson, batch[k].Error!));
                 }
                 catch (RowException e)
                 {
-                    results[k] = (null, e.Message);
+                    results[k] = (null, e);
                 }
             });
             for (int k = 0; k < batch.Count; k++)
@@ -123,7 +136,7 @@ public static class PpjdImport
                 var (line, row, _) = batch[k];
                 foreach (string unknown in row?.UnknownFields(known) ?? [])
                 {
-                    Issue(line, $"unknown field '{unknown}'", skip: false);
+                    Issue(line, $"unknown field '{unknown}'", category: null);
                 }
 
                 if (results[k].Pair is { } pair)
@@ -132,7 +145,7 @@ public static class PpjdImport
                 }
                 else
                 {
-                    Issue(line, results[k].Error!, skip: true);
+                    Issue(line, results[k].Error!.Message, results[k].Error!.Category);
                 }
 
                 results[k] = default;
@@ -152,15 +165,26 @@ public static class PpjdImport
         }
 
         Flush();
-        return writer.Complete(name, options.InputPath, options.Seed, skipped);
+        if (writer.Pairs == 0)
+        {
+            throw new DataException(options.InputPath, skipped.Count == 0 ? "built nothing: the input has no rows"
+                : $"built nothing: {skipped.Values.Sum()} rows skipped ({SkipSummary(skipped)})");
+        }
+
+        return writer.Complete(name, options.InputPath, options.Seed, skipped.Values.Sum(), skipped);
     }
+
+    /// <summary>"bad box 3, image not found 1": counts per reason, largest first, then by name.</summary>
+    public static string SkipSummary(IReadOnlyDictionary<string, int> skippedByReason) =>
+        string.Join(", ", skippedByReason.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => $"{kv.Key} {kv.Value}"));
 
     private static Rgba8Image LoadImage(string dir, string relative)
     {
         string full = Path.Combine(dir, relative);
         if (!File.Exists(full))
         {
-            throw new RowException($"image not found: {relative}");
+            throw new RowException(RowException.ImageNotFound, $"image not found: {relative}");
         }
 
         try
@@ -169,7 +193,7 @@ public static class PpjdImport
         }
         catch (DataException e)
         {
-            throw new RowException($"unreadable image {relative}: {e.Message}");
+            throw new RowException(RowException.UnreadableImage, $"unreadable image {relative}: {e.Message}");
         }
     }
 

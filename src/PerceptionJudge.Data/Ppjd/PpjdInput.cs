@@ -8,16 +8,35 @@ namespace PerceptionJudge.Data.Ppjd;
 /// <param name="Seed">Base seed; row seeds are Derive(seed, line), so a skipped line shifts no other row.</param>
 /// <param name="Strict">Fail on the first bad row or unknown field (<see cref="DataException"/> with the line).
 /// </param>
-public sealed record PpjdImportOptions(string InputPath, string ImageDir, ulong Seed = 20261122, bool Strict = false);
+/// <param name="BoxFormat">How box numbers are read when a row has no <c>box_format</c> of its own.</param>
+public sealed record PpjdImportOptions(string InputPath, string ImageDir, ulong Seed = 20261122, bool Strict = false,
+    BoxFormat BoxFormat = BoxFormat.Xyxy);
 
 /// <summary>A problem with one input line: a skipped row, or a warning (unknown field) for a kept row.</summary>
 /// <param name="Line">1-based line of the input file.</param>
 /// <param name="Reason">What is wrong, e.g. "missing field 'question'".</param>
 /// <param name="Skipped">True when the row was skipped; false for a warning.</param>
-public sealed record PpjdRowIssue(int Line, string Reason, bool Skipped);
+/// <param name="Category">The kind of reason, counted in dataset.json <c>skipped_by_reason</c>, e.g. "bad box".
+/// </param>
+public sealed record PpjdRowIssue(int Line, string Reason, bool Skipped, string Category = "");
 
-/// <summary>A row-level problem; the importer counts it and skips the row (or, with --strict, fails).</summary>
-internal sealed class RowException(string reason) : Exception(reason);
+/// <summary>
+/// A row-level problem; the importer counts it under its <see cref="Category"/> and skips the row (or, with
+/// --strict, fails).
+/// </summary>
+internal sealed class RowException(string category, string reason) : Exception(reason)
+{
+    public const string BadJson = "bad JSON";
+    public const string BadField = "missing or ill-typed field";
+    public const string ImageNotFound = "image not found";
+    public const string UnreadableImage = "unreadable image";
+    public const string BadBox = "bad box";
+    public const string NotEditable = "no answer-changing edit for the question";
+    public const string NoRoom = "no room for the edit";
+
+    /// <summary>One of the constants above.</summary>
+    public string Category { get; } = category;
+}
 
 /// <summary>One parsed JSONL line with typed field access; access failures are <see cref="RowException"/>s.
 /// </summary>
@@ -79,47 +98,28 @@ internal sealed class InputRow
     /// <summary>A required non-empty string field.</summary>
     public string String(string name)
     {
+        return OptionalString(name) ?? throw new RowException(RowException.BadField, $"missing field '{name}'");
+    }
+
+    /// <summary>An optional non-empty string field (absent or null → null).</summary>
+    public string? OptionalString(string name)
+    {
         if (!_root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
         {
-            throw new RowException($"missing field '{name}'");
+            return null;
         }
 
         if (v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString()))
         {
-            throw new RowException($"field '{name}' must be a non-empty string, got {v.ValueKind}");
+            throw new RowException(RowException.BadField,
+                $"field '{name}' must be a non-empty string, got {v.ValueKind}");
         }
 
         return v.GetString()!;
     }
 
-    /// <summary>The optional <c>boxes</c> field: [x0, y0, x1, y1] pixel boxes (absent or null → empty).</summary>
-    public List<(double X0, double Y0, double X1, double Y1)> Boxes(string name)
-    {
-        var boxes = new List<(double, double, double, double)>();
-        if (!_root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            return boxes;
-        }
-
-        if (v.ValueKind != JsonValueKind.Array)
-        {
-            throw new RowException($"field '{name}' must be a list of [x0,y0,x1,y1], got {v.ValueKind}");
-        }
-
-        int i = 0;
-        foreach (var box in v.EnumerateArray())
-        {
-            if (box.ValueKind != JsonValueKind.Array || box.GetArrayLength() != 4
-                || box.EnumerateArray().Any(c => c.ValueKind != JsonValueKind.Number))
-            {
-                throw new RowException($"{name}[{i}] must be [x0,y0,x1,y1] numbers");
-            }
-
-            var c = box.EnumerateArray().Select(e => e.GetDouble()).ToArray();
-            boxes.Add((c[0], c[1], c[2], c[3]));
-            i++;
-        }
-
-        return boxes;
-    }
+    /// <summary>The optional boxes field, unconverted (<see cref="RowBoxes.Read"/>; absent or null → empty).
+    /// </summary>
+    public List<(double[] Numbers, string? Label)> Boxes(string name) =>
+        _root.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? RowBoxes.Read(v, name) : [];
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PerceptionJudge.Data.Ppjd;
 
 /// <summary>The three judge task types of Perception-Judge.</summary>
@@ -17,7 +19,11 @@ public static class PpjdTask
 /// <param name="Kind">recolour, remove, duplicate, swap, glyph, …</param>
 /// <param name="Description">The exact edit, e.g. "object 3 (circle) recoloured red→blue".</param>
 /// <param name="Operation">The kernel operation with its parameters, e.g. "recolour(target=#2850DC)".</param>
-public sealed record PpjdPerturbation(string Kind, string Description, string Operation);
+/// <param name="Why">Why the edit changes (or keeps) the answer to the question, e.g. "presence question: \"USB
+/// connector\" is removed, so it is no longer there"; written by imports, absent (null) in synthetic manifests.
+/// </param>
+public sealed record PpjdPerturbation(string Kind, string Description, string Operation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Why = null);
 
 /// <summary>
 /// One judge example (one manifest.jsonl line). Both images of the pair are named with their SHA-256, so any
@@ -64,6 +70,10 @@ public sealed record PpjdRecord(string Id, string Task, ulong Seed, string Image
 /// <param name="RecordsByTask">Lines per task type.</param>
 /// <param name="PairsByPerturbation">Pairs per edit kind.</param>
 /// <param name="Skipped">Inputs counted and skipped (none for synthetic builds).</param>
+/// <param name="SkippedByReason">Skipped inputs per kind of reason (imports only; absent for synthetic builds).
+/// </param>
 public sealed record PpjdDatasetInfo(string Name, string BuilderVersion, string Source, ulong Seed, int Pairs,
     int Records, IReadOnlyDictionary<string, int> RecordsByTask, IReadOnlyDictionary<string, int> PairsByPerturbation,
-    int Skipped);
+    int Skipped,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyDictionary<string, int>? SkippedByReason = null);

@@ -98,14 +98,16 @@ public sealed class PpjdWriter : IDisposable
     }
 
     /// <summary>Closes the manifest, moves it into place and writes dataset.json.</summary>
-    public PpjdDatasetInfo Complete(string name, string source, ulong seed, int skipped = 0)
+    public PpjdDatasetInfo Complete(string name, string source, ulong seed, int skipped = 0,
+        IReadOnlyDictionary<string, int>? skippedByReason = null)
     {
         ObjectDisposedException.ThrowIf(_completed, this);
         _completed = true;
         _manifest.Dispose();
         File.Move(_manifestTemp, Path.Combine(_dir, "manifest.jsonl"), overwrite: true);
         var info = new PpjdDatasetInfo(name, PpjdBuilder.Version, source, seed, _pairs, _records,
-            new SortedDictionary<string, int>(_byTask), new SortedDictionary<string, int>(_byKind), skipped);
+            new SortedDictionary<string, int>(_byTask), new SortedDictionary<string, int>(_byKind), skipped,
+            skippedByReason is null ? null : new SortedDictionary<string, int>(skippedByReason.ToDictionary()));
         ImageCodec.WriteAtomically(Path.Combine(_dir, "dataset.json"),
             JsonSerializer.SerializeToUtf8Bytes(info, PpjdJson.Document));
         return info;

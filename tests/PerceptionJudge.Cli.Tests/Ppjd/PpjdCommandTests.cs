@@ -102,4 +102,71 @@ public sealed class PpjdCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.StderrLines[0], Does.Contain("--image-size goes with --synthetic and must be in [8, 448]"));
     }
+
+    /// <summary>Writes a 40×30 grey PNG with a red 10×10 square at (10, 8); returns the image folder.</summary>
+    private string Photo()
+    {
+        var img = PerceptionJudge.Data.Images.Rgba8Image.Filled(40, 30, 90, 90, 90);
+        for (int y = 8; y < 18; y++)
+        {
+            for (int x = 10; x < 20; x++)
+            {
+                var p = img.Pixels.AsSpan((y * 40 + x) * 4, 3);
+                (p[0], p[1], p[2]) = (220, 30, 30);
+            }
+        }
+
+        PerceptionJudge.Data.Images.ImageCodec.Save(img, _dir.File("p.png"));
+        return _dir.Path;
+    }
+
+    private static string Row(string question, string boxes) =>
+        $$"""{"image": "p.png", "question": "{{question}}", "chosen": "Yes.", "rejected": "No.", "boxes": {{boxes}}}""";
+
+    [Test]
+    public void Build_WithNothingBuiltExitsTwoWithTheSkipReasonsCounted()
+    {
+        string images = Photo();
+        string rows = _dir.File("rows.jsonl", Row("Is there a red square?", "[[10, 8, 10, 10]]") + "\n"
+            + Row("What is it for?", "[[10, 8, 20, 18]]") + "\n");
+        var result = CliRun.Run("ppjd", "build", "--input", rows, "--images", images, "--out", _dir.File("o"));
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.StderrLines[^1], Does.EndWith(
+            "built nothing: 2 rows skipped (bad box 1, no answer-changing edit for the question 1)"));
+    }
+
+    [Test]
+    public void Build_BoxFormatXywhReadsCocoBoxesAndPreviewWritesTheQuestion()
+    {
+        string images = Photo();
+        string rows = _dir.File("rows.jsonl",
+            Row("Is there a red square?", """[{"label": "red square", "bbox": [10, 8, 10, 10]}]""") + "\n");
+        string data = _dir.File("o");
+        var build = CliRun.Run("ppjd", "build", "--input", rows, "--images", images, "--out", data,
+            "--box-format", "xywh");
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Stderr);
+        Assert.That(build.Stdout, Does.Contain("by edit: remove 1"));
+        Assert.That(File.ReadAllText(Path.Combine(data, "manifest.jsonl")),
+            Does.Contain("""
+                "why":"presence question: \"red square\" is removed
+                """));
+        var bad = CliRun.Run("ppjd", "build", "--input", rows, "--images", images, "--out", data,
+            "--box-format", "yolo");
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+
+        Assert.That(CliRun.Run("ppjd", "preview", data, "--out", _dir.File("sheet.png")).ExitCode, Is.EqualTo(0));
+        var sheet = PerceptionJudge.Data.Images.ImageCodec.Load(_dir.File("sheet.png"));
+        const int questionTop = 30 + 6 * 30 + 4; // headings, the pair enlarged 6×, half a pad
+        int ink = 0;
+        for (int y = questionTop; y < questionTop + 14; y++)
+        {
+            for (int x = 8; x < 8 + 12 * 20; x++)
+            {
+                ink += sheet.Pixel(x, y)[0] == 0 ? 1 : 0;
+            }
+        }
+
+        Assert.That(ink, Is.GreaterThan(100), "\"Q: Is there a red square?\" under the pair");
+        Assert.That(sheet.Height, Is.GreaterThanOrEqualTo(questionTop + 3 * 18 + 16), "question and edit lines");
+    }
 }

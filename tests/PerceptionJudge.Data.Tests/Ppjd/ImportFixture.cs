@@ -24,6 +24,41 @@ internal static class ImportFixture
         ImageCodec.Save(img, path);
     }
 
+    /// <summary>A temp root with img/ (holding a.png) and the out/ path; <see cref="Input"/> writes rows.jsonl.
+    /// </summary>
+    public sealed class Folder
+    {
+        public Folder(string prefix)
+        {
+            Root = Path.Combine(Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N"));
+            Images = Path.Combine(Root, "img");
+            Out = Path.Combine(Root, "out");
+            Directory.CreateDirectory(Path.Combine(Images, "sub"));
+            WriteImage(Path.Combine(Images, "a.png"));
+        }
+
+        public string Root { get; }
+
+        public string Images { get; }
+
+        public string Out { get; }
+
+        public string Input(params string[] lines)
+        {
+            string path = Path.Combine(Root, "rows.jsonl");
+            File.WriteAllText(path, string.Join("\n", lines) + "\n");
+            return path;
+        }
+
+        public void Delete()
+        {
+            if (Directory.Exists(Root))
+            {
+                Directory.Delete(Root, recursive: true);
+            }
+        }
+    }
+
     public static string Mmpr(string image, string boxes = "") =>
         $$"""{"image": "{{image}}", "question": "What colour is the square?", "chosen": "It is red.", "rejected": "It is blue."{{boxes}}}""";
 

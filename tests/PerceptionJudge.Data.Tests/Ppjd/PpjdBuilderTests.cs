@@ -251,4 +251,13 @@ public sealed class ContactSheetTests
         Assert.That(sheet.Pixel(2 * 8 + 256, top).ToArray(), Is.EqualTo(new byte[] { 0, 0, 255, 255 }));
         Assert.That(ContactSheet.Zoom(448, 448), Is.EqualTo(1));
     }
+
+    [Test]
+    public void Wrap_BreaksAtSpacesSplitsLongWordsAndMarksWhatIsCut()
+    {
+        Assert.That(ContactSheet.Wrap("Q: is the red part there?", 10, 3),
+            Is.EqualTo(new[] { "Q: is the", "red part", "there?" }));
+        Assert.That(ContactSheet.Wrap("abcdefghijkl", 5, 3), Is.EqualTo(new[] { "abcde", "fghij", "kl" }));
+        Assert.That(ContactSheet.Wrap("one two three four", 5, 2), Is.EqualTo(new[] { "one", "tw..." }));
+    }
 }

@@ -6,6 +6,7 @@ namespace PerceptionJudge.Data.Tests.Ppjd;
 [TestFixture]
 public sealed class PpjdImportTests
 {
+    private ImportFixture.Folder _folder = null!;
     private string _root = "";
     private string _images = "";
     private string _out = "";
@@ -13,30 +14,16 @@ public sealed class PpjdImportTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "pj-import-" + Guid.NewGuid().ToString("N"));
-        _images = Path.Combine(_root, "img");
-        _out = Path.Combine(_root, "out");
-        Directory.CreateDirectory(Path.Combine(_images, "sub"));
-        ImportFixture.WriteImage(Path.Combine(_images, "a.png"));
+        _folder = new ImportFixture.Folder("pj-import-");
+        (_root, _images, _out) = (_folder.Root, _folder.Images, _folder.Out);
         ImportFixture.WriteImage(Path.Combine(_images, "sub", "b.png"), 90);
         File.WriteAllBytes(Path.Combine(_images, "broken.png"), [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void TearDown() => _folder.Delete();
 
-    private string Input(params string[] lines)
-    {
-        string path = Path.Combine(_root, "rows.jsonl");
-        File.WriteAllText(path, string.Join("\n", lines) + "\n");
-        return path;
-    }
+    private string Input(params string[] lines) => _folder.Input(lines);
 
     [Test]
     public void Mmpr_BuildsAValidDatasetWithTheDocumentedLabels()

@@ -133,6 +133,8 @@ public sealed class PerturbVulkanTests
         var ex = Assert.Throws<NotSupportedException>(() => k.JpegQuantise(img, s, 50));
         Assert.That(ex!.Message, Does.Contain("'jpeg' is not ported").And.Contain("gaussian_blur"));
         Assert.Throws<NotSupportedException>(() => k.Inpaint(img, s, mask, 3));
+        Assert.That(() => k.ExemplarFill(img, s, mask, ExemplarFillOptions.Default, 1),
+            Throws.TypeOf<NotSupportedException>().With.Message.Contain("'exemplar_fill' is not ported"));
         Assert.Throws<NotSupportedException>(() => k.DrawText(img, s, "A", 0, 0, 1, new Rgb(1, 1, 1)));
     }
 }
