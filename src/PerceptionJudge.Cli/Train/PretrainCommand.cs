@@ -88,8 +88,15 @@ internal static class PretrainCommand
                 File.Copy(Path.Combine(basePath, file), Path.Combine(model, file), overwrite: true);
             }
 
-            new PretrainManifest(
-                string.Join(' ', new[] { "pjudge pretrain", "--out", dir }.Concat(overrides.SelectMany(o => new[] { "--set", o }))),
+            string command = string.Join(' ',
+                new[] { "pjudge pretrain", "--out", dir }.Concat(overrides.SelectMany(o => new[] { "--set", o })));
+            if (File.Exists(Path.Combine(config.Model.Path, PretrainManifest.FileName)))
+            {
+                // Continued from another pretrained model: the manifest names the whole chain that made it.
+                command = PretrainManifest.Read(config.Model.Path).Command + " && " + command;
+            }
+
+            new PretrainManifest(command,
                 SourceCommit(), config.Data.SyntheticSeed, clock.Elapsed.TotalMinutes,
                 DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm'Z'"), PretrainManifest.Hash(model),
                 HeldOut(summary)).Write(model);

@@ -133,6 +133,13 @@ public sealed record RolloutConfig
 
     /// <summary>Start the assistant turn with "&lt;think&gt;" (the model reasons before its answer).</summary>
     public bool ThinkPrefix { get; init; }
+
+    /// <summary>
+    /// Close each response line of the prompt with its letter, <c>A: … (A)</c>, and end the gold think's key fact
+    /// with the same tag: the letter then follows the quoted response as it does in the prompt, which a small model
+    /// copies by matching the quote (an induction pattern) instead of looking back to the line's start.
+    /// </summary>
+    public bool TagResponses { get; init; }
 }
 
 /// <summary>The RL math, chosen by registry name (verl algorithm + actor sections).</summary>

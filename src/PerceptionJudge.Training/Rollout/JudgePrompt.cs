@@ -28,12 +28,20 @@ public static class JudgePrompt
     /// <paramref name="imageTokens"/> placeholders, one per vision embedding (Qwen2-VL expands its image pad the same
     /// way). <paramref name="instruction"/> replaces the task's default instruction (e.g. a 1–5 rating scale).
     /// </summary>
-    public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null)
+    public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null,
+        bool tagResponses = false)
     {
         var text = UserTurn(imageTokens).Append(record.Question).Append('\n');
         for (int i = 0; i < record.Responses.Count; i++)
         {
-            text.Append((char)('A' + i)).Append(": ").Append(record.Responses[i]).Append('\n');
+            char letter = (char)('A' + i);
+            text.Append(letter).Append(": ").Append(record.Responses[i]);
+            if (tagResponses)
+            {
+                text.Append(" (").Append(letter).Append(')');
+            }
+
+            text.Append('\n');
         }
 
         CloseUserTurn(text, instruction ?? Instruction(record.Task));
@@ -52,12 +60,18 @@ public static class JudgePrompt
     /// Describe-then-judge gives a judge trained from scratch a perception target it can learn directly from the
     /// image, and turns the verdict into matching text against text.
     /// </summary>
-    public static string Gold(PpjdRecord record, bool thinkPrefix)
+    public static string Gold(PpjdRecord record, bool thinkPrefix, bool tagResponses = false)
     {
         var text = new StringBuilder();
         if (thinkPrefix)
         {
-            string?[] parts = [record.ShownFacts, KeyFact(record)];
+            string? key = KeyFact(record);
+            if (tagResponses && key is not null)
+            {
+                key += $" ({record.CorrectFor[record.Image]})";
+            }
+
+            string?[] parts = [record.ShownFacts, key];
             text.AppendJoin(' ', parts.Where(p => !string.IsNullOrEmpty(p))).Append("</think>");
         }
 

@@ -50,7 +50,7 @@ public sealed class SampleSet
     /// Data library's <see cref="DataException"/> (file, line), wrapped.
     /// </summary>
     public static SampleSet Load(string dir, IReadOnlyCollection<string> tasks, double valFraction, int imageSize,
-        int imageTokens, Tokenizer tokenizer, bool thinkPrefix, ulong seed)
+        int imageTokens, Tokenizer tokenizer, bool thinkPrefix, ulong seed, bool tagResponses = false)
     {
         var records = new List<PpjdRecord>();
         try
@@ -86,8 +86,8 @@ public sealed class SampleSet
 
             var sample = new JudgeSample(
                 record,
-                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens)),
-                tokenizer.Encode(JudgePrompt.Gold(record, thinkPrefix)),
+                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens, tagResponses: tagResponses)),
+                tokenizer.Encode(JudgePrompt.Gold(record, thinkPrefix, tagResponses)),
                 pixels,
                 record.OriginalImage);
             bool held = IsValidation(record.OriginalImage, valFraction, seed);

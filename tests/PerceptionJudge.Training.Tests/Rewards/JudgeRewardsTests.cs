@@ -49,6 +49,23 @@ public sealed class JudgeRewardsTests
     }
 
     [Test]
+    public void TaggedResponses_CloseEachLineAndTheKeyFactWithTheLetter_AndKeepFullReward()
+    {
+        var r = PpjdManifest.Read(s_dir).First(x => x.Task == PpjdTask.Pair && x.Image == "perturbed");
+        string prompt = JudgePrompt.Prompt(r, thinkPrefix: true, imageTokens: 1, tagResponses: true);
+        Assert.That(prompt, Does.Contain($"A: {r.Responses[0]} (A)\nB: {r.Responses[1]} (B)\n"));
+        string keyFact = r.Responses[r.Label[0] - 'A'];
+        string gold = JudgePrompt.Gold(r, thinkPrefix: true, tagResponses: true);
+        Assert.That(gold, Is.EqualTo(
+            $"{r.Facts!["perturbed"]} {keyFact} ({r.Label})</think><answer>{r.Label}</answer><|im_end|>"));
+        foreach (var record in PpjdManifest.Read(s_dir))
+        {
+            string g = JudgePrompt.Gold(record, true, tagResponses: true);
+            Assert.That(JudgeRewards.Task(record.Task, g, record.Label), Is.EqualTo(1f), record.Id + ": " + g);
+        }
+    }
+
+    [Test]
     public void Prompt_ListsResponsesByLetter_AndExpandsTheImage()
     {
         var r = PpjdManifest.Read(s_dir).First(x => x.Task == PpjdTask.BatchRanking);
