@@ -6,7 +6,7 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Kl;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class KlPenaltyTests(Backend backend)
 {
     private readonly IKlKernels _k = Backends.Bind(backend, KlKernels.For);
@@ -14,7 +14,7 @@ public sealed class KlPenaltyTests(Backend backend)
     /// <summary>Every estimator is ported, so on Vulkan everything runs when a device opened.</summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", KlVulkan.Ported));
+        Backends.SkipUnlessRuns(backend, Ported.All(KlVulkan.Ported), Ported.All(KlIlgpu.Ported));
 
     private static string[] AllModes =>
     [
