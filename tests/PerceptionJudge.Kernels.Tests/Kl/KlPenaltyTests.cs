@@ -62,6 +62,7 @@ public sealed class KlPenaltyTests(Backend backend)
     public void Compute_CpuMatchesReference(
         [ValueSource(nameof(AllModes))] string mode, [Values(3, 17, 1000, 140_001)] int n)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, n);
         var rng = TestRandom.Create(n);
         var lp = TestRandom.Normal(rng, n, -2f, 1f);
         var rf = TestRandom.Normal(rng, n, -2f, 3f);
@@ -77,6 +78,7 @@ public sealed class KlPenaltyTests(Backend backend)
     [Test]
     public void Compute_SameBitsOnARerun([Values("k3", "abs+")] string mode)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 70_001);
         var rng = TestRandom.Create(29);
         var lp = TestRandom.Normal(rng, 70_001, -2f, 1f);
         var rf = TestRandom.Normal(rng, 70_001, -2f, 3f);

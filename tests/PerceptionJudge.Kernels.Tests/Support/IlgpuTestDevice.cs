@@ -11,11 +11,5 @@ namespace PerceptionJudge.Kernels.Tests;
 public sealed class IlgpuTestDevice
 {
     [OneTimeSetUp]
-    public void UseTheCpuAcceleratorUnlessADeviceIsNamed()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(IlgpuRuntime.EnvironmentVariable)))
-        {
-            Environment.SetEnvironmentVariable(IlgpuRuntime.EnvironmentVariable, "cpu");
-        }
-    }
+    public void UseTheCpuAcceleratorUnlessADeviceIsNamed() => IlgpuRuntime.PreferUnlessNamed("cpu");
 }

@@ -46,6 +46,18 @@ public static class IlgpuRuntime
             _ => (null, $"{EnvironmentVariable}='{selector}' names no ILGPU device; valid values: cuda (default), cpu"),
         };
 
+    /// <summary>
+    /// Sets <c>PJ_ILGPU_DEVICE</c> to <paramref name="selector"/> unless the environment already names a device; call
+    /// before the first use (test assemblies ask for <c>cpu</c> so the ILGPU suites run without a GPU).
+    /// </summary>
+    public static void PreferUnlessNamed(string selector)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(EnvironmentVariable)))
+        {
+            Environment.SetEnvironmentVariable(EnvironmentVariable, selector);
+        }
+    }
+
     /// <summary>The error for a kernel the ILGPU backend has not ported: names it and lists what is ported.</summary>
     public static NotSupportedException NotPorted(string what, IEnumerable<string>? portedOps = null) =>
         new($"{what}: not ported to the ILGPU backend yet; ported: "
