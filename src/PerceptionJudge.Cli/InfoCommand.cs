@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Ilgpu;
 using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Cli;
@@ -28,6 +29,7 @@ internal static class InfoCommand
             backend: {backend}
             backends available: {available}
             vulkan: {Vulkan()}
+            ilgpu: {Ilgpu()}
             simd: {SimdWidth()}
             vector512 accelerated: {Vector512.IsHardwareAccelerated}
             vector256 accelerated: {Vector256.IsHardwareAccelerated}
@@ -43,6 +45,11 @@ internal static class InfoCommand
     internal static string Vulkan() => VulkanRuntime.IsAvailable
         ? $"{VulkanRuntime.Shared.Device}, timestamp tick {VulkanRuntime.Shared.Device.TimestampPeriodNs:0.###} ns"
         : $"unavailable ({VulkanRuntime.UnavailableReason})";
+
+    /// <summary>The ILGPU accelerator (<c>PJ_ILGPU_DEVICE</c>: CUDA by default) or why there is none.</summary>
+    internal static string Ilgpu() => IlgpuRuntime.IsAvailable
+        ? IlgpuRuntime.Shared.DeviceName
+        : $"unavailable ({IlgpuRuntime.UnavailableReason})";
 
     /// <summary>The widest accelerated vector the kernels' SIMD loops will use.</summary>
     internal static string SimdWidth() =>

@@ -37,10 +37,10 @@ internal sealed class PjudgeApp
     {
         var backend = new Option<string?>("--backend")
         {
-            Description = "Kernel backend, chosen once at start: cpu (default), reference or vulkan (ported kernels only)",
+            Description = "Kernel backend, chosen once at start: cpu (default), reference, vulkan or ilgpu (CUDA; PJ_ILGPU_DEVICE=cpu for ILGPU's CPU accelerator); vulkan and ilgpu run their ported kernels only",
             Recursive = true,
         };
-        backend.AcceptOnlyFromAmong("cpu", "reference", "vulkan");
+        backend.AcceptOnlyFromAmong("cpu", "reference", "vulkan", "ilgpu");
         var root = new RootCommand("pjudge: PerceptionJudge kernels and tools from the command line") { backend };
         root.Add(InfoCommand.Create(_stdout));
         root.Add(MathCommand.Create(_ops, _stdout, _stderr));
@@ -79,9 +79,9 @@ internal sealed class PjudgeApp
         {
             return Fail(e.Message);
         }
-        catch (NotSupportedException e) when (KernelBackend.Current == Backend.Vulkan)
+        catch (NotSupportedException e) when (KernelBackend.Current is Backend.Vulkan or Backend.Ilgpu)
         {
-            // A kernel not yet ported to GLSL: the message names it and lists what is ported.
+            // A kernel not yet ported to GLSL or ILGPU: the message names it and lists what is ported.
             return Fail(e.Message);
         }
         catch (Exception e)
@@ -98,6 +98,7 @@ internal sealed class PjudgeApp
         {
             "reference" => Backend.Reference,
             "vulkan" => Backend.Vulkan,
+            "ilgpu" => Backend.Ilgpu,
             _ => Backend.Cpu,
         });
         if (name is not null)

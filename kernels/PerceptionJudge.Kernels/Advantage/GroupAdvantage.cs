@@ -1,4 +1,5 @@
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Ilgpu;
 using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Kernels.Advantage;
@@ -107,14 +108,16 @@ public static class AdvantageKernels
     private static readonly AdvantageCpu s_cpu = new();
 
     private static readonly Lazy<AdvantageVulkan> s_vulkan = new(() => new AdvantageVulkan(VulkanRuntime.Shared));
+    private static readonly Lazy<AdvantageIlgpu> s_ilgpu = new(() => new AdvantageIlgpu(IlgpuRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
-    /// opened, and its unported estimators throw <see cref="NotSupportedException"/>.</summary>
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan and ILGPU throw (with the reason) when no
+    /// device opened.</summary>
     public static IAdvantageKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"advantage kernels are not available on {backend}"),
     };
 }

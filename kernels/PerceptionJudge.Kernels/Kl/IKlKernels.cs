@@ -4,7 +4,8 @@ namespace PerceptionJudge.Kernels.Kl;
 
 /// <summary>
 /// verl's per-token KL estimators (<c>kl_penalty</c> / <c>kl_penalty_forward</c>) with d kl / d logprob.
-/// Implemented by <see cref="KlReference"/> (the spec), <see cref="KlCpu"/> and <see cref="KlVulkan"/>.
+/// Implemented by <see cref="KlReference"/> (the spec), <see cref="KlCpu"/>, <see cref="KlVulkan"/> and
+/// <see cref="KlIlgpu"/>.
 /// </summary>
 public interface IKlKernels
 {
@@ -39,14 +40,16 @@ public static class KlKernels
     private static readonly KlReference s_reference = new();
     private static readonly KlCpu s_cpu = new();
     private static readonly Lazy<KlVulkan> s_vulkan = new(() => new KlVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
+    private static readonly Lazy<KlIlgpu> s_ilgpu = new(() => new KlIlgpu(Runtime.Ilgpu.IlgpuRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
-    /// opened.</summary>
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan and ILGPU throw (with the reason) when no
+    /// device opened.</summary>
     public static IKlKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the KL penalty"),
     };
 }

@@ -48,13 +48,17 @@ public sealed class KlReference : IKlKernels
             default:
                 {
                     float x = refLogprob - logprob;
-                    float xc = Math.Clamp(x, -20f, 20f);
+                    float xc = Clamp(x, -20f, 20f);
                     float ratio = MathF.Exp(xc);
                     float kld = ratio - xc - 1f;
                     bool pass = x >= -20f && x <= 20f && kld >= -10f && kld <= 10f;
                     grad = pass ? -(ratio - 1f) : 0f;
-                    return Math.Clamp(kld, -10f, 10f);
+                    return Clamp(kld, -10f, 10f);
                 }
         }
     }
+
+    /// <summary><c>min(max(x, lo), hi)</c>, NaN passing through as in <see cref="Math.Clamp(float, float, float)"/>,
+    /// which device code cannot call (it may throw); the ILGPU kernel runs <see cref="Scalar"/> itself.</summary>
+    private static float Clamp(float x, float lo, float hi) => x < lo ? lo : x > hi ? hi : x;
 }

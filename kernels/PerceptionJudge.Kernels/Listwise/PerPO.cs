@@ -38,6 +38,7 @@ public static class ListwiseKernels
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the listwise (PerPO) kernels"),
         _ => throw new KernelInputException("backend", $"{backend} listwise kernels are not available"),
     };
 }

@@ -55,6 +55,7 @@ public static class ChunkedLogProbKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the chunked log-prob kernels"),
         _ => throw new KernelInputException("backend", $"{backend} chunked log-prob kernels are not available"),
     };
 

@@ -82,6 +82,7 @@ public static class LogProbKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the log-prob kernels"),
         _ => throw new KernelInputException("backend", $"{backend} log-prob kernels are not available"),
     };
 }

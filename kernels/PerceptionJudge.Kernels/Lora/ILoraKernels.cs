@@ -50,6 +50,7 @@ public static class LoraKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the LoRA kernels"),
         _ => throw new KernelInputException("backend", $"{backend} is not available for LoRA merge"),
     };
 }

@@ -52,6 +52,7 @@ public static class LossAggKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the loss-aggregation kernels"),
         _ => throw new KernelInputException("backend", $"{backend} is not available for loss aggregation"),
     };
 }

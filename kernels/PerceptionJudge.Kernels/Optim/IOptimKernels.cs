@@ -76,6 +76,7 @@ public static class OptimKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the optimizer kernels"),
         _ => throw new KernelInputException("backend", $"{backend} is not available for the optimizer"),
     };
 }

@@ -16,6 +16,7 @@ public static class PerturbKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the perturbation kernels"),
         _ => throw new KernelInputException("backend", $"{backend} perturbation kernels are not available"),
     };
 

@@ -161,6 +161,7 @@ public static class PolicyLossKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the policy-loss kernels"),
         _ => throw new KernelInputException("backend", $"{backend} is not available for policy losses"),
     };
 }

@@ -58,6 +58,7 @@ public static class RankingKernels
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
+        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the ranking kernels"),
         _ => throw new KernelInputException("backend", $"{backend} is not available for the ranking kernels"),
     };
 

@@ -15,14 +15,21 @@ public enum Backend
     /// <summary>GLSL compute shaders through Vulkan (<see cref="Vulkan.VulkanRuntime"/>); families not yet ported
     /// throw <see cref="NotSupportedException"/> naming the kernel.</summary>
     Vulkan,
+
+    /// <summary>ILGPU kernels written in C# (<see cref="Ilgpu.IlgpuRuntime"/>): CUDA, or ILGPU's CPU accelerator
+    /// when <c>PJ_ILGPU_DEVICE=cpu</c>; kernels not yet ported throw <see cref="NotSupportedException"/> naming
+    /// the op and listing what is ported.</summary>
+    Ilgpu,
 }
 
 /// <summary>The backend chosen once at start-up; the public façades of every family dispatch to it.</summary>
 public static class KernelBackend
 {
-    private static readonly Lazy<Backend[]> s_available = new(() => Vulkan.VulkanRuntime.IsAvailable
-        ? [Backend.Reference, Backend.Cpu, Backend.Vulkan]
-        : [Backend.Reference, Backend.Cpu]);
+    private static readonly Lazy<Backend[]> s_available = new(() =>
+    [
+        Backend.Reference, Backend.Cpu, .. Vulkan.VulkanRuntime.IsAvailable ? [Backend.Vulkan] : Array.Empty<Backend>(),
+        .. Ilgpu.IlgpuRuntime.IsAvailable ? [Backend.Ilgpu] : Array.Empty<Backend>(),
+    ]);
 
     private static Backend s_current = Backend.Cpu;
 
@@ -36,13 +43,17 @@ public static class KernelBackend
         {
             _ = Vulkan.VulkanRuntime.Shared; // opens the device now, or throws with the reason and the packages
         }
+        else if (backend == Backend.Ilgpu)
+        {
+            _ = Ilgpu.IlgpuRuntime.Shared; // opens the accelerator now, or throws naming what was looked for
+        }
 
         s_current = backend;
     }
 
     /// <summary>
-    /// Backends usable in this process, reference first (the test fixtures bind to each); Vulkan only when a device
-    /// opened (the first read probes it).
+    /// Backends usable in this process, reference first; Vulkan and ILGPU only when their device opened (the first
+    /// read probes both).
     /// </summary>
     public static IReadOnlyList<Backend> Available => s_available.Value;
 }

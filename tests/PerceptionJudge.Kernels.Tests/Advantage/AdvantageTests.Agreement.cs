@@ -57,6 +57,7 @@ public sealed partial class AdvantageTests
     [TestCaseSource(nameof(Sizes))]
     public void MatchesReference_OnRandomBatches(string estimator, int rows, int cols)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, (long)rows * cols);
         var (rewards, mask, index, baselines) = Batch(rows, cols, rows + cols);
         var options = new AdvantageOptions { Gamma = 0.9f };
         var (adv, ret) = Run(estimator, rewards, mask, rows, cols, index, baselines, options);
@@ -99,6 +100,7 @@ public sealed partial class AdvantageTests
     public void Grpo_ContiguousGroupsMatchReference(int groupSize, int groups, int cols, bool norm)
     {
         int rows = groupSize * groups;
+        Backends.SkipAboveIlgpuCpuBudget(backend, (long)rows * cols);
         var rng = TestRandom.Create(rows);
         var rewards = TestRandom.Normal(rng, rows * cols);
         rewards.AsSpan(0, groupSize * cols).Fill(0.1f);
@@ -123,6 +125,7 @@ public sealed partial class AdvantageTests
     [TestCase(TrlScaleRewards.Batch, 300_001)]
     public void Trl_MatchesReference(TrlScaleRewards scale, int rows)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, rows);
         var (rewards, _, index, _) = Batch(rows, 1, rows);
         var adv = new float[rows];
         var expected = new float[rows];
@@ -134,6 +137,7 @@ public sealed partial class AdvantageTests
     [Test]
     public void Grpo_SameBitsEveryRun()
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 300_000);
         var (rewards, mask, index, _) = Batch(100_000, 3, 5);
         var (first, _) = Run("grpo", rewards, mask, 100_000, 3, index);
         var (second, _) = Run("grpo", rewards, mask, 100_000, 3, index);

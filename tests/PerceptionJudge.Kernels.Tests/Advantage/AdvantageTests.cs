@@ -8,17 +8,18 @@ namespace PerceptionJudge.Kernels.Tests.Advantage;
 /// Hand-worked cases of every estimator, on every backend. Expected numbers are derived in the comments and written
 /// as the formula's arithmetic, never copied from the kernel's output.
 /// </summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed partial class AdvantageTests(Backend backend)
 {
     private const float Eps = 1e-6f;
     private readonly IAdvantageKernels _kernels = Backends.Bind(backend, AdvantageKernels.For);
 
-    /// <summary>On Vulkan only the tests of ported estimators (and backend-independent ones) run; see
-    /// <see cref="OnVulkan"/>.</summary>
+    /// <summary>On Vulkan only the tests of ported estimators (and backend-independent ones) run, see
+    /// <see cref="OnVulkan"/>; ILGPU runs every estimator.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() => Backends.SkipUnlessVulkanRuns(
-        backend, OnVulkan(TestContext.CurrentContext.Test), string.Join(", ", AdvantageVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() => Backends.SkipUnlessRuns(
+        backend, Ported.Only(OnVulkan(TestContext.CurrentContext.Test), AdvantageVulkan.Ported),
+        Ported.All(AdvantageIlgpu.Ported));
 
     /// <summary>Test-name prefixes and the estimator each exercises.</summary>
     private static readonly (string Prefix, string Estimator)[] s_prefixes =

@@ -6,7 +6,7 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Kl;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class KlPenaltyTests(Backend backend)
 {
     private readonly IKlKernels _k = Backends.Bind(backend, KlKernels.For);
@@ -14,7 +14,7 @@ public sealed class KlPenaltyTests(Backend backend)
     /// <summary>Every estimator is ported, so on Vulkan everything runs when a device opened.</summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", KlVulkan.Ported));
+        Backends.SkipUnlessRuns(backend, Ported.All(KlVulkan.Ported), Ported.All(KlIlgpu.Ported));
 
     private static string[] AllModes =>
     [
@@ -62,6 +62,7 @@ public sealed class KlPenaltyTests(Backend backend)
     public void Compute_CpuMatchesReference(
         [ValueSource(nameof(AllModes))] string mode, [Values(3, 17, 1000, 140_001)] int n)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, n);
         var rng = TestRandom.Create(n);
         var lp = TestRandom.Normal(rng, n, -2f, 1f);
         var rf = TestRandom.Normal(rng, n, -2f, 3f);
@@ -77,6 +78,7 @@ public sealed class KlPenaltyTests(Backend backend)
     [Test]
     public void Compute_SameBitsOnARerun([Values("k3", "abs+")] string mode)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 70_001);
         var rng = TestRandom.Create(29);
         var lp = TestRandom.Normal(rng, 70_001, -2f, 1f);
         var rf = TestRandom.Normal(rng, 70_001, -2f, 3f);

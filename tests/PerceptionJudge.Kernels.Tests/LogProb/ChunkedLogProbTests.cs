@@ -11,15 +11,15 @@ namespace PerceptionJudge.Kernels.Tests.LogProb;
 /// <see cref="LogProbReference"/>: forward, backward, in-place backward, properties of the online merge, errors.
 /// On Vulkan the block statistics are float32 like the Cpu backend's, within the same bounds.
 /// </summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class ChunkedLogProbTests(Backend backend)
 {
     private static readonly LogProbReference s_full = new();
 
     /// <summary>Every test runs on Vulkan when a device opened (the block kernels are ported).</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", LogProbVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.NoIlgpuKernels);
 
     private IChunkedLogProbKernels Kernels => ChunkedLogProbKernels.For(backend);
 

@@ -7,19 +7,19 @@ using PerceptionJudge.Kernels.Tests.Support;
 namespace PerceptionJudge.Kernels.Tests.LogProb;
 
 /// <summary>One body per backend: hand-computed values, Reference agreement, gradients, properties, errors.</summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class LogProbTests(Backend backend)
 {
     private static readonly LogProbReference s_reference = new();
 
-    private readonly ILogProbKernels _kernels = Backends.Bind(backend, LogProbKernels.For);
+    private readonly ILogProbKernels _kernels = Backends.Bind(backend, LogProbKernels.For, onIlgpu: false);
 
     private ILogProbKernels Kernels => _kernels;
 
     /// <summary>Forward and backward are ported: on Vulkan only a missing device skips.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", LogProbVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.NoIlgpuKernels);
 
     [Test]
     public void Forward_MatchesHandComputedVocab3()

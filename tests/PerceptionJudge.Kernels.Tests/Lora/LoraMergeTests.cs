@@ -6,15 +6,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Lora;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class LoraMergeTests(Backend backend)
 {
-    private readonly ILoraKernels _k = Backends.Bind(backend, LoraKernels.For);
+    private readonly ILoraKernels _k = Backends.Bind(backend, LoraKernels.For, onIlgpu: false);
 
     /// <summary>Merge, unmerge and delta are all ported: on Vulkan only a missing device skips.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", LoraVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(LoraVulkan.Ported), Ported.NoIlgpuKernels);
 
     private static (float[] W, float[] A, float[] B) Random(int seed, LoraShape s)
     {

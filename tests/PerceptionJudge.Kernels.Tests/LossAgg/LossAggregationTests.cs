@@ -6,7 +6,7 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.LossAgg;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class LossAggregationTests(Backend backend)
 {
     private static readonly float[] s_x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
@@ -14,12 +14,12 @@ public sealed class LossAggregationTests(Backend backend)
     // Row 1 is fully masked: it must not count in any seq-mean denominator.
     private static readonly float[] s_m = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0];
 
-    private readonly ILossAggKernels _k = Backends.Bind(backend, LossAggKernels.For);
+    private readonly ILossAggKernels _k = Backends.Bind(backend, LossAggKernels.For, onIlgpu: false);
 
     /// <summary>Every mode is ported, so on Vulkan everything runs when a device opened.</summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", LossAggVulkan.Ported));
+        Backends.SkipUnlessRuns(backend, Ported.All(LossAggVulkan.Ported), Ported.NoIlgpuKernels);
 
     private float Run(string mode, float[] x, float[] m, int rows, int cols, float[] grad) =>
         _k.Aggregate(LossAggregation.Parse(mode), x, m, rows, cols, grad);

@@ -6,15 +6,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Optim;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class FusedAdamWTests(Backend backend)
 {
-    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For, onIlgpu: false);
 
     /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", OptimVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.NoIlgpuKernels);
 
     private sealed record Tensors(float[][] P, float[][] G, float[][] M, float[][] V)
     {

@@ -4,15 +4,15 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Optim;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class GradNormTests(Backend backend)
 {
-    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For, onIlgpu: false);
 
     /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", OptimVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.NoIlgpuKernels);
 
     [Test]
     public void SumSquares_MatchesDoubleLoop([Values(3, 17, 1000, 300_001)] int n)

@@ -11,20 +11,22 @@ namespace PerceptionJudge.Kernels.Tests.Perturb;
 /// One body per backend. Cpu vs Reference: bit-exact for every op but the blur (float vs double taps:
 /// |Δ| ≤ 1e-5 on the [0, 1] scale, well under ½ LSB of 8-bit output).
 /// </summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class PerturbTests(Backend backend)
 {
-    private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For);
+    private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For, onIlgpu: false);
 
     /// <summary>Tests of ops not ported to Vulkan (inpaint and the transplants that use it, JPEG, text, and
     /// the argument checks that call them) skip there with the ported list.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() => Backends.SkipUnlessVulkanRuns(
+    public void SkipWhereTheDeviceCannotRun() => Backends.SkipUnlessRuns(
         backend,
-        TestContext.CurrentContext.Test.MethodName is not string name
-            || !new[] { "Inpaint_", "Transplants_", "Swap_", "Jpeg_",
-                "Cutout_And_Text_", "Ops_ThrowForBadArguments" }.Any(p => name.StartsWith(p, StringComparison.Ordinal)),
-        string.Join(", ", PerturbVulkan.Ported));
+        Ported.Only(
+            TestContext.CurrentContext.Test.MethodName is not string name
+                || !new[] { "Inpaint_", "Transplants_", "Swap_", "Jpeg_", "Cutout_And_Text_", "Ops_ThrowForBadArguments" }
+                    .Any(p => name.StartsWith(p, StringComparison.Ordinal)),
+            PerturbVulkan.Ported),
+        Ported.NoIlgpuKernels);
     private static readonly IPerturbKernels s_ref = PerturbKernels.For(Backend.Reference);
 
     private static readonly ImageShape[] s_shapes =

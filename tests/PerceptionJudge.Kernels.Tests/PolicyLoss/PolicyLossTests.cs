@@ -8,16 +8,17 @@ using Loss = PerceptionJudge.Kernels.PolicyLoss.PolicyLoss;
 
 namespace PerceptionJudge.Kernels.Tests.PolicyLoss;
 
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class PolicyLossTests(Backend backend)
 {
-    private readonly IPolicyLossKernels _k = Backends.Bind(backend, PolicyLossKernels.For);
+    private readonly IPolicyLossKernels _k = Backends.Bind(backend, PolicyLossKernels.For, onIlgpu: false);
 
     /// <summary>On Vulkan only tests of ported modes (<see cref="PolicyLossVulkan.Ported"/>) and mode-independent ones
     /// run.</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() => Backends.SkipUnlessVulkanRuns(
-        backend, OnVulkan(TestContext.CurrentContext.Test), string.Join(", ", PolicyLossVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() => Backends.SkipUnlessRuns(
+        backend, Ported.Only(OnVulkan(TestContext.CurrentContext.Test), PolicyLossVulkan.Ported),
+        Ported.NoIlgpuKernels);
 
     private static bool OnVulkan(TestContext.TestAdapter test) =>
         test.MethodName is string name

@@ -8,15 +8,15 @@ namespace PerceptionJudge.Kernels.Tests.Ranking;
 
 /// <summary>Batch-ranking and pair rewards on every backend, against tables built by brute force in the test (the
 /// released answer format: JudgeRewardTests.Released.cs).</summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed partial class JudgeRewardTests(Backend backend)
 {
-    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
+    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For, onIlgpu: false);
 
     /// <summary>Every judge reward runs on Vulkan (parsing on the host, the pair counting on the device).</summary>
     [SetUp]
-    public void SkipWhereVulkanCannotRun() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", RankingVulkan.Ported));
+    public void SkipWhereTheDeviceCannotRun() =>
+        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.NoIlgpuKernels);
 
     /// <summary>All orderings of the first n letters, as strings best-first.</summary>
     internal static List<string> Permutations(int n)

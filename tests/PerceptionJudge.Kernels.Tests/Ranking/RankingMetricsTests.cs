@@ -8,7 +8,7 @@ using RankingMetrics = PerceptionJudge.Kernels.Ranking.Ranking;
 namespace PerceptionJudge.Kernels.Tests.Ranking;
 
 /// <summary>Kendall τ, Spearman ρ, Levenshtein, NDCG and inversion counts on every backend.</summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.WithVulkan))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class RankingMetricsTests(Backend backend)
 {
     private const double Tol = 1e-12;
@@ -17,12 +17,12 @@ public sealed class RankingMetricsTests(Backend backend)
     /// <summary>NDCG sums its discounted gains in float32 on Vulkan: 1e-5 relative there, else <see cref="Tol"/>.
     /// </summary>
     private readonly double _ndcgRelative = backend == Backend.Vulkan ? 1e-5 : 0;
-    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
+    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For, onIlgpu: false);
 
     /// <summary>Every metric runs on Vulkan; its instance skips, with the reason, when no device opened.</summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessVulkanRuns(backend, ported: true, string.Join(", ", RankingVulkan.Ported));
+        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.NoIlgpuKernels);
 
     [Test]
     public void KendallTau_HandValues()

@@ -1,18 +1,24 @@
 using System.Text.Json.Nodes;
 using PerceptionJudge.Cli.Tests.Support;
 using PerceptionJudge.Kernels.Runtime;
+using PerceptionJudge.Kernels.Runtime.Ilgpu;
 using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Cli.Tests.Ops;
 
 /// <summary>
-/// <c>pjudge math OP --backend vulkan</c> gives the answers of <c>--backend cpu</c> for the ops whose kernels run as
-/// GLSL shaders: every number of the output object within 1e-5 relative (float32 GPU sums in another order, the
-/// device's <c>exp</c>). Skipped, with the reason, where no Vulkan device opened.
+/// <c>pjudge math OP --backend vulkan</c> and <c>--backend ilgpu</c> give the answers of <c>--backend cpu</c> for the
+/// ops whose kernels they port (GLSL shaders; ILGPU kernels, on ILGPU's CPU accelerator in CI): every number of the
+/// output object within 1e-5 relative (float32 device sums in another order, the device's <c>exp</c>). Skipped, with
+/// the reason, where the device did not open or the op is not ported to that backend.
 /// </summary>
-[TestFixture]
-public sealed class VulkanParityOpTests
+[TestFixture("vulkan")]
+[TestFixture("ilgpu")]
+public sealed class DeviceParityOpTests(string backend)
 {
+    /// <summary>The ops <c>--backend ilgpu</c> runs (<see cref="IlgpuRuntime.PortedFamilies"/>).</summary>
+    private static readonly string[] s_onIlgpu = ["advantage", "kl_penalty", "trl_advantage"];
+
     private static IEnumerable<TestCaseData> Cases()
     {
         const string tokens = """
@@ -35,12 +41,19 @@ public sealed class VulkanParityOpTests
                 .SetArgDisplayNames($"policy_loss {mode}");
         }
 
-        foreach (string estimator in new[] { "rloo", "opo", "gpg", "reinforce_plus_plus_baseline" })
+        foreach (string estimator in new[] { "grpo", "rloo", "opo", "gpg", "reinforce_plus_plus_baseline" })
         {
             yield return new TestCaseData("advantage", $$"""
                 {"estimator": "{{estimator}}", "token_level_rewards": [[1, 0.5], [0, 0], [1, 0], [0.25, 0], [2, 1]],
                  "response_mask": [[1, 1], [1, 0], [1, 1], [1, 1], [1, 0]], "index": ["a", "a", "b", "b", "c"]}
                 """).SetArgDisplayNames($"advantage {estimator}");
+        }
+
+        foreach (string scale in new[] { "group", "batch", "none" })
+        {
+            yield return new TestCaseData("trl_advantage", $$"""
+                {"rewards": [1, 0, 3, 0.5, 2], "index": ["a", "a", "b", "b", "b"], "scale_rewards": "{{scale}}"}
+                """).SetArgDisplayNames($"trl_advantage {scale}");
         }
     }
 
@@ -48,17 +61,45 @@ public sealed class VulkanParityOpTests
     public void TearDown() => KernelBackend.Select(Backend.Cpu);
 
     [TestCaseSource(nameof(Cases))]
-    public void VulkanBackend_GivesTheCpuAnswer(string op, string json)
+    public void DeviceBackend_GivesTheCpuAnswer(string op, string json)
     {
-        if (!VulkanRuntime.IsAvailable)
+        SkipUnlessTheDeviceOpened();
+        if (backend == "ilgpu" && !s_onIlgpu.Contains(op))
         {
-            Assert.Ignore($"Vulkan tests skipped: {VulkanRuntime.UnavailableReason}");
+            Assert.Ignore($"{op} is not ported to ILGPU yet; ported: {string.Join(", ", s_onIlgpu)}");
         }
 
-        var vulkan = OpHarness.RunRaw("vulkan", op, json);
-        Assert.That((vulkan.ExitCode, vulkan.StderrLines[0]), Is.EqualTo((0, "backend: vulkan")), vulkan.Stderr);
+        var device = OpHarness.RunRaw(backend, op, json);
+        Assert.That((device.ExitCode, device.StderrLines[0]), Is.EqualTo((0, $"backend: {backend}")), device.Stderr);
         var cpu = OpHarness.Run("cpu", op, json);
-        AssertSameNumbers(JsonNode.Parse(vulkan.Stdout), cpu, op);
+        AssertSameNumbers(JsonNode.Parse(device.Stdout), cpu, op);
+    }
+
+    /// <summary>An op the backend has not ported is one line naming it and what is ported, exit 2.</summary>
+    [Test]
+    public void UnportedOp_IsAOneLineUserError()
+    {
+        SkipUnlessTheDeviceOpened();
+        if (backend != "ilgpu")
+        {
+            Assert.Ignore("Vulkan ports every op of this suite; its unported family is tested in VulkanMathTests");
+        }
+
+        var r = OpHarness.RunRaw(backend, "agg_loss", """{"loss_agg_mode": "token-mean", "loss_mat": [[1, 2]], "loss_mask": [[1, 1]]}""");
+        Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+        Assert.That(r.StderrLines[^1], Does.StartWith("error: the loss-aggregation kernels: not ported to the ILGPU")
+            .And.Contain("advantage, kl"));
+    }
+
+    private void SkipUnlessTheDeviceOpened()
+    {
+        var (available, reason) = backend == "ilgpu"
+            ? (IlgpuRuntime.IsAvailable, IlgpuRuntime.UnavailableReason)
+            : (VulkanRuntime.IsAvailable, VulkanRuntime.UnavailableReason);
+        if (!available)
+        {
+            Assert.Ignore($"{backend} tests skipped: {reason}");
+        }
     }
 
     private static void AssertSameNumbers(JsonNode? actual, JsonNode? expected, string path)
