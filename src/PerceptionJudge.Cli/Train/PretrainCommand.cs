@@ -21,7 +21,7 @@ internal static class PretrainCommand
 
     /// <summary>
     /// The pretraining config: the demo's scene distribution (<see cref="DemoCommand.Defaults"/>) from another seed,
-    /// 3000 pairs with 5% held out, the vision stage, 2000 describe steps and 8000 judgment steps on
+    /// 3000 pairs with 5% held out, the vision stage (2000 steps), 2000 describe steps and 6000 judgment steps on
     /// describe-then-judge golds, snapshots every 1000 steps.
     /// </summary>
     public static TrainConfig Defaults(string outDir)
@@ -31,7 +31,7 @@ internal static class PretrainCommand
         {
             Model = new ModelSection { Path = "nano" },
             Data = demo.Data with { SyntheticPairs = 3000, SyntheticSeed = Seed, ValFraction = 0.05 },
-            Sft = demo.Sft with { DescribeSteps = 2000, Steps = 8000, SaveEvery = 1000 },
+            Sft = demo.Sft with { DescribeSteps = 2000, Steps = 6000, SaveEvery = 1000 },
             Trainer = demo.Trainer with { Steps = 0, OutputDir = outDir },
         };
     }
@@ -131,22 +131,16 @@ internal static class PretrainCommand
         .Where(k => summary[k] is { } m && double.IsFinite(m.Mean))
         .ToDictionary(k => k, k => summary[k]!.Mean, StringComparer.Ordinal);
 
+    /// <summary>
+    /// The commit the running binary was built from: the SDK writes it into the informational version
+    /// ("1.0.0+SHA"); a build outside git has none.
+    /// </summary>
     private static string SourceCommit()
     {
-        try
-        {
-            using var git = Process.Start(new ProcessStartInfo("git", "rev-parse HEAD")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            })!;
-            string head = git.StandardOutput.ReadToEnd().Trim();
-            git.WaitForExit();
-            return git.ExitCode == 0 ? head : "unknown";
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return "unknown (git not found)";
-        }
+        string? version = typeof(PretrainCommand).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        int plus = version?.IndexOf('+') ?? -1;
+        return plus >= 0 ? version![(plus + 1)..] : "unknown (built outside git)";
     }
 }

@@ -296,7 +296,7 @@ public sealed record SftConfig
 public sealed record PretrainConfig
 {
     /// <summary>Optimizer steps of the vision stage (0 = skip it).</summary>
-    public int VisionSteps { get; init; } = 3000;
+    public int VisionSteps { get; init; } = 2000;
 
     /// <summary>Images per vision step.</summary>
     public int VisionBatchSize { get; init; } = 64;
