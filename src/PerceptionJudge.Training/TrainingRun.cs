@@ -44,6 +44,11 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
     /// <summary>The run's dataset folder: data.path, or the synthetic build inside the run folder.</summary>
     public string DatasetFolder => config.Data.Path.Length > 0 ? config.Data.Path : Path.Combine(Folder, "ppjd");
 
+    /// <summary>The scene options of the data section's synthetic_* keys.</summary>
+    public static SceneOptions SyntheticScenes(DataConfig d) =>
+        new(MinObjects: d.SyntheticMinObjects, MaxObjects: d.SyntheticMaxObjects, WithText: d.SyntheticText,
+            MinRadius: d.SyntheticMinRadius, MaxRadius: d.SyntheticMaxRadius);
+
     /// <summary>
     /// Builds the synthetic dataset if it is missing (a pure function of the data section, its images stored at
     /// data.synthetic_image_size or else <paramref name="imageSize"/>, the model's input), then loads and splits it.
@@ -63,9 +68,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
             progress.Message($"building the synthetic PPJD ({d.SyntheticPairs} pairs, {stored}² images) in " +
                 DatasetFolder);
             PpjdBuilder.BuildSynthetic(DatasetFolder, d.SyntheticPairs, d.SyntheticSeed,
-                new SceneOptions(MinObjects: d.SyntheticMinObjects, MaxObjects: d.SyntheticMaxObjects,
-                    WithText: d.SyntheticText, MinRadius: d.SyntheticMinRadius, MaxRadius: d.SyntheticMaxRadius),
-                editKinds: d.SyntheticEdits, imageSize: stored);
+                SyntheticScenes(d), editKinds: d.SyntheticEdits, imageSize: stored);
         }
 
         _communicator.Barrier(); // rank 0 has built the dataset

@@ -1,4 +1,3 @@
-using PerceptionJudge.Data.Synthetic;
 using PerceptionJudge.Kernels.Perturb;
 using PerceptionJudge.Training.Config;
 using PerceptionJudge.Training.Metrics;
@@ -57,9 +56,8 @@ public sealed class PretrainRun(TrainConfig config, ITrainingProgress progress)
         {
             progress.Message($"drawing {p.VisionScenes} fresh scene pairs for the vision stage");
             var pool = ScenePool.Create(p.VisionScenes, HashRng.Derive(d.SyntheticSeed, PoolSalt),
-                new SceneOptions(MinObjects: d.SyntheticMinObjects, MaxObjects: d.SyntheticMaxObjects,
-                    WithText: d.SyntheticText, MinRadius: d.SyntheticMinRadius, MaxRadius: d.SyntheticMaxRadius),
-                d.SyntheticEdits, vision.ImageSize, vision.ImageSize / vision.PatchSize);
+                TrainingRun.SyntheticScenes(d), d.SyntheticEdits, vision.ImageSize,
+                vision.ImageSize / vision.PatchSize);
             using var metrics = MetricsWriter.Create(Path.Combine(Folder, "vision-metrics.jsonl"));
             progress.Start(p.VisionSteps, MetricsWriter.Vision);
             PerceptionProbe.Train(model, pool, p, config.Optim, config.Trainer.Seed, (step, values) =>
