@@ -3,6 +3,7 @@ var target = Argument("target", "Test");
 var configuration = Argument("configuration", "Release");
 var benchFilter = Argument("filter", "*");
 var benchGate = Argument("gate", "50%");
+var readme = Argument("readme", "");
 var solution = "./PerceptionJudge.sln";
 var resultsDir = Directory("./artifacts/test-results");
 
@@ -80,8 +81,14 @@ Task("Demo")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    DotNetRun("./src/PerceptionJudge.Cli/PerceptionJudge.Cli.csproj",
-        new ProcessArgumentBuilder().Append("demo"),
+    // --readme=README.md also writes the demo's closing before/after table into that file's demo-table block.
+    var demoArgs = new ProcessArgumentBuilder().Append("demo");
+    if (readme.Length > 0)
+    {
+        demoArgs.Append("--readme").AppendQuoted(readme);
+    }
+
+    DotNetRun("./src/PerceptionJudge.Cli/PerceptionJudge.Cli.csproj", demoArgs,
         new DotNetRunSettings { Configuration = configuration, NoBuild = true });
 });
 
