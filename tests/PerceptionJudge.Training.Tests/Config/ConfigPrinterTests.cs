@@ -28,7 +28,7 @@ public sealed class ConfigPrinterTests
         Assert.That(lines, Does.Contain("model.finetune = \"lora\""));
         Assert.That(lines, Does.Contain("optim.eps = 1E-08"));
         Assert.That(lines, Does.Contain("rollout.think_prefix = false"));
-        Assert.That(lines, Has.Count.EqualTo(ConfigBinder.KeyPaths(typeof(TrainConfig)).Count() - 9), "9 sections");
+        Assert.That(lines, Has.Count.EqualTo(ConfigBinder.KeyPaths(typeof(TrainConfig)).Count() - 10), "10 sections");
     }
 
     [Test]
