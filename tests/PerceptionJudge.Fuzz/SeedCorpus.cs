@@ -12,7 +12,8 @@ namespace PerceptionJudge.Fuzz;
 /// <summary>
 /// The generated part of the seed corpus (files named <c>generated-*</c>): what our own writers produce, so each
 /// target starts from a valid input of its format. The other seeds are written by hand to reach the edges (a header
-/// declaring 2^60 bytes, boxes outside the image, a YAML list). Regenerate with
+/// declaring 2^60 bytes, boxes outside the image, a YAML list). It also writes the one-pair PPJD the manifest target
+/// validates against (<c>fixtures/ppjd-one-pair</c>, beside the corpus). Regenerate with
 /// <c>PerceptionJudge.Fuzz write-seeds tests/PerceptionJudge.Fuzz/corpus</c>.
 /// </summary>
 public static class SeedCorpus
@@ -27,10 +28,14 @@ public static class SeedCorpus
             .ToArray());
         Save(root, "safetensors-index", "generated-index.json", Encoding.UTF8.GetBytes(
             "{\"metadata\": {\"total_size\": 11}, \"weight_map\": {\"x\": \"a.safetensors\", \"y\": \"a.safetensors\"}}"));
-        string ppjd = Path.Combine(Path.GetTempPath(), $"pjudge-seeds-{Environment.ProcessId}");
-        PpjdBuilder.BuildSynthetic(ppjd, 1, PpjdTargets.ManifestSeed);
+        // The manifest target's folder (fixtures/ppjd-one-pair) and its seed: the same one-pair synthetic build.
+        string ppjd = Path.Combine(root, "..", "fixtures", "ppjd-one-pair");
+        if (Directory.Exists(ppjd))
+        {
+            Directory.Delete(ppjd, recursive: true);
+        }
+        PpjdBuilder.BuildSynthetic(ppjd, 1, PpjdTargets.ManifestSeed, imageSize: 32);
         Save(root, "ppjd-manifest", "generated-one-pair.jsonl", File.ReadAllBytes(Path.Combine(ppjd, "manifest.jsonl")));
-        Directory.Delete(ppjd, recursive: true);
         Save(root, "tokenizer", "generated-tiny.json", Encoding.UTF8.GetBytes(Tokenizer.CreateTiny().ToJson()));
         Save(root, "adapter-config", "generated-lora.json", Encoding.UTF8.GetBytes(PeftConfigJson.ToJson(new LoraConfig
         {

@@ -27,12 +27,17 @@ public static class PpjdTargets
         "1e308", "-1e308", "18446744073709551615", "\n",
     ];
 
-    private static readonly Scratch s_manifest = new("ppjd-manifest",
-        root => PpjdBuilder.BuildSynthetic(root, 1, ManifestSeed));
+    // The committed one-pair PPJD (write-seeds builds it), copied rather than built: under AFL++ the instrumented
+    // scene renderer takes longer than the first input's timeout.
+    private static readonly Scratch s_manifest = new("ppjd-manifest", root => CopyFolder(OnePairFolder, root));
 
     private static readonly Scratch s_mmpr = new("mmpr-rows", WriteImage);
 
     private static readonly Scratch s_triples = new("text-triples", WriteImage);
+
+    /// <summary>The committed one-pair synthetic PPJD beside the assembly (<see cref="SeedCorpus"/> writes it).
+    /// </summary>
+    public static string OnePairFolder => Path.Combine(AppContext.BaseDirectory, "fixtures", "ppjd-one-pair");
 
     /// <summary>The targets of this family.</summary>
     public static IEnumerable<FuzzTarget> All()
@@ -80,6 +85,16 @@ public static class PpjdTargets
             }
         }
         return input;
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
     }
 
     private static void WriteImage(string root)
