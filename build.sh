@@ -3,6 +3,7 @@
 #   ./build.sh --target=Test      build and run every test (the CI command)
 #   ./build.sh --target=Bench     short benchmark job (BenchmarkDotNet --quick)
 #   ./build.sh --target=Build     build everything in Release
+#   ./build.sh --target=Fuzz --minutes=30   AFL++ campaign, 30 minutes per fuzz target (docs/fuzzing.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +14,10 @@ cd "$(dirname "$0")"
 # tests launch `mpirun -np 2`).
 APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread
     libvulkan1 mesa-vulkan-drivers glslang-tools openmpi-bin libopenmpi-dev)
+# The AFL++ campaign (--target=Fuzz, docs/fuzzing.md) also needs afl++; it pulls in clang, so only that target asks.
+for arg in "$@"; do
+    [[ $arg == --target=Fuzz ]] && APT_PACKAGES+=(afl++)
+done
 
 # Another apt (unattended upgrades on a fresh VM, cloud-init) may hold the dpkg or lists lock: wait for it, up to
 # APT_LOCK_TIMEOUT seconds, instead of failing at once with exit 100. DPkg::Lock::Timeout makes apt-get wait for the

@@ -25,8 +25,18 @@ internal static class JsonObjectFile
     /// <summary>Parses <paramref name="json"/>; invalid JSON or a root that is not an object names the source.</summary>
     public static JsonDocument ParseObject(string json, string source) => CheckObject(Parse(() => JsonDocument.Parse(json), source), source);
 
-    /// <summary>As <see cref="ParseObject(string, string)"/>, from UTF-8 bytes.</summary>
-    public static JsonDocument ParseObject(byte[] json, string source) => CheckObject(Parse(() => JsonDocument.Parse(json), source), source);
+    /// <summary>
+    /// As <see cref="ParseObject(string, string)"/>, from UTF-8 bytes. Invalid UTF-8 is refused up front:
+    /// <see cref="JsonDocument"/> checks it only when a string is read, and then throws InvalidOperationException.
+    /// </summary>
+    public static JsonDocument ParseObject(byte[] json, string source)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            throw new ModelException(source, null, "not valid UTF-8");
+        }
+        return CheckObject(Parse(() => JsonDocument.Parse(json), source), source);
+    }
 
     private static JsonDocument Parse(Func<JsonDocument> parse, string source)
     {

@@ -212,6 +212,7 @@ public sealed class JudgeTrainer : IDisposable
             TopP = r.TopP,
         }, StepSeed(step));
         metrics["time_rollout_s"] = clock.Elapsed.TotalSeconds;
+        PhaseStall.Reach(PhaseStall.Rollout, step);
 
         clock.Restart();
         var scored = RolloutScoring.Score(judgments, _config, _reward);

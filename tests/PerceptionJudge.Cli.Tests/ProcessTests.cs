@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PerceptionJudge.Cli.Tests.Support;
 
 namespace PerceptionJudge.Cli.Tests;
@@ -7,33 +6,10 @@ namespace PerceptionJudge.Cli.Tests;
 [TestFixture]
 public sealed class ProcessTests
 {
-    private static CliResult Pjudge(params string[] args) => Pjudge(new Dictionary<string, string>(), args);
+    private static CliResult Pjudge(params string[] args) => Pjudge(new Dictionary<string, string?>(), args);
 
-    private static CliResult Pjudge(Dictionary<string, string> environment, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pjudge.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return new CliResult(process.ExitCode, stdout.Result, stderr);
-    }
+    private static CliResult Pjudge(Dictionary<string, string?> environment, params string[] args) =>
+        PjudgeProcess.Run(environment, TimeSpan.FromMinutes(5), args);
 
     [Test]
     public void Info_ExitsZeroAndPrintsBackendChoiceToStderr()
@@ -74,7 +50,7 @@ public sealed class ProcessTests
         {
             dir.File("libmpi.so.40", string.Empty);
             var r = Pjudge(
-                new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "1", ["LD_LIBRARY_PATH"] = dir.Path },
+                new Dictionary<string, string?> { ["OMPI_COMM_WORLD_SIZE"] = "1", ["LD_LIBRARY_PATH"] = dir.Path },
                 "train");
             Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
             var lines = r.Stderr.TrimEnd().Split('\n');

@@ -13,6 +13,11 @@ public static class PpjdJson
         DictionaryKeyPolicy = null,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+
+        // A manifest line from elsewhere may lack a field or hold null where a record needs a value: refuse it while
+        // reading (JsonException, so a DataException with the line) rather than hand on a record that fails later.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>Options for dataset.json (indented).</summary>

@@ -31,9 +31,31 @@ public static class PpjdManifest
                 throw new DataException(path, $"bad JSON: {e.Message}", line, e);
             }
 
-            yield return record ?? throw new DataException(path, "empty record", line);
+            if (record is null)
+            {
+                throw new DataException(path, "empty record", line);
+            }
+
+            // Nullable annotations of collection elements are not enforced by the serializer.
+            if (record.Responses.Any(r => r is null) || record.CorrectFor.Values.Any(v => v is null)
+                || record.Facts?.Values.Any(v => v is null) == true)
+            {
+                throw new DataException(path, "null in responses, correct_for or facts", line);
+            }
+
+            // Image paths are read (hashed, decoded) later: a rooted or ".." path would reach any file (/dev/zero).
+            if (!InsideFolder(record.OriginalImage) || !InsideFolder(record.PerturbedImage))
+            {
+                throw new DataException(path, "image paths must be relative and inside the dataset folder", line);
+            }
+
+            yield return record;
         }
     }
+
+    private static bool InsideFolder(string relative) =>
+        relative.Length > 0 && !Path.IsPathRooted(relative) && !relative.Contains('\0')
+        && !relative.Split('/', '\\').Contains("..");
 
     /// <summary>
     /// Checks every record: known task, label consistent with the task and response count, unique ids, images

@@ -25,12 +25,20 @@ public sealed class ModulePattern
         {
             try
             {
-                // re.fullmatch: the whole path, nothing more.
-                _regex = new Regex($"^(?:{pattern})\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                // re.fullmatch: the whole path, nothing more. The pattern comes from a downloaded adapter_config.json,
+                // so it is matched in linear time: a backtracking matcher hangs (or times out) on "(a+)+b".
+                _regex = new Regex(
+                    $"^(?:{pattern})\\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
             catch (ArgumentException e)
             {
                 throw new ArgumentException($"'{pattern}' is not a valid regular expression: {e.Message}", e);
+            }
+            catch (NotSupportedException e)
+            {
+                throw new ArgumentException(
+                    $"'{pattern}' uses a construct the linear-time matcher lacks (backreference, lookaround, atomic " +
+                    $"group): {e.Message}", e);
             }
         }
     }

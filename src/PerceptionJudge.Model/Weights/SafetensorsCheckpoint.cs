@@ -150,23 +150,18 @@ public sealed class SafetensorsCheckpoint : IDisposable
 
     private static List<(string Name, string Shard)> ReadWeightMap(string indexPath)
     {
-        JsonDocument document;
+        byte[] bytes;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelException(indexPath, null, $"not valid JSON: {e.Message}", e);
+            bytes = File.ReadAllBytes(indexPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelException(indexPath, null, $"cannot read: {e.Message}", e);
         }
-        using (document)
+        using (var document = JsonObjectFile.ParseObject(bytes, indexPath))
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("weight_map", out var map)
+            if (!document.RootElement.TryGetProperty("weight_map", out var map)
                 || map.ValueKind != JsonValueKind.Object)
             {
                 throw new ModelException(indexPath, "weight_map", "missing or not an object of name → shard file");

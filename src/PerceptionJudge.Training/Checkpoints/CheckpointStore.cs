@@ -60,6 +60,7 @@ public sealed class CheckpointStore
             RemoveLeftovers();
             Directory.CreateDirectory(temp);
             writeFiles(temp);
+            PhaseStall.Reach(PhaseStall.Checkpoint, step);
             CheckpointManifest.Seal(temp, step);
             MoveIntoPlace(temp, final, name);
             WriteLatest(name);

@@ -93,6 +93,8 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, Gradien
                         throw new NonFiniteException(step, e.What) { WeightsChanged = optimizerSteps > 0 };
                     }
 
+                    PhaseStall.Reach(PhaseStall.Backward, step);
+
                     for (int k = 0; k < keys.Length; k++)
                     {
                         sums[k] += terms[keys[k]];
@@ -117,7 +119,10 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, Gradien
                 metrics.UpdateSeconds += clock.Elapsed.TotalSeconds;
 
                 gradNorms += norm;
-                optimizerSteps++;
+                if (++optimizerSteps == 1)
+                {
+                    PhaseStall.Reach(PhaseStall.Optimizer, step);
+                }
             }
         }
 
