@@ -15,7 +15,7 @@ public sealed class Scratch
     {
         _root = new Lazy<string>(() =>
         {
-            string root = Path.Combine(Path.GetTempPath(), $"pjudge-fuzz-{Environment.ProcessId}", name);
+            string root = Path.Combine(ProcessRoot, name);
             if (Directory.Exists(root))
             {
                 Directory.Delete(root, recursive: true);
@@ -25,6 +25,9 @@ public sealed class Scratch
             return root;
         });
     }
+
+    /// <summary>This process's folder of every scratch area.</summary>
+    public static string ProcessRoot => Path.Combine(Path.GetTempPath(), $"pjudge-fuzz-{Environment.ProcessId}");
 
     /// <summary>The folder (created on first use).</summary>
     public string Root => _root.Value;

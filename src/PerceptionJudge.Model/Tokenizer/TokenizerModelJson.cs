@@ -7,14 +7,18 @@ internal static class TokenizerModelJson
 {
     public static BytePairModel ReadModel(FieldReader reader, JsonElement model)
     {
-        var type = model.TryGetProperty("type", out var t) ? t.GetString() : null;
+        // Fields are type-checked before GetString, which throws InvalidOperationException on another kind.
+        var type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()
+            : null;
         if (type != "BPE")
         {
             throw new ModelException(reader.Source, "model.type", $"'{type}' is not supported; only BPE");
         }
         foreach (var name in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
         {
-            if (model.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null && v.GetString() != "")
+            if (model.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
+                && (v.ValueKind != JsonValueKind.String || v.GetString() != ""))
             {
                 throw new ModelException(reader.Source, $"model.{name}", "must be null or empty for byte-level BPE");
             }
