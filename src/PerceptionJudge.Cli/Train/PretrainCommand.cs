@@ -71,13 +71,14 @@ internal static class PretrainCommand
             string[] overrides = parse.GetValue(set) ?? [];
             var config = TrainCommand.Load(null, overrides, stdout, Defaults(dir));
             var clock = Stopwatch.StartNew();
-            string basePath;
+            string basePath, run;
             using (var display = new TrainingDisplay(stdout))
             {
-                basePath = new PretrainRun(config, display).Run();
+                var pretrain = new PretrainRun(config, display);
+                basePath = pretrain.Run();
+                run = pretrain.SftConfig.Trainer.OutputDir;
             }
 
-            var run = new PretrainRun(config, NullTrainingProgress.Instance).SftConfig.Trainer.OutputDir;
             var (summary, _) = EvalCommand.Evaluate(run, "base", null, [0], 0.0, stdout);
             stdout.WriteLine("held-out, greedy:");
             stdout.WriteLine(summary.ToTable());
