@@ -19,6 +19,17 @@ if (args.Length > 0 && args[0] is "--vulkan-roofline" or "vulkan-roofline")
     Environment.ExitCode = VulkanRoofline.Run(args[1..]);
     return;
 }
+if (args.Length > 0 && args[0] == "--backbone")
+{
+    // `--backbone [--threads N] [--filter PATTERN]`: BackboneBenchmarks at one libtorch thread count (docs/torchsharp.md).
+    int at = Array.IndexOf(args, "--threads");
+    BackboneBenchmarks.Threads = at > 0 ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 1;
+    int filter = Array.IndexOf(args, "--filter");
+    BenchmarkSwitcher.FromTypes([typeof(BackboneBenchmarks)])
+        .Run(["--filter", filter > 0 ? args[filter + 1] : "*"], BackboneBenchmarks.Config());
+    return;
+}
+
 bool quick = args.Contains("--quick");
 bool references = args.Contains("--references");
 var rest = args.Where(a => a is not "--quick" and not "--references").ToArray();

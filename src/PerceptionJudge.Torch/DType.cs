@@ -1,6 +1,8 @@
+using TorchSharp;
+
 namespace PerceptionJudge.Torch;
 
-/// <summary>Element types; the numbering is the shim's (PJ_F32, PJ_BF16, ...).</summary>
+/// <summary>Element types (a stable numbering of our own; <see cref="DTypeInfo.ToScalarType"/> maps to TorchSharp's).</summary>
 public enum DType
 {
     /// <summary>torch.float32.</summary>
@@ -41,6 +43,34 @@ public enum DeviceType
 /// <summary>Size and CLR element type of each <see cref="DType"/>.</summary>
 public static class DTypeInfo
 {
+    /// <summary>TorchSharp's scalar type for <paramref name="dtype"/>; an unknown code is an argument error.</summary>
+    public static torch.ScalarType ToScalarType(this DType dtype) => dtype switch
+    {
+        DType.Float32 => torch.ScalarType.Float32,
+        DType.BFloat16 => torch.ScalarType.BFloat16,
+        DType.Int64 => torch.ScalarType.Int64,
+        DType.Float64 => torch.ScalarType.Float64,
+        DType.Bool => torch.ScalarType.Bool,
+        DType.Int32 => torch.ScalarType.Int32,
+        DType.Float16 => torch.ScalarType.Float16,
+        DType.UInt8 => torch.ScalarType.Byte,
+        _ => throw new TorchException($"unknown dtype code {(int)dtype}", 2),
+    };
+
+    /// <summary>Our <see cref="DType"/> for a TorchSharp scalar type.</summary>
+    public static DType FromScalarType(torch.ScalarType type) => type switch
+    {
+        torch.ScalarType.Float32 => DType.Float32,
+        torch.ScalarType.BFloat16 => DType.BFloat16,
+        torch.ScalarType.Int64 => DType.Int64,
+        torch.ScalarType.Float64 => DType.Float64,
+        torch.ScalarType.Bool => DType.Bool,
+        torch.ScalarType.Int32 => DType.Int32,
+        torch.ScalarType.Float16 => DType.Float16,
+        torch.ScalarType.Byte => DType.UInt8,
+        _ => throw new TorchException($"dtype {type} has no PerceptionJudge.Torch.DType"),
+    };
+
     /// <summary>Bytes per element.</summary>
     public static int ElementSize(this DType dtype) => dtype switch
     {

@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace PerceptionJudge.Torch;
 
 /// <summary>
@@ -6,14 +8,13 @@ namespace PerceptionJudge.Torch;
 /// </summary>
 public sealed class NoGradScope : IDisposable
 {
-    private readonly bool _previous;
+    private readonly IDisposable _mode;
     private bool _disposed;
 
     internal NoGradScope()
     {
-        Native.EnsureLoaded();
-        Native.Check(Native.pj_grad_mode_set(0, out var previous));
-        _previous = previous != 0;
+        TorchRuntime.EnsureLoaded();
+        _mode = torch.no_grad();
     }
 
     /// <summary>Restores the grad mode that was active when the scope opened.</summary>
@@ -24,6 +25,6 @@ public sealed class NoGradScope : IDisposable
             return;
         }
         _disposed = true;
-        Native.Check(Native.pj_grad_mode_set(_previous ? 1 : 0, out _));
+        _mode.Dispose();
     }
 }

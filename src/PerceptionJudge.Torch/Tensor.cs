@@ -1,29 +1,50 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using TS = TorchSharp.torch.Tensor;
+
 namespace PerceptionJudge.Torch;
 
 /// <summary>
-/// A libtorch tensor (PyTorch names: <see cref="Shape"/>, <see cref="Dtype"/>, <see cref="RequiresGrad"/>,
-/// <see cref="Backward"/>, <see cref="Grad"/>, <see cref="Detach"/>, ...). Owns one native handle; free it with
-/// <see cref="Dispose"/> or let the enclosing <see cref="DisposeScope"/> do it. Ops never dispose their inputs and
-/// always return fresh tensors (DESIGN.md, style 7).
+/// A libtorch tensor, a thin owner of one <see cref="torch.Tensor"/> (PyTorch names: <see cref="Shape"/>,
+/// <see cref="Dtype"/>, <see cref="RequiresGrad"/>, <see cref="Backward"/>, <see cref="Grad"/>, <see cref="Detach"/>,
+/// ...). Frees its native tensor on <see cref="Dispose"/> or when the enclosing <see cref="DisposeScope"/> does. Ops
+/// never dispose their inputs and always return fresh tensors (DESIGN.md, style 7). <see cref="Torch"/> is the
+/// TorchSharp tensor itself, for code that calls TorchSharp directly.
 /// </summary>
 public sealed partial class Tensor : IDisposable
 {
-    private readonly TensorHandle _handle;
+    private static long s_live;
+    private TS? _value;
     private long[]? _shape;
     private DType? _dtype;
 
-    private Tensor(nint raw)
+    /// <summary>Takes ownership of <paramref name="value"/> (a TorchSharp tensor nothing else disposes).</summary>
+    private Tensor(TS value)
     {
-        _handle = new TensorHandle(raw);
+        _value = value;
+        Interlocked.Increment(ref s_live);
         DisposeScope.Register(this);
     }
 
+    /// <summary>The safety net, not the plan: the TorchSharp tensor's own finalizer frees the native tensor; this one
+    /// keeps <see cref="LibTorch.LiveTensors"/> right.</summary>
+    ~Tensor()
+    {
+        if (_value is not null)
+        {
+            Interlocked.Decrement(ref s_live);
+        }
+    }
+
+    internal static long Live => Interlocked.Read(ref s_live);
+
     internal DisposeScope? Scope { get; set; }
 
-    internal TensorHandle Handle => _handle;
+    /// <summary>The TorchSharp tensor this one owns (valid until <see cref="Dispose"/>; do not dispose it).</summary>
+    public TS Torch => _value ?? throw new ObjectDisposedException(nameof(Tensor), "the tensor was disposed");
 
     /// <summary>True once the native tensor is freed.</summary>
-    public bool IsDisposed => _handle.IsClosed;
+    public bool IsDisposed => _value is null;
 
     /// <summary>Number of dimensions.</summary>
     public int Dim => ShapeCache.Length;
@@ -32,104 +53,42 @@ public sealed partial class Tensor : IDisposable
     public long[] Shape => (long[])ShapeCache.Clone();
 
     /// <summary>Number of elements.</summary>
-    public long Numel
-    {
-        get
-        {
-            Native.Check(Native.pj_tensor_numel(_handle, out var numel));
-            return numel;
-        }
-    }
+    public long Numel => Torch.numel();
 
     /// <summary>The element type.</summary>
-    public DType Dtype
-    {
-        get
-        {
-            if (_dtype is null)
-            {
-                Native.Check(Native.pj_tensor_dtype(_handle, out var code));
-                _dtype = (DType)code;
-            }
-            return _dtype.Value;
-        }
-    }
+    public DType Dtype => _dtype ??= DTypeInfo.FromScalarType(Torch.dtype);
 
     /// <summary>Where the tensor lives.</summary>
-    public DeviceType Device
-    {
-        get
-        {
-            Native.Check(Native.pj_tensor_device(_handle, out var type, out _));
-            return (DeviceType)type;
-        }
-    }
+    public DeviceType Device => Torch.device_type == TorchSharp.DeviceType.CUDA ? DeviceType.Cuda : DeviceType.Cpu;
 
     /// <summary>Element strides of each dimension.</summary>
-    public unsafe long[] Strides
-    {
-        get
-        {
-            var strides = new long[Dim];
-            fixed (long* p = strides)
-            {
-                Native.Check(Native.pj_tensor_strides(_handle, p, strides.Length));
-            }
-            return strides;
-        }
-    }
+    public long[] Strides => Torch.stride();
 
     /// <summary>True when the elements are dense in row-major order.</summary>
-    public bool IsContiguous
-    {
-        get
-        {
-            Native.Check(Native.pj_tensor_is_contiguous(_handle, out var contiguous));
-            return contiguous != 0;
-        }
-    }
+    public bool IsContiguous => Torch.is_contiguous();
 
     /// <summary>Whether autograd tracks this tensor (settable on leaves).</summary>
     public bool RequiresGrad
     {
-        get
+        get => Torch.requires_grad;
+        set
         {
-            Native.Check(Native.pj_tensor_requires_grad(_handle, out var value));
-            return value != 0;
+            if (!Torch.is_leaf)
+            {
+                throw new TorchException(
+                    "you can only change requires_grad flags of leaf variables; use detach()", 2);
+            }
+            Call(() => Torch.requires_grad = value);
         }
-        set => Native.Check(Native.pj_tensor_set_requires_grad(_handle, value ? 1 : 0));
     }
 
     /// <summary>
-    /// The accumulated gradient, or null before any backward. Each read returns a fresh handle sharing the gradient's
+    /// The accumulated gradient, or null before any backward. Each read returns a fresh tensor sharing the gradient's
     /// storage, owned like any op result (by the current dispose scope, or by the caller).
     /// </summary>
-    public Tensor? Grad
-    {
-        get
-        {
-            Native.Check(Native.pj_tensor_grad(_handle, out var raw));
-            return raw == 0 ? null : new Tensor(raw);
-        }
-    }
+    public Tensor? Grad => Torch.grad is { } grad ? Own(grad) : null;
 
-    private unsafe long[] ShapeCache
-    {
-        get
-        {
-            if (_shape is null)
-            {
-                Native.Check(Native.pj_tensor_dim(_handle, out var ndim));
-                var shape = new long[ndim];
-                fixed (long* p = shape)
-                {
-                    Native.Check(Native.pj_tensor_shape(_handle, p, ndim));
-                }
-                _shape = shape;
-            }
-            return _shape;
-        }
-    }
+    private long[] ShapeCache => _shape ??= Torch.shape;
 
     /// <summary>Size of dimension <paramref name="dim"/> (negative counts from the end).</summary>
     public long Size(int dim) => ShapeCache[dim < 0 ? dim + Dim : dim];
@@ -139,7 +98,13 @@ public sealed partial class Tensor : IDisposable
     {
         Scope?.Forget(this);
         Scope = null;
-        _handle.Dispose();
+        var value = Interlocked.Exchange(ref _value, null);
+        if (value is not null)
+        {
+            value.Dispose();
+            Interlocked.Decrement(ref s_live);
+        }
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Moves this tensor to the enclosing dispose scope (or to none) and returns it.</summary>
@@ -149,46 +114,74 @@ public sealed partial class Tensor : IDisposable
     public Tensor DetachFromDisposeScope() => Scope is null ? this : Scope.DetachFromScope(this);
 
     /// <summary>Runs autograd from here; <paramref name="grad"/> is d loss / d this (null: 1 for a scalar).</summary>
-    public void Backward(Tensor? grad = null, bool retainGraph = false) =>
-        Native.Check(Native.pj_tensor_backward(_handle, grad?._handle ?? TensorHandle.Null, retainGraph ? 1 : 0));
+    public void Backward(Tensor? grad = null, bool retainGraph = false)
+    {
+        var self = Torch;
+        var seed = grad?.Torch;
+        Call(() => self.backward(seed is null ? null : [seed], create_graph: false, retain_graph: retainGraph));
+    }
 
     /// <summary>Drops the accumulated gradient (param.grad = None).</summary>
-    public void ZeroGrad() => Native.Check(Native.pj_tensor_zero_grad(_handle));
+    public void ZeroGrad()
+    {
+        var self = Torch;
+        Call(() => self.grad = null);
+    }
 
     /// <summary>A tensor sharing storage, cut from the autograd graph.</summary>
-    public Tensor Detach() => Wrap(Native.pj_tensor_detach(_handle, out var r), r);
+    public Tensor Detach() => Op(Torch, t => t.detach());
 
     /// <summary>A copy with its own storage (autograd-tracked).</summary>
-    public Tensor Clone() => Wrap(Native.pj_tensor_clone(_handle, out var r), r);
+    public Tensor Clone() => Op(Torch, t => t.clone());
 
-    /// <summary>This tensor as <paramref name="dtype"/> (a fresh handle even when the type matches).</summary>
-    public Tensor To(DType dtype) => Wrap(Native.pj_tensor_to_dtype(_handle, (int)dtype, out var r), r);
+    /// <summary>This tensor as <paramref name="dtype"/> (a fresh tensor even when the type matches).</summary>
+    public Tensor To(DType dtype)
+    {
+        var type = dtype.ToScalarType();
+        return Op(Torch, t => t.to_type(type));
+    }
 
     /// <summary>This tensor on another device (index -1: the current one).</summary>
-    public Tensor To(DeviceType device, int index = -1) =>
-        Wrap(Native.pj_tensor_to_device(_handle, (int)device, index, out var r), r);
+    public Tensor To(DeviceType device, int index = -1)
+    {
+        var type = device switch
+        {
+            DeviceType.Cpu => TorchSharp.DeviceType.CPU,
+            DeviceType.Cuda => TorchSharp.DeviceType.CUDA,
+            _ => throw new TorchException($"unknown device type {(int)device}", 2),
+        };
+        return Op(Torch, t => t.to(type, index));
+    }
 
     /// <summary>A contiguous tensor with the same values (shares storage when already contiguous).</summary>
-    public Tensor Contiguous() => Wrap(Native.pj_tensor_contiguous(_handle, out var r), r);
+    public Tensor Contiguous() => Op(Torch, t => t.contiguous());
 
     /// <summary>The value of a one-element tensor.</summary>
     public double Item()
     {
-        Native.Check(Native.pj_tensor_item(_handle, out var value));
-        return value;
+        var self = Torch;
+        return Call(() =>
+        {
+            using var scalar = self.ToScalar();
+            return scalar.ToDouble();
+        });
     }
 
     /// <summary>Copies the elements to a new array (any layout or device).</summary>
-    public unsafe T[] ToArray<T>()
+    public T[] ToArray<T>()
         where T : unmanaged
     {
         CheckElementType<T>();
-        var result = new T[checked((int)Numel)];
-        fixed (T* p = result)
+        var self = Torch;
+        if (self.device_type == TorchSharp.DeviceType.CPU && self.is_contiguous())
         {
-            Native.Check(Native.pj_tensor_copy_to_host(_handle, p, (long)result.Length * sizeof(T)));
+            return MemoryMarshal.Cast<byte, T>(self.bytes).ToArray();
         }
-        return result;
+        return Call(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            return MemoryMarshal.Cast<byte, T>(self.to(TorchSharp.DeviceType.CPU).contiguous().bytes).ToArray();
+        });
     }
 
     /// <summary>
@@ -196,81 +189,161 @@ public sealed partial class Tensor : IDisposable
     /// contiguous CPU tensor whose dtype matches <typeparamref name="T"/>; valid while this tensor is alive. Writes
     /// bypass autograd, as an optimizer step under no_grad does.
     /// </summary>
-    public unsafe Span<T> AsSpan<T>()
+    public Span<T> AsSpan<T>()
         where T : unmanaged
     {
         CheckElementType<T>();
-        if (Device != DeviceType.Cpu)
+        var self = Torch;
+        if (self.device_type != TorchSharp.DeviceType.CPU)
         {
             throw new TorchException($"AsSpan needs a CPU tensor; this one is on {Device}");
         }
-        if (!IsContiguous)
+        if (!self.is_contiguous())
         {
             throw new TorchException("AsSpan needs a contiguous tensor; call Contiguous() first");
         }
-        var numel = Numel;
+        var numel = self.numel();
         if (numel > int.MaxValue)
         {
             throw new TorchException($"AsSpan: {numel} elements exceed a span's length");
         }
-        Native.Check(Native.pj_tensor_data_ptr(_handle, out var data));
-        return new Span<T>((void*)data, (int)numel);
+        // TorchSharp's bytes: a span over data_ptr() (storage offset included) of numel × element size.
+        return MemoryMarshal.Cast<byte, T>(self.bytes);
     }
 
     /// <summary>Copies <paramref name="source"/> into this tensor in place, without autograd (copy_).</summary>
     public Tensor Copy_(Tensor source)
     {
-        Native.Check(Native.pj_tensor_copy_(_handle, source._handle));
+        var (self, src) = (Torch, source.Torch);
+        InPlace(() => self.copy_(src));
         return this;
     }
 
     /// <summary>this += alpha * other in place, without autograd (add_).</summary>
     public Tensor Add_(Tensor other, double alpha = 1)
     {
-        Native.Check(Native.pj_tensor_add_(_handle, other._handle, alpha));
+        var (self, o) = (Torch, other.Torch);
+        InPlace(() =>
+        {
+            using var a = alpha.ToScalar();
+            self.add_(o, a);
+        });
         return this;
     }
 
     /// <summary>this *= value in place, without autograd (mul_).</summary>
     public Tensor Mul_(double value)
     {
-        Native.Check(Native.pj_tensor_mul_scalar_(_handle, value));
+        var self = Torch;
+        InPlace(() =>
+        {
+            using var v = value.ToScalar();
+            self.mul_(v);
+        });
         return this;
     }
 
     /// <summary>Sets every element to <paramref name="value"/>, without autograd (fill_).</summary>
     public Tensor Fill_(double value)
     {
-        Native.Check(Native.pj_tensor_fill_(_handle, value));
+        var self = Torch;
+        InPlace(() =>
+        {
+            using var v = value.ToScalar();
+            self.fill_(v);
+        });
         return this;
     }
 
     /// <summary>Sets every element to zero, without autograd (zero_).</summary>
     public Tensor Zero_()
     {
-        Native.Check(Native.pj_tensor_zero_(_handle));
+        var self = Torch;
+        InPlace(() => self.zero_());
         return this;
     }
 
-    /// <summary>Writes this tensor as a torch.save-compatible pickle archive (Python: torch.load(path)).</summary>
-    public void Save(string path) => Native.Check(Native.pj_tensor_save(_handle, path));
+    /// <summary>Writes this tensor's values with libtorch's <c>torch::save</c> (TorchSharp's <c>torch.save</c>).</summary>
+    public void Save(string path)
+    {
+        var self = Torch;
+        Call(() =>
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.save(self.detach().to(TorchSharp.DeviceType.CPU).contiguous(), path);
+        });
+    }
 
-    /// <summary>Reads a tensor written by <see cref="Save"/> or by Python's torch.save of one tensor.</summary>
+    /// <summary>Reads a tensor written by <see cref="Save"/> (libtorch's <c>torch::load</c>).</summary>
     public static Tensor Load(string path)
     {
-        Native.EnsureLoaded();
-        return Wrap(Native.pj_tensor_load(path, out var r), r);
+        TorchRuntime.EnsureLoaded();
+        if (!File.Exists(path))
+        {
+            throw new TorchException($"cannot open {path}", 2);
+        }
+        return Own(Call(() => torch.load(path)));
     }
 
     /// <inheritdoc/>
     public override string ToString() =>
         IsDisposed ? "Tensor(disposed)" : $"Tensor[{string.Join(", ", ShapeCache)}] {Dtype}";
 
-    /// <summary>Wraps the out-handle of a native call after checking its status.</summary>
-    internal static Tensor Wrap(int status, nint raw)
+    /// <summary>Wraps a fresh TorchSharp tensor, taking it out of any TorchSharp dispose scope: ours owns it now.</summary>
+    internal static Tensor Own(TS value)
     {
-        Native.Check(status);
-        return new Tensor(raw);
+        value.DetachFromDisposeScope();
+        return new Tensor(value);
+    }
+
+    /// <summary>Runs one TorchSharp op on <paramref name="input"/> and owns its result; libtorch errors become
+    /// <see cref="TorchException"/>.</summary>
+    internal static Tensor Op(TS input, Func<TS, TS> op) => Own(Call(() => op(input)));
+
+    /// <summary>Runs <paramref name="op"/>, turning libtorch's errors into <see cref="TorchException"/> (status 1,
+    /// without the C++ backtrace) and TorchSharp's argument checks into status 2.</summary>
+    internal static T Call<T>(Func<T> op)
+    {
+        try
+        {
+            return op();
+        }
+        catch (ExternalException e)
+        {
+            throw new TorchException(Clean(e.Message), 1);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TorchException(e.Message, 2);
+        }
+    }
+
+    internal static void Call(Action op) => Call(() =>
+    {
+        op();
+        return 0;
+    });
+
+    // In-place updates bypass autograd (an optimizer step, a kernel's write), as the shim's NoGradGuard did. TorchSharp's
+    // in-place ops return a fresh handle to the same tensor; the scope frees it.
+    private static void InPlace(Action op)
+    {
+        using (torch.no_grad())
+        using (torch.NewDisposeScope())
+        {
+            Call(op);
+        }
+    }
+
+    // libtorch's messages carry "Exception raised from ..." and a frame list after the first line(s).
+    private static string Clean(string message)
+    {
+        var cut = message.IndexOf("Exception raised from", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf("frame #", StringComparison.Ordinal);
+        }
+        return (cut < 0 ? message : message[..cut]).Trim();
     }
 
     private void CheckElementType<T>()
