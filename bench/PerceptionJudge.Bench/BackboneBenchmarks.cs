@@ -34,7 +34,7 @@ public class BackboneBenchmarks
     private JudgeTrainer? _rl;
     private string? _folder;
 
-    /// <summary>libtorch's intra-op threads (and those of its BLAS) for the whole process.</summary>
+    /// <summary>libtorch's threads (intra-op, which its BLAS uses, and inter-op) for the whole process.</summary>
     public static int Threads { get; set; } = 1;
 
     /// <summary>The job: in-process, each invocation timed once.</summary>
@@ -183,11 +183,7 @@ public class BackboneBenchmarks
         Trainer = new TrainerConfig { Steps = 1000, SaveEvery = 1000, OutputDir = dir },
     };
 
-    private static void SetThreads()
-    {
-        LibTorch.SetNumThreads(Threads);
-        OpenBlas.TrySetNumThreads(Threads);
-    }
+    private static void SetThreads() => LibTorch.SetThreads(Threads);
 
     private double Forward(string size)
     {

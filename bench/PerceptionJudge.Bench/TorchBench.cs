@@ -15,7 +15,7 @@ public abstract class TorchBench : IDisposable
 
     /// <summary>Thrown by a Torch benchmark when libtorch could not be loaded (BenchmarkDotNet reports it).</summary>
     public static InvalidOperationException Missing =>
-        new($"libtorch is not available ({s_reason}); install libtorch-dev and build native/pjtorch");
+        new($"libtorch is not available ({s_reason}); build the solution so PerceptionJudge.Torch fills its TorchSharp runtime folder");
 
     /// <summary>Builds the operands, or returns null (with the reason kept for <see cref="Missing"/>) when libtorch
     /// cannot be loaded, so the other benchmarks of the class still run.</summary>

@@ -5,7 +5,7 @@
 #   bench/gpu/publish.sh            then, on the device, from the folder holding .gpu: bash .gpu/run-on-device.sh
 # The SPIR-V shaders are embedded in PerceptionJudge.Kernels.dll (manifest resources PerceptionJudge.Shaders.*.spv),
 # so the publish needs no shader files beside it; this script checks that they are there. Nothing loads libtorch:
-# libpjtorch.so is left out of the archive.
+# TorchSharp's natives are never copied into an output (native/libtorchsharp/README.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(git -C "$here" rev-parse --show-toplevel)
@@ -29,7 +29,7 @@ done
 # needed to run. A RID-specific publish has no other folders.
 find "$out" -mindepth 1 -maxdepth 1 -type d \( -name amd64 -o -name x86 -o -name arm64 -o -name '[a-z][a-z]' \
     -o -name '[a-z][a-z]-*' \) -exec rm -rf '{}' +
-find "$out" \( -name '*.pdb' -o -name '*.xml' -o -name 'libpjtorch.so' \) -delete
+find "$out" \( -name '*.pdb' -o -name '*.xml' \) -delete
 if find "$out" -mindepth 1 -type d | grep -q .; then
     echo "note: folders left in the publish: $(find "$out" -mindepth 1 -type d | tr '\n' ' ')" >&2
 fi

@@ -62,10 +62,11 @@ internal static class DemoCommand
         {
             Description = "Also write the closing before/after table into this file's demo-table block (README.md)",
         };
+        var threads = ThreadPolicy.Create(ThreadPolicy.Deterministic);
         var demo = new Command("demo", "Run the whole loop on synthetic scenes: PPJD, GRPO with LoRA from the " +
             "pretrained judge, eval, report")
         {
-            outDir, set, seeds, readme,
+            outDir, set, seeds, readme, threads,
         };
         demo.SetAction(parse =>
         {
@@ -84,7 +85,7 @@ internal static class DemoCommand
             }
 
             var config = TrainCommand.Load(null, parse.GetValue(set), stdout, Defaults(dir));
-            PretrainCommand.SingleThread(stdout);
+            ThreadPolicy.Apply(parse, threads);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using (var display = new TrainingDisplay(stdout))
             {

@@ -148,8 +148,9 @@ public static class Ops
         var (input, w) = (x.Torch, weight?.Torch);
         return Composite(() =>
         {
+            using Scalar two = 2, epsilon = eps;
             var h = input.to_type(ComputeType(input));
-            var y = (h * torch.rsqrt(h.pow(2).mean([-1L], keepdim: true) + eps)).to_type(input.dtype);
+            var y = (h * torch.rsqrt(h.pow(two).mean([-1L], keepdim: true).add(epsilon))).to_type(input.dtype);
             return w is null ? y : w * y;
         });
     }
@@ -215,20 +216,21 @@ public static class Ops
         var s = scale is > 0 ? scale.Value : 1.0 / Math.Sqrt(query.shape[^1]);
         return Composite(() =>
         {
+            using Scalar scaleBy = s, minusInf = double.NegativeInfinity;
             var (kk, vv) = repeat == 1
                 ? (key, value)
                 : (key.repeat_interleave(repeat, -3), value.repeat_interleave(repeat, -3));
-            var scores = (query.matmul(kk.transpose(-2, -1)) * s).to_type(ComputeType(query));
+            var scores = query.matmul(kk.transpose(-2, -1)).mul(scaleBy).to_type(ComputeType(query));
             if (isCausal)
             {
                 long l = query.shape[^2], n = kk.shape[^2];
                 var keep = torch.ones([l, n], torch.ScalarType.Bool).tril(n - l);
-                scores = scores.masked_fill(keep.logical_not(), double.NegativeInfinity);
+                scores = scores.masked_fill(keep.logical_not(), minusInf);
             }
             if (m is not null)
             {
                 scores = m.dtype == torch.ScalarType.Bool
-                    ? scores.masked_fill(m.logical_not(), double.NegativeInfinity)
+                    ? scores.masked_fill(m.logical_not(), minusInf)
                     : scores + m.to_type(scores.dtype);
             }
             return scores.softmax(-1).to_type(value.dtype).matmul(vv);
@@ -429,6 +431,7 @@ public static class Ops
     });
 
     // A composite op: its intermediates live in a TorchSharp dispose scope, freed when it closes; the result leaves.
+    // Scalars are disposed explicitly (an implicit double → Scalar would wait for its finalizer).
     private static Tensor Composite(Func<TS> body) => Tensor.Own(Tensor.Call(() =>
     {
         using var scope = torch.NewDisposeScope();

@@ -35,12 +35,14 @@ internal static class BenchCommand
         {
             Description = "After the run, compare with bench/baselines/<fingerprint>.json at this threshold (e.g. 25%)",
         };
+        var threads = ThreadPolicy.Create(ThreadPolicy.LibTorchDefault);
         var bench = new Command("bench", "Run the kernel benchmarks (BenchmarkDotNet); JSON goes to bench/results/")
         {
-            quick, references, filter, gate,
+            quick, references, filter, gate, threads,
         };
         bench.SetAction(parse =>
         {
+            ThreadPolicy.Apply(parse, threads);
             string? threshold = parse.GetValue(gate);
             double? gateThreshold = threshold is null ? null : ParseThreshold(threshold);
             var config = parse.GetValue(quick) ? BenchConfig.Quick(parse.GetValue(references)) : BenchConfig.Full();

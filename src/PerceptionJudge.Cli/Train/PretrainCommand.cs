@@ -48,9 +48,10 @@ internal static class PretrainCommand
             Description = "Check a pretrained model folder's files against its manifest.json and exit",
         };
         var (_, set) = TrainCommand.ConfigOptions();
+        var threads = ThreadPolicy.Create(ThreadPolicy.Deterministic);
         var pretrain = new Command("pretrain", "Pretrain a Nano judge that perceives the synthetic scenes")
         {
-            outDir, set, verify,
+            outDir, set, verify, threads,
         };
         pretrain.SetAction(parse =>
         {
@@ -66,7 +67,7 @@ internal static class PretrainCommand
                 return problems.Count == 0 ? 0 : 2;
             }
 
-            SingleThread(stdout);
+            ThreadPolicy.Apply(parse, threads);
             string dir = parse.GetValue(outDir)!;
             string[] overrides = parse.GetValue(set) ?? [];
             var config = TrainCommand.Load(null, overrides, stdout, Defaults(dir));
@@ -105,21 +106,6 @@ internal static class PretrainCommand
             return 0;
         });
         return pretrain;
-    }
-
-    /// <summary>
-    /// One thread for libtorch and for OpenBLAS: the result is then the same bits on any machine (a split
-    /// reduction's order depends on the thread count), and no thread waits at a barrier for a descheduled sibling on
-    /// a busy box (measured: a judgment SFT step took 0.94 s with the default 2 + 2 threads beside other work, 0.2 s
-    /// alone). The Nano model's steps are too small to gain from more threads.
-    /// </summary>
-    public static void SingleThread(TextWriter stdout)
-    {
-        LibTorch.SetNumThreads(1);
-        if (!OpenBlas.TrySetNumThreads(1))
-        {
-            stdout.WriteLine("note: no OpenBLAS found; its thread count was left as it is");
-        }
     }
 
     /// <summary>The figures a manifest keeps: greedy pair accuracy, fidelity, batch reward and parse failures.</summary>

@@ -20,15 +20,17 @@ internal static class TrainCommand
         {
             Description = "Continue from the newest complete checkpoint in trainer.output_dir",
         };
+        var threads = ThreadPolicy.Create(ThreadPolicy.LibTorchDefault);
         var train = new Command("train", "Train the judge with GRPO + batch-ranking reward (LoRA or full)")
         {
-            configFile, set, resume,
+            configFile, set, resume, threads,
         };
         // Under `mpirun -np K` every rank runs this: data-parallel, rank 0 prints and writes the run folder; a rank
         // that throws aborts the whole job naming itself (Communicator.Run), so no rank waits forever.
         train.SetAction(parse => Communicator.Run(communicator =>
         {
             var output = communicator.Rank == 0 ? stdout : TextWriter.Null;
+            ThreadPolicy.Apply(parse, threads);
             var config = Load(parse.GetValue(configFile), parse.GetValue(set), output, BareDefaults);
             if (communicator.Size > 1)
             {

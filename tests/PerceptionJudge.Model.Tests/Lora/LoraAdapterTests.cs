@@ -130,7 +130,9 @@ public sealed class LoraAdapterTests : LoraTorchTest
         {
             AssertClose(Values(lora.Layers[i].Linear.Weight), before[i], 1e-6, lora.Layers[i].Path);
         }
-        AssertClose(Values(lm.Forward(x, img)), adapted, 1e-6, "unmerged forward");
+        // The restored weights differ from the originals by rounding (≤ 1e-6, checked above); through two linear
+        // layers that reaches 1.19e-6 (5 ulp of 3.68) on libtorch 2.10's MKL matmul, so the bound is 2e-6.
+        AssertClose(Values(lm.Forward(x, img)), adapted, 2e-6, "unmerged forward");
     }
 
     [Test]
