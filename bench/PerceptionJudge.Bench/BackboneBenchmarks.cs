@@ -21,11 +21,10 @@ namespace PerceptionJudge.Bench;
 /// the committed pretrained Nano judge: one SFT step (batch 16, <see cref="SftStep"/>, full fine-tune with the fused
 /// AdamW) and one GRPO step with LoRA (<see cref="JudgeTrainer.RunRlStep"/>: 8 prompts × 5 rollouts of up to 48
 /// tokens, rewards, log-probs, backward, update). Run with <c>PerceptionJudge.Bench --backbone [--threads N]</c>;
-/// monitoring strategy (each invocation timed once), 1 warm-up and 7 measured iterations.
+/// monitoring strategy (each invocation timed once), 1 warm-up and 5 measured iterations.
 /// </summary>
 public class BackboneBenchmarks
 {
-    private const int Batch = 2, Length = 128;
     private readonly Dictionary<string, (VisionLanguageModel Model, Tensor Ids)> _decoders = [];
     private Tensor? _a, _b;
     private VisionLanguageModel? _sftModel;
@@ -45,7 +44,7 @@ public class BackboneBenchmarks
                 .WithToolchain(InProcessEmitToolchain.Instance)
                 .WithLaunchCount(1)
                 .WithWarmupCount(1)
-                .WithIterationCount(7))
+                .WithIterationCount(5))
             .AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default)
             .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
             .AddColumn(BenchmarkDotNet.Columns.StatisticColumn.Median)
@@ -77,23 +76,7 @@ public class BackboneBenchmarks
         SetThreads();
         foreach (var size in new[] { "tiny", "100m" })
         {
-            var config = size == "tiny"
-                ? ModelConfig.Tiny with { Vision = null, ImageTokenId = null }
-                : new ModelConfig
-                {
-                    HiddenSize = 768,
-                    IntermediateSize = 2048,
-                    NumHiddenLayers = 12,
-                    NumAttentionHeads = 12,
-                    NumKeyValueHeads = 4,
-                    VocabSize = 32000,
-                    TieWordEmbeddings = true,
-                    MaxPositionEmbeddings = 4096,
-                };
-            var model = VisionLanguageModel.Create(config, 1);
-            var random = new Random(20261122);
-            var ids = Enumerable.Range(0, Batch * Length).Select(_ => (long)random.Next(0, config.VocabSize)).ToArray();
-            _decoders[size] = (model, Tensor.From<long>(ids, Batch, Length).DetachFromDisposeScope());
+            _decoders[size] = DecoderStepBenchmarks.Create(size);
         }
     }
 
@@ -201,11 +184,5 @@ public class BackboneBenchmarks
         return loss.Item();
     }
 
-    private Tensor Loss(string size)
-    {
-        var (model, ids) = _decoders[size];
-        var logits = model.Forward(ids).Narrow(1, 0, Length - 1);
-        var targets = ids.Narrow(1, 1, Length - 1).Unsqueeze(-1);
-        return Ops.Neg(Ops.Mean(Ops.Gather(Ops.LogSoftmax(logits, -1), -1, targets)));
-    }
+    private Tensor Loss(string size) => DecoderStepBenchmarks.Loss(_decoders[size].Model, _decoders[size].Ids);
 }

@@ -26,7 +26,13 @@ public class DecoderStepBenchmarks
     public void Setup()
     {
         LibTorch.EnsureLoaded();
-        var config = Size == "tiny"
+        (_model, _ids) = Create(Size);
+    }
+
+    /// <summary>The <paramref name="size"/> decoder ("tiny" or "100m") and its seeded batch of token ids.</summary>
+    internal static (VisionLanguageModel Model, Tensor Ids) Create(string size)
+    {
+        var config = size == "tiny"
             ? ModelConfig.Tiny with { Vision = null, ImageTokenId = null }
             : new ModelConfig
             {
@@ -39,10 +45,10 @@ public class DecoderStepBenchmarks
                 TieWordEmbeddings = true,
                 MaxPositionEmbeddings = 4096,
             };
-        _model = VisionLanguageModel.Create(config, 1);
+        var model = VisionLanguageModel.Create(config, 1);
         var random = new Random(20261122);
         var ids = Enumerable.Range(0, Batch * Length).Select(_ => (long)random.Next(0, config.VocabSize)).ToArray();
-        _ids = Tensor.From<long>(ids, Batch, Length).DetachFromDisposeScope();
+        return (model, Tensor.From<long>(ids, Batch, Length).DetachFromDisposeScope());
     }
 
     [GlobalCleanup]
@@ -58,7 +64,7 @@ public class DecoderStepBenchmarks
     {
         using var noGrad = LibTorch.NoGrad();
         using var scope = LibTorch.NewDisposeScope();
-        return Loss().Item();
+        return Loss(_model!, _ids!).Item();
     }
 
     /// <summary>Forward, loss and backward (gradients of every parameter).</summary>
@@ -67,15 +73,16 @@ public class DecoderStepBenchmarks
     {
         using var scope = LibTorch.NewDisposeScope();
         _model!.ZeroGrad();
-        var loss = Loss();
+        var loss = Loss(_model!, _ids!);
         loss.Backward();
         return loss.Item();
     }
 
-    private Tensor Loss()
+    /// <summary>Mean next-token cross-entropy of <paramref name="model"/> on <paramref name="ids"/>.</summary>
+    internal static Tensor Loss(VisionLanguageModel model, Tensor ids)
     {
-        var logits = _model!.Forward(_ids!).Narrow(1, 0, Length - 1);
-        var targets = _ids!.Narrow(1, 1, Length - 1).Unsqueeze(-1);
+        var logits = model.Forward(ids).Narrow(1, 0, Length - 1);
+        var targets = ids.Narrow(1, 1, Length - 1).Unsqueeze(-1);
         return Ops.Neg(Ops.Mean(Ops.Gather(Ops.LogSoftmax(logits, -1), -1, targets)));
     }
 }

@@ -324,7 +324,7 @@ public sealed partial class Tensor : IDisposable
         return 0;
     });
 
-    // In-place updates bypass autograd (an optimizer step, a kernel's write), as the shim's NoGradGuard did. TorchSharp's
+    // In-place updates bypass autograd (an optimizer step, a kernel's write), as in a torch.no_grad() block. TorchSharp's
     // in-place ops return a fresh handle to the same tensor; the scope frees it.
     private static void InPlace(Action op)
     {

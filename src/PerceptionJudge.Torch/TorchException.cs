@@ -1,8 +1,8 @@
 namespace PerceptionJudge.Torch;
 
 /// <summary>
-/// An error reported by libtorch through the shim (shape mismatch, bad dtype, ...), an argument the shim refused, or a
-/// missing native library. The message is libtorch's own, without its C++ backtrace.
+/// An error reported by libtorch through TorchSharp (shape mismatch, bad dtype, ...), an argument our adapter refused,
+/// or a missing native library. The message is libtorch's own, without its C++ backtrace.
 /// </summary>
 public sealed class TorchException : Exception
 {
@@ -12,7 +12,7 @@ public sealed class TorchException : Exception
     {
     }
 
-    /// <summary>Creates the exception with the shim's status code.</summary>
+    /// <summary>Creates the exception with a status code (see <see cref="Status"/>).</summary>
     public TorchException(string message, int status)
         : base(message)
     {
@@ -30,6 +30,6 @@ public sealed class TorchException : Exception
     {
     }
 
-    /// <summary>The shim's status: 1 libtorch error, 2 bad argument, 3 unknown; 0 if not from a native call.</summary>
+    /// <summary>1 libtorch error, 2 bad argument (refused before libtorch ran); 0 if not from an op.</summary>
     public int Status { get; }
 }

@@ -114,7 +114,9 @@ public sealed class TinyLoraTrainingTests : NnTest
         using var lora = LoraModel.Inject(model, s_lora with { LoraDropout = 0.05 }, seed: 3);
         var opt = new LoraAdamW(lora.NamedAdapterParameters(), new AdamWOptions(Lr: 1e-4, MaxGradNorm: 1));
         var (ids, mask) = Batch("one blue star", "a red square");
-        for (int i = 0; i < 100; i++)
+        // Warm-up: on libtorch 2.10 / TorchSharp the resident set still rises by ~30 MiB between steps 100 and 400,
+        // then stays flat (measured: 265 → 299 → 301 → 301 MiB at steps 100, 400, 700, 1000).
+        for (int i = 0; i < 400; i++)
         {
             Step(model, opt, ids, mask);
         }
@@ -123,7 +125,7 @@ public sealed class TinyLoraTrainingTests : NnTest
         var rss = new List<long> { ProcessMemory.ResidentKiB() };
         for (int window = 0; window < 3; window++)
         {
-            for (int i = 0; i < 300; i++)
+            for (int i = 0; i < 200; i++)
             {
                 Step(model, opt, ids, mask);
             }
