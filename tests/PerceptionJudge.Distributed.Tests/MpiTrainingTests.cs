@@ -9,7 +9,7 @@ namespace PerceptionJudge.Distributed.Tests;
 
 /// <summary>
 /// Data-parallel training under mpirun: the host's train scenarios run a toy TrainingRun (Nano, 10 synthetic pairs,
-/// 2 prompts per step) on every rank. Each rank loads libtorch: a missing libpjtorch skips (fails on CI).
+/// 2 prompts per step) on every rank. Each rank loads libtorch: a missing TorchSharp runtime skips (fails on CI).
 /// </summary>
 [TestFixture]
 [NonParallelizable]

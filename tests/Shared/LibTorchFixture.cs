@@ -4,9 +4,9 @@ namespace PerceptionJudge.Tests.Shared;
 
 /// <summary>
 /// Base fixture for tests over libtorch, compiled into each test project that needs it: skips with the reason when
-/// libpjtorch cannot load (fails on CI, which installs it, so a missing library is never a silent skip there), runs
-/// each test inside a DisposeScope so tests need not dispose their tensors, and checks at teardown that the managed
-/// and native live-tensor counts return, so modules, adapters and caches must free what they own.
+/// TorchSharp's natives cannot load (fails on CI, whose build provides them, so a missing library is never a silent
+/// skip there), runs each test inside a DisposeScope so tests need not dispose their tensors, and checks at teardown
+/// that the managed and native live-tensor counts return, so modules, adapters and caches must free what they own.
 /// </summary>
 public abstract class LibTorchFixture
 {
