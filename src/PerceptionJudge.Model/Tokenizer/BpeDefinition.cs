@@ -75,7 +75,8 @@ public sealed record BpeDefinition(
 
             if (byId.TryGetValue(id, out var existing) && existing != content)
             {
-                throw new ModelException(source, item(i) + ".id", $"id {id} is '{existing}' in the vocab, not '{content}'");
+                throw new ModelException(
+                    source, item(i) + ".id", $"id {id} is '{existing}' in the vocab, not '{content}'");
             }
         }
     }
