@@ -23,7 +23,8 @@ internal static class DemoCommand
     /// scenes of the same kind), as real judges start from a pretrained VLM, so there is no warm-up; 512 scene pairs
     /// of 2–3 large shapes (radius 12–18% of the side, a few patches wide in the 64-pixel input) with
     /// recolour/remove/duplicate edits; GRPO with LoRA and the batch-ranking reward at a learning rate for a small
-    /// model, not the 7B recipe's.
+    /// model, not the 7B recipe's. 16 prompts per step, because a judge this good answers most groups identically
+    /// (9–16 of 16 dropped for zero reward variance), so 8 left too few groups to learn from.
     /// </summary>
     public static TrainConfig Defaults(string outDir) => new()
     {
@@ -41,7 +42,10 @@ internal static class DemoCommand
         Rollout = new RolloutConfig { ThinkPrefix = true, MaxNewTokens = 48 },
         Optim = new OptimConfig { Lr = 1e-3 },
         Sft = new SftConfig { DescribeSteps = 0, Steps = 0, BatchSize = 16, Lr = 1e-3 },
-        Trainer = new TrainerConfig { Steps = 60, SaveEvery = 20, OutputDir = outDir },
+        Trainer = new TrainerConfig
+        {
+            Steps = 100, PromptsPerStep = 16, MiniBatchPrompts = 16, SaveEvery = 20, OutputDir = outDir,
+        },
     };
 
     public static Command Create(TextWriter stdout, TextWriter stderr)

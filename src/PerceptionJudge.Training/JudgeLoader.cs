@@ -1,5 +1,6 @@
 using PerceptionJudge.Model.Lora;
 using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Model.Tokenizer;
 using PerceptionJudge.Training.Checkpoints;
 using PerceptionJudge.Training.Config;
 
@@ -10,7 +11,9 @@ namespace PerceptionJudge.Training;
 /// <param name="Lora">The adapters, or null.</param>
 /// <param name="Config">The run's config.</param>
 /// <param name="Source">What was loaded, for printing.</param>
-public sealed record LoadedJudge(VisionLanguageModel Model, LoraModel? Lora, TrainConfig Config, string Source)
+/// <param name="Tokenizer">The tokenizer of the run's model.path (<see cref="TokenizerLoader.For"/>).</param>
+public sealed record LoadedJudge(
+    VisionLanguageModel Model, LoraModel? Lora, TrainConfig Config, string Source, Tokenizer Tokenizer)
     : IDisposable
 {
     /// <inheritdoc/>
@@ -38,6 +41,7 @@ public static class JudgeLoader
         }
 
         var config = ConfigLoader.LoadFile(configPath);
+        var tokenizer = TokenizerLoader.For(config.Model.Path);
         string basePath = Path.Combine(runFolder, TrainingRun.BaseFolder);
         var model = File.Exists(Path.Combine(basePath, "config.json"))
             ? VisionLanguageModel.FromPretrained(basePath)
@@ -47,7 +51,7 @@ public static class JudgeLoader
         {
             if (which == "base")
             {
-                return new LoadedJudge(model, null, config, source);
+                return new LoadedJudge(model, null, config, source, tokenizer);
             }
 
             if (which != "latest")
@@ -64,12 +68,12 @@ public static class JudgeLoader
             string adapter = Path.Combine(folder, JudgeState.AdapterFolder);
             if (Directory.Exists(adapter))
             {
-                return new LoadedJudge(model, PeftAdapter.Load(model, adapter), config, folder);
+                return new LoadedJudge(model, PeftAdapter.Load(model, adapter), config, folder, tokenizer);
             }
 
             using var full = VisionLanguageModel.FromPretrained(Path.Combine(folder, JudgeState.ModelFolder));
             JudgeState.CopyWeights(full, model);
-            return new LoadedJudge(model, null, config, folder);
+            return new LoadedJudge(model, null, config, folder, tokenizer);
         }
         catch
         {

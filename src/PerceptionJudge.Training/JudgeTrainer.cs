@@ -27,7 +27,7 @@ namespace PerceptionJudge.Training;
 public sealed class JudgeTrainer : IDisposable
 {
     private readonly TrainConfig _config;
-    private readonly Tokenizer _tokenizer = TinyVocabulary.Create();
+    private readonly Tokenizer _tokenizer;
     private readonly ICommunicator _communicator;
     private readonly Func<Judgment, float>? _reward;
     private GradientSync? _gradients;
@@ -50,6 +50,7 @@ public sealed class JudgeTrainer : IDisposable
         _communicator = communicator ?? new SingleProcessCommunicator();
         _reward = reward;
         DataParallelPlan.Validate(config, _communicator.Size);
+        _tokenizer = TokenizerLoader.For(config.Model.Path);
         Samples = samples;
         _base = CreateModel(config.Model);
         Sampler = new PromptSampler(samples.Train, config.Trainer.Seed);
@@ -141,7 +142,7 @@ public sealed class JudgeTrainer : IDisposable
             ? new PromptSampler(Samples.Describe, _config.Trainer.Seed ^ 0xDE5C71BEUL)
             : null;
         var judge = new PromptSampler(Samples.Train, _config.Trainer.Seed ^ 0x5F7UL);
-        long pad = _tokenizer.TokenToId(TinyVocabulary.EndOfText) ?? 0;
+        long pad = _tokenizer.Chat.EndOfTextId;
         int size = model.Config.Vision!.ImageSize;
         for (int step = 1; step <= sft.DescribeSteps + sft.Steps; step++)
         {

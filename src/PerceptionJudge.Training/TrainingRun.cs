@@ -74,7 +74,7 @@ public sealed class TrainingRun(TrainConfig config, ITrainingProgress progress, 
         _communicator.Barrier(); // rank 0 has built the dataset
 
         return SampleSet.Load(DatasetFolder, d.Tasks.ToHashSet(StringComparer.Ordinal), d.ValFraction, imageSize,
-            imageTokens, Model.Tokenizer.TinyVocabulary.Create(), config.Rollout.ThinkPrefix, d.SyntheticSeed,
+            imageTokens, Model.Tokenizer.TokenizerLoader.For(config.Model.Path), config.Rollout.ThinkPrefix, d.SyntheticSeed,
             config.Rollout.TagResponses);
     }
 

@@ -36,7 +36,7 @@ public static class SeedCorpus
         }
         PpjdBuilder.BuildSynthetic(ppjd, 1, PpjdTargets.ManifestSeed, imageSize: 32);
         Save(root, "ppjd-manifest", "generated-one-pair.jsonl", File.ReadAllBytes(Path.Combine(ppjd, "manifest.jsonl")));
-        Save(root, "tokenizer", "generated-tiny.json", Encoding.UTF8.GetBytes(Tokenizer.CreateTiny().ToJson()));
+        Save(root, "tokenizer", "generated-tiny.json", Encoding.UTF8.GetBytes(TinyVocabulary.Create().ToJson()));
         Save(root, "adapter-config", "generated-lora.json", Encoding.UTF8.GetBytes(PeftConfigJson.ToJson(new LoraConfig
         {
             R = 32,

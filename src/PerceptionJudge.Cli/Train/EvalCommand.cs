@@ -79,8 +79,8 @@ internal static class EvalCommand
         stdout.WriteLine($"judge: {judge.Source}");
         var vision = judge.Model.Config.Vision!;
         var (examples, samples) = MllmJudgeSamples.Load(file, task, imageFolder, vision.ImageSize, vision.NumPatches,
-            judge.Config.Rollout.ThinkPrefix, stdout);
-        var engine = new RolloutEngine(judge.Model, Model.Tokenizer.TinyVocabulary.Create());
+            judge.Config.Rollout.ThinkPrefix, judge.Tokenizer, stdout);
+        var engine = new RolloutEngine(judge.Model, judge.Tokenizer);
         var predictions = seeds.SelectMany(seed => Training.Evaluation.JudgeRun
                 .Run(engine, samples, judge.Config.Rollout.MaxNewTokens, temperature, (ulong)seed)
                 .Select(r => new JudgePrediction(r.Sample.Record.Id, seed, r.Generation)))
@@ -101,7 +101,7 @@ internal static class EvalCommand
             NullTrainingProgress.Instance);
         var set = run.LoadSamples(vision.ImageSize, vision.NumPatches);
         var samples = dataFolder is null ? set.Validation : [.. set.Train, .. set.Validation];
-        var engine = new RolloutEngine(judge.Model, Model.Tokenizer.TinyVocabulary.Create());
+        var engine = new RolloutEngine(judge.Model, judge.Tokenizer);
         return JudgeEvaluation.Run(engine, samples, seeds, judge.Config.Rollout.MaxNewTokens, temperature);
     }
 }

@@ -17,9 +17,13 @@ internal static class MllmJudgeSamples
     /// <summary>The rating instruction of score items.</summary>
     public const string ScoreInstruction = "Rate the response from 1 to 5.";
 
-    /// <summary>Reads <paramref name="file"/>, prints its unknown-field warnings, and builds the samples.</summary>
+    /// <summary>
+    /// Reads <paramref name="file"/>, prints its unknown-field warnings, and builds the samples with the judge's
+    /// <paramref name="tokenizer"/>.
+    /// </summary>
     public static (List<JudgeExample> Examples, List<JudgeSample> Samples) Load(string file, string task,
-        string imageFolder, int imageSize, int imageTokens, bool thinkPrefix, TextWriter stdout)
+        string imageFolder, int imageSize, int imageTokens, bool thinkPrefix, Model.Tokenizer.Tokenizer tokenizer,
+        TextWriter stdout)
     {
         var judgeTask = MllmJudgeReader.ParseTask(task, "--task");
         var set = MllmJudgeReader.Read(file, judgeTask);
@@ -28,7 +32,6 @@ internal static class MllmJudgeSamples
             stdout.WriteLine("warning: " + warning);
         }
 
-        var tokenizer = Model.Tokenizer.TinyVocabulary.Create();
         var images = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var samples = new List<JudgeSample>();
         foreach (var e in set.Examples)
@@ -54,7 +57,8 @@ internal static class MllmJudgeSamples
                 new Dictionary<string, string>(), e.Truth.ToString(), new PpjdPerturbation("none", "", ""));
             string? instruction = e.Task == JudgeTask.Score ? ScoreInstruction : null;
             samples.Add(new JudgeSample(record,
-                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens, instruction)),
+                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens, instruction,
+                    image: tokenizer.Chat.Image)),
                 tokenizer.Encode(JudgePrompt.Gold(record, thinkPrefix)), pixels, e.ImagePath));
         }
 

@@ -21,7 +21,7 @@ internal static class PretrainCommand
 
     /// <summary>
     /// The pretraining config: the demo's scene distribution (<see cref="DemoCommand.Defaults"/>) from another seed,
-    /// 3000 pairs with 5% held out, the vision stage (2000 steps), 2000 describe steps and 6000 judgment steps on
+    /// 3000 pairs with 5% held out, the vision stage (2000 steps), 2000 describe steps and 10000 judgment steps on
     /// describe-then-judge golds, snapshots every 1000 steps.
     /// </summary>
     public static TrainConfig Defaults(string outDir)
@@ -31,7 +31,7 @@ internal static class PretrainCommand
         {
             Model = new ModelSection { Path = "nano" },
             Data = demo.Data with { SyntheticPairs = 3000, SyntheticSeed = Seed, ValFraction = 0.05 },
-            Sft = demo.Sft with { DescribeSteps = 2000, Steps = 6000, SaveEvery = 1000 },
+            Sft = demo.Sft with { DescribeSteps = 2000, Steps = 10000, SaveEvery = 1000 },
             Trainer = demo.Trainer with { Steps = 0, OutputDir = outDir },
         };
     }

@@ -127,7 +127,7 @@ public sealed record ModelConfig
 
     private static ModelConfig CreateTiny()
     {
-        var tokenizer = TinyVocabulary.Create();
+        var tokenizer = TokenizerLoader.For("tiny");
         return new ModelConfig
         {
             HiddenSize = 256,
@@ -140,7 +140,7 @@ public sealed record ModelConfig
             VocabSize = (tokenizer.VocabSize + 63) / 64 * 64,
             TieWordEmbeddings = true,
             MaxPositionEmbeddings = 1024,
-            ImageTokenId = tokenizer.TokenToId(TinyVocabulary.Image),
+            ImageTokenId = tokenizer.Chat.ImageId,
             Vision = new VisionConfig
             {
                 HiddenSize = 128,

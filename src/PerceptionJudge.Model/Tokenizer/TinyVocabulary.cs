@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
 
 namespace PerceptionJudge.Model.Tokenizer;
 
@@ -15,16 +17,16 @@ public static class TinyVocabulary
     public const int MaxMerges = 300;
 
     /// <summary>End of a document / padding.</summary>
-    public const string EndOfText = "<|endoftext|>";
+    public const string EndOfText = ChatTokens.EndOfText;
 
     /// <summary>Opens a chat turn.</summary>
-    public const string ImStart = "<|im_start|>";
+    public const string ImStart = ChatTokens.ImStart;
 
     /// <summary>Closes a chat turn.</summary>
-    public const string ImEnd = "<|im_end|>";
+    public const string ImEnd = ChatTokens.ImEnd;
 
     /// <summary>Placeholder the vision tokens are spliced at.</summary>
-    public const string Image = "<image>";
+    public const string Image = ChatTokens.ImageTag;
 
     private static readonly Lazy<Tokenizer> s_tokenizer = new(Build);
 
@@ -37,7 +39,8 @@ public static class TinyVocabulary
     /// <summary>The fixed training corpus (generated from word lists, so it is the same on every machine).</summary>
     public static IReadOnlyList<string> Corpus { get; } = BuildCorpus();
 
-    /// <summary>The tokenizer (built once; it is immutable and thread-safe).</summary>
+    /// <summary>The tokenizer (built once; it is immutable and thread-safe). Code outside the presets asks
+    /// <see cref="TokenizerLoader.For"/>, which returns this for "tiny" and "nano".</summary>
     public static Tokenizer Create() => s_tokenizer.Value;
 
     private static List<string> BuildCorpus()
@@ -78,24 +81,20 @@ public static class TinyVocabulary
             vocab.Add(ByteLevel.ToChar((byte)b).ToString(), b);
         }
         var merges = LearnMerges(vocab);
-        var added = new List<AddedToken>();
-        foreach (var special in SpecialTokens)
-        {
-            added.Add(new AddedToken(vocab.Count + added.Count, special, Special: true));
-        }
-        var model = new BytePairModel(vocab, merges);
-        return new Tokenizer(model, PreTokenizer.Qwen2, added, normalizer: null, source: "<tiny>");
+        var added = SpecialTokens.Select((special, i) => new AddedToken(vocab.Count + i, special)).ToList();
+        return new Tokenizer(new BpeDefinition(vocab, merges, added, BpeDefinition.Qwen2Pattern, null, null, "<tiny>"));
     }
 
     /// <summary>Learns merges into <paramref name="vocab"/> (new tokens take the next ids), in rank order.</summary>
     private static List<(string, string)> LearnMerges(Dictionary<string, int> vocab)
     {
         var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
+        var split = new RegexPreTokenizer(new Regex(BpeDefinition.Qwen2Pattern, RegexOptions.CultureInvariant), null);
         foreach (var line in Corpus)
         {
-            foreach (var piece in PreTokenizer.Qwen2.Split(line))
+            foreach (var (offset, length) in split.PreTokenize(line))
             {
-                var word = ByteLevel.Encode(Encoding.UTF8.GetBytes(piece));
+                var word = ByteLevel.Encode(Encoding.UTF8.GetBytes(line.Substring(offset, length)));
                 frequency[word] = frequency.GetValueOrDefault(word) + 1;
             }
         }

@@ -5,28 +5,28 @@ namespace PerceptionJudge.Model.Tokenizer;
 
 /// <summary>
 /// Reads and writes HF <c>tokenizer.json</c> for byte-level BPE. Accepted: <c>model</c> {type "BPE", vocab, merges
-/// as "a b" strings or [a, b] pairs, unk_token, ignore_merges}; <c>added_tokens</c>; <c>normalizer</c> null or NFC;
-/// <c>pre_tokenizer</c> ByteLevel, Split (regex or string, behavior Isolated) or a Sequence of them, with a ByteLevel
-/// step required. Anything else is a <see cref="ModelException"/> naming the file and the JSON field.
+/// as "a b" strings or [a, b] pairs, unk_token, ignore_merges false}; <c>added_tokens</c> without lstrip, rstrip or
+/// single_word; <c>normalizer</c> null or NFC; <c>pre_tokenizer</c> a ByteLevel step (add_prefix_space false) alone
+/// or in a Sequence after one Split (regex or string, behavior Isolated). The split regex is the Split step's, or
+/// GPT-2's for a ByteLevel step with use_regex. Anything else is a <see cref="ModelException"/> naming the file and
+/// the JSON field.
 /// </summary>
 internal static class TokenizerJson
 {
-    public static Tokenizer Read(string source, byte[] json)
+    public static BpeDefinition Read(string source, byte[] json)
     {
-        using (var document = JsonObjectFile.ParseObject(json, source))
-        {
-            var root = document.RootElement;
-            var reader = new FieldReader(source);
-            var model = reader.Object(root, "model", "model");
-            var bpe = TokenizerModelJson.ReadModel(reader, model);
-            var added = TokenizerModelJson.ReadAddedTokens(reader, root, bpe);
-            var normalizer = ReadNormalizer(reader, root);
-            var pre = ReadPreTokenizer(reader, root);
-            return new Tokenizer(bpe, pre, added, normalizer, source);
-        }
+        using var document = JsonObjectFile.ParseObject(json, source);
+        var root = document.RootElement;
+        var reader = new FieldReader(source);
+        var model = reader.Object(root, "model", "model");
+        var (vocab, merges, unknown) = TokenizerModelJson.ReadModel(reader, model);
+        var added = TokenizerModelJson.ReadAddedTokens(reader, root, vocab);
+        var normalizer = ReadNormalizer(reader, root);
+        var pattern = ReadPattern(reader, root);
+        return new BpeDefinition(vocab, merges, added, pattern, unknown, normalizer, source);
     }
 
-    public static string Write(Tokenizer tokenizer)
+    public static string Write(BpeDefinition definition)
     {
         using var buffer = new MemoryStream();
         var options = new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -37,36 +37,49 @@ internal static class TokenizerJson
             w.WriteNull("truncation");
             w.WriteNull("padding");
             w.WriteStartArray("added_tokens");
-            foreach (var t in tokenizer.AddedTokens.OrderBy(t => t.Id))
+            foreach (var t in definition.AddedTokens.OrderBy(t => t.Id))
             {
                 w.WriteStartObject();
                 w.WriteNumber("id", t.Id);
                 w.WriteString("content", t.Content);
-                w.WriteBoolean("single_word", t.SingleWord);
-                w.WriteBoolean("lstrip", t.LStrip);
-                w.WriteBoolean("rstrip", t.RStrip);
+                w.WriteBoolean("single_word", false);
+                w.WriteBoolean("lstrip", false);
+                w.WriteBoolean("rstrip", false);
                 w.WriteBoolean("normalized", t.Normalized);
                 w.WriteBoolean("special", t.Special);
                 w.WriteEndObject();
             }
+
             w.WriteEndArray();
-            if (tokenizer.Normalizer is null)
+            if (definition.Normalizer is null)
             {
                 w.WriteNull("normalizer");
             }
             else
             {
                 w.WriteStartObject("normalizer");
-                w.WriteString("type", tokenizer.Normalizer);
+                w.WriteString("type", definition.Normalizer);
                 w.WriteEndObject();
             }
+
+            // Qwen2's layout: the Split step carries the regex, the ByteLevel step only maps bytes.
             w.WriteStartObject("pre_tokenizer");
             w.WriteString("type", "Sequence");
             w.WriteStartArray("pretokenizers");
-            foreach (var step in tokenizer.PreTokenizer.Steps)
-            {
-                WriteStep(w, step);
-            }
+            w.WriteStartObject();
+            w.WriteString("type", "Split");
+            w.WriteStartObject("pattern");
+            w.WriteString("Regex", definition.Pattern);
+            w.WriteEndObject();
+            w.WriteString("behavior", "Isolated");
+            w.WriteBoolean("invert", false);
+            w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteString("type", "ByteLevel");
+            w.WriteBoolean("add_prefix_space", false);
+            w.WriteBoolean("trim_offsets", false);
+            w.WriteBoolean("use_regex", false);
+            w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteNull("post_processor");
@@ -77,31 +90,11 @@ internal static class TokenizerJson
             w.WriteBoolean("trim_offsets", true);
             w.WriteBoolean("use_regex", true);
             w.WriteEndObject();
-            TokenizerModelJson.WriteModel(w, tokenizer.Model);
+            TokenizerModelJson.WriteModel(w, definition);
             w.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
 
-    private static void WriteStep(Utf8JsonWriter w, PreTokenizerStep step)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", step.Kind);
-        if (step.Kind == "Split")
-        {
-            w.WriteStartObject("pattern");
-            w.WriteString("Regex", step.Pattern);
-            w.WriteEndObject();
-            w.WriteString("behavior", "Isolated");
-            w.WriteBoolean("invert", false);
-        }
-        else
-        {
-            w.WriteBoolean("add_prefix_space", step.AddPrefixSpace);
-            w.WriteBoolean("trim_offsets", false);
-            w.WriteBoolean("use_regex", step.Pattern is not null);
-        }
-        w.WriteEndObject();
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     private static string? ReadNormalizer(FieldReader reader, JsonElement root)
@@ -110,32 +103,37 @@ internal static class TokenizerJson
         {
             return null;
         }
+
         var type = reader.String(reader.Object(root, "normalizer", "normalizer"), "type", "normalizer.type");
         return type == "NFC"
             ? type
             : throw new ModelException(reader.Source, "normalizer.type", $"'{type}' is not supported (null or NFC)");
     }
 
-    private static PreTokenizer ReadPreTokenizer(FieldReader reader, JsonElement root)
+    /// <summary>The one split regex of the pre_tokenizer, which must end in a ByteLevel step.</summary>
+    private static string ReadPattern(FieldReader reader, JsonElement root)
     {
-        var steps = new List<PreTokenizerStep>();
+        var steps = new List<(string Kind, string? Pattern, string Path)>();
         ReadStep(reader, reader.Object(root, "pre_tokenizer", "pre_tokenizer"), "pre_tokenizer", steps);
-        if (!steps.Any(s => s.Kind == "ByteLevel"))
+        if (steps.Count == 0 || steps[^1].Kind != "ByteLevel")
         {
             throw new ModelException(
-                reader.Source, "pre_tokenizer", "has no ByteLevel step; only byte-level BPE is supported");
+                reader.Source, "pre_tokenizer", "does not end in a ByteLevel step; only byte-level BPE is supported");
         }
-        try
+
+        var patterns = steps.Where(s => s.Pattern is not null).ToList();
+        if (patterns.Count != 1 || steps.Count(s => s.Kind == "ByteLevel") != 1)
         {
-            return new PreTokenizer(steps);
+            throw new ModelException(reader.Source, "pre_tokenizer",
+                $"has {patterns.Count} regex steps and {steps.Count(s => s.Kind == "ByteLevel")} ByteLevel steps; " +
+                "supported: one Split then ByteLevel without use_regex, or ByteLevel with use_regex alone");
         }
-        catch (ArgumentException e)
-        {
-            throw new ModelException(reader.Source, "pre_tokenizer", $"bad regex: {e.Message}", e);
-        }
+
+        return patterns[0].Pattern!;
     }
 
-    private static void ReadStep(FieldReader reader, JsonElement step, string path, List<PreTokenizerStep> steps)
+    private static void ReadStep(
+        FieldReader reader, JsonElement step, string path, List<(string, string?, string)> steps)
     {
         var type = reader.String(step, "type", $"{path}.type");
         switch (type)
@@ -150,8 +148,10 @@ internal static class TokenizerJson
                     {
                         throw new ModelException(reader.Source, innerPath, "must be an object");
                     }
+
                     ReadStep(reader, inner, innerPath, steps);
                 }
+
                 break;
             case "Split":
                 var pattern = reader.Object(step, "pattern", $"{path}.pattern");
@@ -164,12 +164,18 @@ internal static class TokenizerJson
                     throw new ModelException(
                         reader.Source, $"{path}.behavior", $"'{behavior}' (invert) unsupported; only Isolated");
                 }
-                steps.Add(new PreTokenizerStep("Split", regex));
+
+                steps.Add(("Split", regex, path));
                 break;
             case "ByteLevel":
-                var prefix = reader.Bool(step, "add_prefix_space", $"{path}.add_prefix_space", true);
+                if (reader.Bool(step, "add_prefix_space", $"{path}.add_prefix_space", true))
+                {
+                    throw new ModelException(reader.Source, $"{path}.add_prefix_space",
+                        "must be false: Microsoft.ML.Tokenizers' BPE does not prepend a space");
+                }
+
                 var useRegex = reader.Bool(step, "use_regex", $"{path}.use_regex", true);
-                steps.Add(new PreTokenizerStep("ByteLevel", useRegex ? PreTokenizer.Gpt2Pattern : null, prefix));
+                steps.Add(("ByteLevel", useRegex ? BpeDefinition.Gpt2Pattern : null, path));
                 break;
             default:
                 throw new ModelException(

@@ -5,7 +5,8 @@ namespace PerceptionJudge.Model.Tokenizer;
 /// <summary>The <c>model</c> and <c>added_tokens</c> sections of tokenizer.json.</summary>
 internal static class TokenizerModelJson
 {
-    public static BytePairModel ReadModel(FieldReader reader, JsonElement model)
+    public static (Dictionary<string, int> Vocab, List<(string, string)> Merges, string? Unknown) ReadModel(
+        FieldReader reader, JsonElement model)
     {
         // Fields are type-checked before GetString, which throws InvalidOperationException on another kind.
         var type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
@@ -15,6 +16,7 @@ internal static class TokenizerModelJson
         {
             throw new ModelException(reader.Source, "model.type", $"'{type}' is not supported; only BPE");
         }
+
         foreach (var name in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
         {
             if (model.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null
@@ -23,37 +25,46 @@ internal static class TokenizerModelJson
                 throw new ModelException(reader.Source, $"model.{name}", "must be null or empty for byte-level BPE");
             }
         }
+
         if (reader.Bool(model, "byte_fallback", "model.byte_fallback", false))
         {
             throw new ModelException(reader.Source, "model.byte_fallback", "byte fallback is not byte-level BPE");
         }
+
+        if (reader.Bool(model, "ignore_merges", "model.ignore_merges", false))
+        {
+            throw new ModelException(reader.Source, "model.ignore_merges",
+                "must be false: Microsoft.ML.Tokenizers' BPE always merges (Llama 3 style whole-word lookup is absent)");
+        }
+
         var vocab = ReadVocab(reader, model);
         var merges = ReadMerges(reader, model, vocab);
-        int? unknown = null;
+        string? unknown = null;
         if (model.TryGetProperty("unk_token", out var unk) && unk.ValueKind != JsonValueKind.Null)
         {
-            var token = unk.ValueKind == JsonValueKind.String ? unk.GetString()! : "";
-            unknown = vocab.TryGetValue(token, out var id)
-                ? id
-                : throw new ModelException(reader.Source, "model.unk_token", $"'{token}' is not in model.vocab");
+            unknown = unk.ValueKind == JsonValueKind.String ? unk.GetString()! : "";
+            if (!vocab.ContainsKey(unknown))
+            {
+                throw new ModelException(reader.Source, "model.unk_token", $"'{unknown}' is not in model.vocab");
+            }
         }
-        var ignoreMerges = reader.Bool(model, "ignore_merges", "model.ignore_merges", false);
-        return new BytePairModel(vocab, merges, unknown, ignoreMerges);
+
+        return (vocab, merges, unknown);
     }
 
-    public static List<AddedToken> ReadAddedTokens(FieldReader reader, JsonElement root, BytePairModel model)
+    public static List<AddedToken> ReadAddedTokens(FieldReader reader, JsonElement root, Dictionary<string, int> vocab)
     {
         var result = new List<AddedToken>();
         if (!root.TryGetProperty("added_tokens", out var list) || list.ValueKind == JsonValueKind.Null)
         {
             return result;
         }
+
         if (list.ValueKind != JsonValueKind.Array)
         {
             throw new ModelException(reader.Source, "added_tokens", "must be an array");
         }
-        var ids = new HashSet<int>();
-        var contents = new HashSet<string>(StringComparer.Ordinal);
+
         var i = 0;
         foreach (var item in list.EnumerateArray())
         {
@@ -62,82 +73,84 @@ internal static class TokenizerModelJson
             {
                 throw new ModelException(reader.Source, path, "must be an object {id, content, ...}");
             }
+
             var id = reader.Id(item, "id", $"{path}.id");
             var content = reader.String(item, "content", $"{path}.content");
-            if (content.Length == 0 || !contents.Add(content))
+            foreach (var flag in new[] { "lstrip", "rstrip", "single_word" })
             {
-                throw new ModelException(reader.Source, $"{path}.content", $"'{content}' is empty or repeated");
+                if (reader.Bool(item, flag, $"{path}.{flag}", false))
+                {
+                    throw new ModelException(reader.Source, $"{path}.{flag}",
+                        "must be false: added tokens are matched exactly (Microsoft.ML.Tokenizers' special tokens)");
+                }
             }
-            if (!ids.Add(id))
-            {
-                throw new ModelException(reader.Source, $"{path}.id", $"id {id} is used by two added tokens");
-            }
-            if (model.IdToToken(id) is string existing && existing != content)
-            {
-                throw new ModelException(
-                    reader.Source, $"{path}.id", $"id {id} is '{existing}' in model.vocab, not '{content}'");
-            }
-            result.Add(new AddedToken(
-                id, content, reader.Bool(item, "special", $"{path}.special", false),
-                reader.Bool(item, "lstrip", $"{path}.lstrip", false),
-                reader.Bool(item, "rstrip", $"{path}.rstrip", false),
-                reader.Bool(item, "single_word", $"{path}.single_word", false),
+
+            result.Add(new AddedToken(id, content, reader.Bool(item, "special", $"{path}.special", false),
                 reader.Bool(item, "normalized", $"{path}.normalized", false)));
         }
+
+        BpeDefinition.CheckAddedTokens(vocab, result, reader.Source, k => $"added_tokens[{k}]");
         return result;
     }
 
-    public static void WriteModel(Utf8JsonWriter w, BytePairModel model)
+    public static void WriteModel(Utf8JsonWriter w, BpeDefinition definition)
     {
         w.WriteStartObject("model");
         w.WriteString("type", "BPE");
         w.WriteNull("dropout");
-        if (model.UnknownId is int unk)
+        if (definition.UnknownToken is string unk)
         {
-            w.WriteString("unk_token", model.IdToToken(unk));
+            w.WriteString("unk_token", unk);
         }
         else
         {
             w.WriteNull("unk_token");
         }
+
         w.WriteString("continuing_subword_prefix", "");
         w.WriteString("end_of_word_suffix", "");
         w.WriteBoolean("fuse_unk", false);
         w.WriteBoolean("byte_fallback", false);
-        w.WriteBoolean("ignore_merges", model.IgnoreMerges);
+        w.WriteBoolean("ignore_merges", false);
         w.WriteStartObject("vocab");
-        foreach (var (token, id) in model.Vocab.OrderBy(kv => kv.Value))
+        foreach (var (token, id) in definition.Vocab.OrderBy(kv => kv.Value))
         {
             w.WriteNumber(token, id);
         }
+
         w.WriteEndObject();
         w.WriteStartArray("merges");
-        foreach (var (left, right) in model.Merges)
+        foreach (var (left, right) in definition.Merges)
         {
             w.WriteStartArray();
             w.WriteStringValue(left);
             w.WriteStringValue(right);
             w.WriteEndArray();
         }
+
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static Dictionary<string, int> ReadVocab(FieldReader reader, JsonElement model)
+    private static Dictionary<string, int> ReadVocab(FieldReader reader, JsonElement model) =>
+        ReadVocab(reader, reader.Object(model, "vocab", "model.vocab"), "model.vocab");
+
+    /// <summary>A {token: id} object (model.vocab, or a whole vocab.json): ids in range, tokens and ids unique.</summary>
+    public static Dictionary<string, int> ReadVocab(FieldReader reader, JsonElement vocabObject, string path)
     {
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         var owner = new Dictionary<int, string>();
-        foreach (var entry in reader.Object(model, "vocab", "model.vocab").EnumerateObject())
+        foreach (var entry in vocabObject.EnumerateObject())
         {
-            var id = reader.Id(entry.Value, null, "model.vocab");
+            var id = reader.Id(entry.Value, null, path);
             if (!vocab.TryAdd(entry.Name, id))
             {
-                throw new ModelException(reader.Source, "model.vocab", $"token '{entry.Name}' appears twice");
+                throw new ModelException(reader.Source, path, $"token '{entry.Name}' appears twice");
             }
             if (!owner.TryAdd(id, entry.Name))
             {
                 throw new ModelException(
-                    reader.Source, "model.vocab", $"id {id} is used by both '{owner[id]}' and '{entry.Name}'");
+                    reader.Source, path, $"id {id} is used by both '{owner[id]}' and '{entry.Name}'");
             }
         }
         return vocab;
@@ -170,14 +183,7 @@ internal static class TokenizerModelJson
             {
                 throw new ModelException(reader.Source, path, "must be \"left right\" or [left, right]");
             }
-            foreach (var part in new[] { left, right, left + right })
-            {
-                if (!vocab.ContainsKey(part))
-                {
-                    throw new ModelException(
-                        reader.Source, path, $"'{part}' of merge '{left} {right}' is not in vocab");
-                }
-            }
+            BpeDefinition.CheckMerge(vocab, left, right, reader.Source, path);
             merges.Add((left, right));
         }
         return merges;

@@ -281,7 +281,7 @@ public sealed class PolicyUpdate(JudgePolicy policy, TrainConfig config, Gradien
         rows.Select(r => batch.Judgments[r].ResponseIds).ToList(),
         rows.Select(r => batch.Judgments[r].Sample.Pixels).ToList(),
         policy.ImageSize,
-        policy.Tokenizer.TokenToId(Model.Tokenizer.TinyVocabulary.EndOfText) ?? 0);
+        policy.Tokenizer.Chat.EndOfTextId);
 
     /// <summary>Per-row arrays laid out as the micro-batch's [rows, R] (zeros on padding).</summary>
     internal static float[] Gather(float[][] byRow, int[] rows, SequenceBatch seq)

@@ -26,12 +26,13 @@ public static class JudgePrompt
     /// <summary>
     /// The prompt text up to and including the assistant turn's opening (and <c>&lt;think&gt;</c>). The image is
     /// <paramref name="imageTokens"/> placeholders, one per vision embedding (Qwen2-VL expands its image pad the same
-    /// way). <paramref name="instruction"/> replaces the task's default instruction (e.g. a 1–5 rating scale).
+    /// way) of text <paramref name="image"/> (the tokenizer's <see cref="ChatTokens.Image"/>).
+    /// <paramref name="instruction"/> replaces the task's default instruction (e.g. a 1–5 rating scale).
     /// </summary>
     public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null,
-        bool tagResponses = false)
+        bool tagResponses = false, string image = ChatTokens.ImageTag)
     {
-        var text = UserTurn(imageTokens).Append(record.Question).Append('\n');
+        var text = UserTurn(imageTokens, image).Append(record.Question).Append('\n');
         for (int i = 0; i < record.Responses.Count; i++)
         {
             char letter = (char)('A' + i);
@@ -75,7 +76,7 @@ public static class JudgePrompt
             text.AppendJoin(' ', parts.Where(p => !string.IsNullOrEmpty(p))).Append("</think>");
         }
 
-        return text.Append("<answer>").Append(record.Label).Append("</answer>").Append(TinyVocabulary.ImEnd)
+        return text.Append("<answer>").Append(record.Label).Append("</answer>").Append(ChatTokens.ImEnd)
             .ToString();
     }
 
@@ -84,22 +85,22 @@ public static class JudgePrompt
 
     /// <summary>The description warm-up's prompt: the image placeholders and <see cref="DescribeInstruction"/>.
     /// </summary>
-    public static string DescribePrompt(int imageTokens) =>
-        CloseUserTurn(UserTurn(imageTokens), DescribeInstruction).ToString();
+    public static string DescribePrompt(int imageTokens, string image = ChatTokens.ImageTag) =>
+        CloseUserTurn(UserTurn(imageTokens, image), DescribeInstruction).ToString();
 
     /// <summary>The user turn's opening: the image as <paramref name="imageTokens"/> placeholders and a newline.
     /// </summary>
-    private static StringBuilder UserTurn(int imageTokens) =>
-        new StringBuilder().Append(TinyVocabulary.ImStart).Append("user\n")
-            .Append(string.Concat(Enumerable.Repeat(TinyVocabulary.Image, imageTokens))).Append('\n');
+    private static StringBuilder UserTurn(int imageTokens, string image) =>
+        new StringBuilder().Append(ChatTokens.ImStart).Append("user\n")
+            .Append(string.Concat(Enumerable.Repeat(image, imageTokens))).Append('\n');
 
     /// <summary>Ends the user turn with <paramref name="instruction"/> and opens the assistant's.</summary>
     private static StringBuilder CloseUserTurn(StringBuilder text, string instruction) =>
-        text.Append(instruction).Append(TinyVocabulary.ImEnd).Append('\n')
-            .Append(TinyVocabulary.ImStart).Append("assistant\n");
+        text.Append(instruction).Append(ChatTokens.ImEnd).Append('\n')
+            .Append(ChatTokens.ImStart).Append("assistant\n");
 
     /// <summary>The description warm-up's gold: the image's facts, then <c>&lt;|im_end|&gt;</c>.</summary>
-    public static string DescribeGold(string facts) => facts + TinyVocabulary.ImEnd;
+    public static string DescribeGold(string facts) => facts + ChatTokens.ImEnd;
 
     /// <summary>
     /// The key visual fact of a record: the text of the response that is right for the image shown, or null when

@@ -32,11 +32,8 @@ public sealed class RolloutEngine
         _model = model;
         _tokenizer = tokenizer;
         MaxRows = maxRows;
-        _pad = tokenizer.TokenToId(TinyVocabulary.EndOfText)
-            ?? throw new TrainingException($"the tokenizer has no {TinyVocabulary.EndOfText} token for padding");
-        long imEnd = tokenizer.TokenToId(TinyVocabulary.ImEnd)
-            ?? throw new TrainingException($"the tokenizer has no {TinyVocabulary.ImEnd} token to stop at");
-        _eos = [imEnd, _pad];
+        _pad = tokenizer.Chat.EndOfTextId;
+        _eos = [tokenizer.Chat.ImEndId, _pad];
     }
 
     /// <summary>Most rows decoded together.</summary>

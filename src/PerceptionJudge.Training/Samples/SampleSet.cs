@@ -74,7 +74,7 @@ public sealed class SampleSet
         var validation = new List<JudgeSample>();
         var describe = new List<JudgeSample>(); // in first-shown order, so the describe sampler is deterministic
         var described = new HashSet<string>(StringComparer.Ordinal);
-        var describePrompt = tokenizer.Encode(JudgePrompt.DescribePrompt(imageTokens));
+        var describePrompt = tokenizer.Encode(JudgePrompt.DescribePrompt(imageTokens, tokenizer.Chat.Image));
         foreach (var record in records)
         {
             string shown = record.ShownImage;
@@ -86,7 +86,8 @@ public sealed class SampleSet
 
             var sample = new JudgeSample(
                 record,
-                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens, tagResponses: tagResponses)),
+                tokenizer.Encode(JudgePrompt.Prompt(record, thinkPrefix, imageTokens, tagResponses: tagResponses,
+                    image: tokenizer.Chat.Image)),
                 tokenizer.Encode(JudgePrompt.Gold(record, thinkPrefix, tagResponses)),
                 pixels,
                 record.OriginalImage);

@@ -3,11 +3,12 @@ using PerceptionJudge.Kernels.Advantage;
 using PerceptionJudge.Kernels.PolicyLoss;
 using PerceptionJudge.Kernels.Runtime;
 using PerceptionJudge.Kernels.Runtime.Vulkan;
+using SilkVk = Silk.NET.Vulkan;
 
 namespace PerceptionJudge.Kernels.Tests.Runtime;
 
 /// <summary>
-/// The Vulkan runtime: device choice and its override, the unavailable message, struct layouts against
+/// The Vulkan runtime: device choice and its override, the unavailable message, Silk.NET's struct sizes against
 /// vulkan_core.h, and (with a device) context lifetime, timestamps and the not-ported errors.
 /// </summary>
 public sealed class VulkanRuntimeTests
@@ -80,39 +81,49 @@ public sealed class VulkanRuntimeTests
         Assert.That(message, Does.Contain("PJ_VULKAN_DEVICE"));
     }
 
-    /// <summary>Sizes from <c>sizeof</c> in vulkan_core.h (1.3.239, x86-64).</summary>
+    /// <summary>Silk.NET's structs that the runtime passes to the loader have the sizes of <c>sizeof</c> in
+    /// vulkan_core.h (1.3.239, x86-64).</summary>
     [Test]
     public void Structs_HaveTheHeaderSizes()
     {
-        Assert.That(Unsafe.SizeOf<VkPhysicalDeviceProperties2>(), Is.EqualTo(840));
-        Assert.That(Unsafe.SizeOf<VkPhysicalDeviceSubgroupProperties>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkPhysicalDeviceMemoryProperties>(), Is.EqualTo(520));
-        Assert.That(Unsafe.SizeOf<VkQueueFamilyProperties>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkApplicationInfo>(), Is.EqualTo(48));
-        Assert.That(Unsafe.SizeOf<VkInstanceCreateInfo>(), Is.EqualTo(64));
-        Assert.That(Unsafe.SizeOf<VkDeviceQueueCreateInfo>(), Is.EqualTo(40));
-        Assert.That(Unsafe.SizeOf<VkDeviceCreateInfo>(), Is.EqualTo(72));
-        Assert.That(Unsafe.SizeOf<VkBufferCreateInfo>(), Is.EqualTo(56));
-        Assert.That(Unsafe.SizeOf<VkMemoryRequirements>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkMemoryAllocateInfo>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkShaderModuleCreateInfo>(), Is.EqualTo(40));
-        Assert.That(Unsafe.SizeOf<VkDescriptorSetLayoutBinding>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkDescriptorSetLayoutCreateInfo>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkPipelineLayoutCreateInfo>(), Is.EqualTo(48));
-        Assert.That(Unsafe.SizeOf<VkPipelineShaderStageCreateInfo>(), Is.EqualTo(48));
-        Assert.That(Unsafe.SizeOf<VkComputePipelineCreateInfo>(), Is.EqualTo(96));
-        Assert.That(Unsafe.SizeOf<VkDescriptorPoolCreateInfo>(), Is.EqualTo(40));
-        Assert.That(Unsafe.SizeOf<VkDescriptorSetAllocateInfo>(), Is.EqualTo(40));
-        Assert.That(Unsafe.SizeOf<VkDescriptorBufferInfo>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkWriteDescriptorSet>(), Is.EqualTo(64));
-        Assert.That(Unsafe.SizeOf<VkCommandPoolCreateInfo>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkCommandBufferAllocateInfo>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkCommandBufferBeginInfo>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkSubmitInfo>(), Is.EqualTo(72));
-        Assert.That(Unsafe.SizeOf<VkFenceCreateInfo>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkQueryPoolCreateInfo>(), Is.EqualTo(32));
-        Assert.That(Unsafe.SizeOf<VkMemoryBarrier>(), Is.EqualTo(24));
-        Assert.That(Unsafe.SizeOf<VkBufferCopy>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.PhysicalDeviceProperties2>(), Is.EqualTo(840));
+        Assert.That(Unsafe.SizeOf<SilkVk.PhysicalDeviceSubgroupProperties>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.PhysicalDeviceMemoryProperties>(), Is.EqualTo(520));
+        Assert.That(Unsafe.SizeOf<SilkVk.QueueFamilyProperties>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.PhysicalDeviceFeatures>(), Is.EqualTo(220));
+        Assert.That(Unsafe.SizeOf<SilkVk.ApplicationInfo>(), Is.EqualTo(48));
+        Assert.That(Unsafe.SizeOf<SilkVk.InstanceCreateInfo>(), Is.EqualTo(64));
+        Assert.That(Unsafe.SizeOf<SilkVk.DeviceQueueCreateInfo>(), Is.EqualTo(40));
+        Assert.That(Unsafe.SizeOf<SilkVk.DeviceCreateInfo>(), Is.EqualTo(72));
+        Assert.That(Unsafe.SizeOf<SilkVk.BufferCreateInfo>(), Is.EqualTo(56));
+        Assert.That(Unsafe.SizeOf<SilkVk.MemoryRequirements>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.MemoryAllocateInfo>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.ShaderModuleCreateInfo>(), Is.EqualTo(40));
+        Assert.That(Unsafe.SizeOf<SilkVk.DescriptorSetLayoutBinding>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.DescriptorSetLayoutCreateInfo>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.PipelineLayoutCreateInfo>(), Is.EqualTo(48));
+        Assert.That(Unsafe.SizeOf<SilkVk.PipelineShaderStageCreateInfo>(), Is.EqualTo(48));
+        Assert.That(Unsafe.SizeOf<SilkVk.ComputePipelineCreateInfo>(), Is.EqualTo(96));
+        Assert.That(Unsafe.SizeOf<SilkVk.DescriptorPoolCreateInfo>(), Is.EqualTo(40));
+        Assert.That(Unsafe.SizeOf<SilkVk.DescriptorSetAllocateInfo>(), Is.EqualTo(40));
+        Assert.That(Unsafe.SizeOf<SilkVk.DescriptorBufferInfo>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.WriteDescriptorSet>(), Is.EqualTo(64));
+        Assert.That(Unsafe.SizeOf<SilkVk.CommandPoolCreateInfo>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.CommandBufferAllocateInfo>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.CommandBufferBeginInfo>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.SubmitInfo>(), Is.EqualTo(72));
+        Assert.That(Unsafe.SizeOf<SilkVk.FenceCreateInfo>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.QueryPoolCreateInfo>(), Is.EqualTo(32));
+        Assert.That(Unsafe.SizeOf<SilkVk.MemoryBarrier>(), Is.EqualTo(24));
+        Assert.That(Unsafe.SizeOf<SilkVk.BufferCopy>(), Is.EqualTo(24));
+    }
+
+    [Test]
+    public void VulkanException_NamesTheCallAndTheResult()
+    {
+        var e = new VulkanException("vkAllocateMemory", SilkVk.Result.ErrorOutOfDeviceMemory);
+        Assert.That(e.Message, Is.EqualTo("vkAllocateMemory failed: ErrorOutOfDeviceMemory (VkResult -2)"));
+        Assert.That(e.Result, Is.EqualTo(SilkVk.Result.ErrorOutOfDeviceMemory));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using Tok = PerceptionJudge.Model.Tokenizer.Tokenizer;
+using PerceptionJudge.Model.Tests.Support;
+using PerceptionJudge.Model.Tokenizer;
 
 namespace PerceptionJudge.Model.Tests.Tokenizer;
 
@@ -10,7 +11,7 @@ namespace PerceptionJudge.Model.Tests.Tokenizer;
 [TestFixture]
 public sealed class HuggingFaceGoldenTests
 {
-    private static readonly string s_golden = FindGolden();
+    private static readonly string s_golden = SourceFiles.Find(Path.Combine("Tokenizer", "Golden", "tiny-golden.json"));
 
     public static IEnumerable<TestCaseData> Cases()
     {
@@ -24,25 +25,10 @@ public sealed class HuggingFaceGoldenTests
         }
     }
 
-    /// <summary>The golden file in the source tree: walk up from the test binaries to the project folder.</summary>
-    private static string FindGolden()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Tokenizer", "Golden", "tiny-golden.json");
-            if (File.Exists(Path.Combine(dir.FullName, "PerceptionJudge.Model.Tests.csproj")) && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new FileNotFoundException(
-            "Tokenizer/Golden/tiny-golden.json not found above " + AppContext.BaseDirectory);
-    }
-
     [TestCaseSource(nameof(Cases))]
     public void Encode_MatchesHuggingFace(string text, int[] expected)
     {
-        var tokenizer = Tok.CreateTiny();
+        var tokenizer = TokenizerLoader.For("tiny");
         Assert.That(tokenizer.Encode(text), Is.EqualTo(expected), text);
         Assert.That(tokenizer.Decode(expected), Is.EqualTo(text));
     }

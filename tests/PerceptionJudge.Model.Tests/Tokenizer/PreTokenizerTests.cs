@@ -1,17 +1,26 @@
+using System.Text.RegularExpressions;
+using Microsoft.ML.Tokenizers;
 using PerceptionJudge.Model.Tokenizer;
 
 namespace PerceptionJudge.Model.Tests.Tokenizer;
 
-/// <summary>The Qwen2 split regex and the GPT-2 byte table, checked against hand-derived pieces.</summary>
+/// <summary>
+/// The Qwen2 and GPT-2 split regexes as Microsoft.ML.Tokenizers' RegexPreTokenizer applies them (what
+/// <see cref="PerceptionJudge.Model.Tokenizer.Tokenizer"/> runs), and the GPT-2 byte table, against hand-derived pieces.
+/// </summary>
 [TestFixture]
 public sealed class PreTokenizerTests
 {
+    private static List<string> Split(string pattern, string text) =>
+        new RegexPreTokenizer(new Regex(pattern), null).PreTokenize(text)
+            .Select(p => text.Substring(p.Offset, p.Length)).ToList();
+
     [Test]
     public void Qwen2_SplitsAsTheRegexPrescribes()
     {
         // "  foo": \s+(?!\S) backtracks to one space (the next char is a space), so the second space leads " foo".
         // Digits split one by one; "\n\n" is \s*[\r\n]+; "'S" is a contraction in any case; "!!" a punctuation run.
-        var pieces = PreTokenizer.Qwen2.Split("Hello world'S 123  foo\n\nbar!!");
+        var pieces = Split(BpeDefinition.Qwen2Pattern, "Hello world'S 123  foo\n\nbar!!");
         Assert.That(pieces, Is.EqualTo(new[]
         {
             "Hello", " world", "'S", " ", "1", "2", "3", " ", " foo", "\n\n", "bar", "!!",
@@ -22,7 +31,7 @@ public sealed class PreTokenizerTests
     public void Qwen2_KeepsSurrogatePairsWholeAndCoversTheText()
     {
         const string text = "猫が🙂🙂 好き\U00020000x 😀!";
-        var pieces = PreTokenizer.Qwen2.Split(text);
+        var pieces = Split(BpeDefinition.Qwen2Pattern, text);
         Assert.Multiple(() =>
         {
             Assert.That(string.Concat(pieces), Is.EqualTo(text));
@@ -55,9 +64,10 @@ public sealed class PreTokenizerTests
     }
 
     [Test]
-    public void ByteLevelStep_AddsPrefixSpaceAndUsesGpt2Regex()
+    public void Gpt2_KeepsTheLeadingSpaceWithTheWord()
     {
-        var pre = new PreTokenizer([new PreTokenizerStep("ByteLevel", PreTokenizer.Gpt2Pattern, AddPrefixSpace: true)]);
-        Assert.That(pre.Split("hello  world 42"), Is.EqualTo(new[] { " hello", " ", " world", " 42" }));
+        // "  world": \s+(?!\S) backtracks to one space, so the second space leads " world"; digits run together.
+        Assert.That(Split(BpeDefinition.Gpt2Pattern, "hello  world 42's"),
+            Is.EqualTo(new[] { "hello", " ", " world", " 42", "'s" }));
     }
 }

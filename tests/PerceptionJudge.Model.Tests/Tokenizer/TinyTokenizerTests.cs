@@ -1,7 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using PerceptionJudge.Model.Tokenizer;
-using Tok = PerceptionJudge.Model.Tokenizer.Tokenizer;
 
 namespace PerceptionJudge.Model.Tests.Tokenizer;
 
@@ -20,8 +19,8 @@ public sealed class TinyTokenizerTests
     [Test]
     public void Tiny_HasBytesMergesAndSpecialTokens()
     {
-        var tokenizer = Tok.CreateTiny();
-        var merges = tokenizer.Model.Merges.Count;
+        var tokenizer = TokenizerLoader.For("tiny");
+        var merges = tokenizer.Definition.Merges.Count;
         Assert.Multiple(() =>
         {
             Assert.That(merges, Is.InRange(50, TinyVocabulary.MaxMerges));
@@ -35,7 +34,7 @@ public sealed class TinyTokenizerTests
     [Test]
     public void Tiny_CompressesSceneTextAndMatchesSpecials()
     {
-        var tokenizer = Tok.CreateTiny();
+        var tokenizer = TokenizerLoader.For("tiny");
         const string prompt = "<|im_start|>user\n<image>How many red circles are there in the image?<|im_end|>";
         var ids = tokenizer.Encode(prompt);
         var image = tokenizer.TokenToId(TinyVocabulary.Image)!.Value;
@@ -52,7 +51,7 @@ public sealed class TinyTokenizerTests
     [Test]
     public void Decode_OfAnIdPastTheVocabulary_ThrowsOrSkipsAsHfDoes()
     {
-        var tokenizer = Tok.CreateTiny();
+        var tokenizer = TokenizerLoader.For("tiny");
         int[] ids = [.. tokenizer.Encode("two"), 1_000_000];
         var e = Assert.Throws<PerceptionJudge.Model.ModelException>(() => tokenizer.Decode(ids));
         Assert.That(e!.Message, Does.Contain("id 1000000 is not in the vocabulary"));
@@ -66,7 +65,7 @@ public sealed class TinyTokenizerTests
         var second = TinyVocabulary.Build();
         var json = first.ToJson();
         Assert.That(second.ToJson(), Is.EqualTo(json));
-        var reloaded = Tok.FromJson(json);
+        var reloaded = TokenizerLoader.FromJson(json);
         const string text = "Is the blue star to the left of the purple star? 猫 🙂 <image>";
         Assert.That(reloaded.Encode(text), Is.EqualTo(first.Encode(text)));
         Assert.That(reloaded.ToJson(), Is.EqualTo(json));
@@ -75,7 +74,7 @@ public sealed class TinyTokenizerTests
     [Test]
     public void Property_DecodeInvertsEncodeOnRandomUnicode()
     {
-        var tokenizer = Tok.CreateTiny();
+        var tokenizer = TokenizerLoader.For("tiny");
         Prop.ForAll<(int Range, int Offset, bool Special)[]>(draws =>
         {
             var text = Build(draws);
@@ -86,7 +85,7 @@ public sealed class TinyTokenizerTests
     [Test]
     public void Property_HandWrittenTokenizerRoundTripsItsAlphabet()
     {
-        var tokenizer = Tok.FromJson(HandWrittenTokenizerTests.Json());
+        var tokenizer = TokenizerLoader.FromJson(HandWrittenTokenizerTests.Json());
         Prop.ForAll<byte[]>(picks =>
         {
             var text = new string((picks ?? []).Select(p => "helo wrd"[p % 8]).ToArray());

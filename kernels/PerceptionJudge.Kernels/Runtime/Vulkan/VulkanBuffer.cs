@@ -1,3 +1,6 @@
+using Silk.NET.Vulkan;
+using VkBuffer = Silk.NET.Vulkan.Buffer;
+
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
 /// <summary>Where a buffer's memory lives (see <see cref="VulkanContext.MemoryType"/>).</summary>
@@ -42,7 +45,7 @@ internal sealed unsafe class VulkanBuffer : IDisposable
     public long Bytes { get; }
 
     /// <summary>The <c>VkBuffer</c>.</summary>
-    public ulong Handle => _buffer.Value;
+    public VkBuffer Handle => new(_buffer.Value);
 
     /// <summary>The index of the memory type the buffer was allocated from.</summary>
     public uint MemoryTypeIndex { get; }
@@ -55,37 +58,38 @@ internal sealed unsafe class VulkanBuffer : IDisposable
     public static VulkanBuffer Create(VulkanContext context, long bytes, BufferMemory memory = BufferMemory.HostVisible)
     {
         var device = context.Handle;
-        nint d = device.DangerousGetHandle();
-        ulong size = (ulong)Math.Max(bytes, 16);
-        var info = new VkBufferCreateInfo
+        var vk = device.Api;
+        var d = device.Value;
+        var info = new BufferCreateInfo
         {
-            sType = SType.BufferCreateInfo,
-            size = size,
-            usage = Vk.BufferUsageStorage | Vk.BufferUsageTransferSrc | Vk.BufferUsageTransferDst,
+            SType = StructureType.BufferCreateInfo,
+            Size = (ulong)Math.Max(bytes, 16),
+            Usage = BufferUsageFlags.StorageBufferBit | BufferUsageFlags.TransferSrcBit
+                | BufferUsageFlags.TransferDstBit,
         };
-        ulong b;
-        VkCheck.Ok(Native.vkCreateBuffer(d, &info, null, &b), "vkCreateBuffer");
-        var buffer = new DeviceChild(device, ChildKind.Buffer, b);
+        VkBuffer b;
+        VkCheck.Ok(vk.CreateBuffer(d, &info, null, &b), "vkCreateBuffer");
+        var buffer = new DeviceChild(device, ChildKind.Buffer, b.Handle);
         DeviceChild? allocation = null;
         try
         {
-            VkMemoryRequirements req;
-            Native.vkGetBufferMemoryRequirements(d, b, &req);
-            uint type = context.MemoryType(req.memoryTypeBits, memory);
-            var alloc = new VkMemoryAllocateInfo
+            MemoryRequirements req;
+            vk.GetBufferMemoryRequirements(d, b, &req);
+            uint type = context.MemoryType(req.MemoryTypeBits, memory);
+            var alloc = new MemoryAllocateInfo
             {
-                sType = SType.MemoryAllocateInfo,
-                allocationSize = req.size,
-                memoryTypeIndex = type,
+                SType = StructureType.MemoryAllocateInfo,
+                AllocationSize = req.Size,
+                MemoryTypeIndex = type,
             };
-            ulong m;
-            VkCheck.Ok(Native.vkAllocateMemory(d, &alloc, null, &m), "vkAllocateMemory");
-            allocation = new DeviceChild(device, ChildKind.Memory, m);
-            VkCheck.Ok(Native.vkBindBufferMemory(d, b, m, 0), "vkBindBufferMemory");
+            DeviceMemory m;
+            VkCheck.Ok(vk.AllocateMemory(d, &alloc, null, &m), "vkAllocateMemory");
+            allocation = new DeviceChild(device, ChildKind.Memory, m.Handle);
+            VkCheck.Ok(vk.BindBufferMemory(d, b, m, 0), "vkBindBufferMemory");
             void* mapped = null;
             if (context.IsHostVisible(type))
             {
-                VkCheck.Ok(Native.vkMapMemory(d, m, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
+                VkCheck.Ok(vk.MapMemory(d, m, 0, Vk.WholeSize, 0, &mapped), "vkMapMemory");
             }
 
             return new VulkanBuffer(buffer, allocation, mapped, bytes, type);
@@ -125,6 +129,9 @@ internal sealed unsafe class VulkanBuffer : IDisposable
 /// <summary>Memory-type choice.</summary>
 public sealed unsafe partial class VulkanContext
 {
+    private const MemoryPropertyFlags HostCoherent =
+        MemoryPropertyFlags.HostVisibleBit | MemoryPropertyFlags.HostCoherentBit;
+
     /// <summary>
     /// A memory type allowed by <paramref name="allowed"/> for <paramref name="memory"/>: host-visible and coherent,
     /// preferring device-local (<see cref="BufferMemory.HostVisible"/>); device-local, preferring a type the host
@@ -133,17 +140,17 @@ public sealed unsafe partial class VulkanContext
     /// </summary>
     internal uint MemoryType(uint allowed, BufferMemory memory)
     {
-        const uint host = Vk.MemoryHostVisible | Vk.MemoryHostCoherent;
         var (required, wanted, unwanted) = memory switch
         {
-            BufferMemory.HostVisible => (host, Vk.MemoryDeviceLocal, 0u),
-            BufferMemory.DeviceLocal => (Vk.MemoryDeviceLocal, 0u, Vk.MemoryHostVisible),
-            _ => (host, 0u, Vk.MemoryDeviceLocal),
+            BufferMemory.HostVisible => (HostCoherent, MemoryPropertyFlags.DeviceLocalBit, MemoryPropertyFlags.None),
+            BufferMemory.DeviceLocal => (MemoryPropertyFlags.DeviceLocalBit, MemoryPropertyFlags.None,
+                MemoryPropertyFlags.HostVisibleBit),
+            _ => (HostCoherent, MemoryPropertyFlags.None, MemoryPropertyFlags.DeviceLocalBit),
         };
         int fallback = -1;
-        for (int i = 0; i < (int)_memory.memoryTypeCount; i++)
+        for (int i = 0; i < (int)_memory.MemoryTypeCount; i++)
         {
-            uint flags = _memory.TypeFlags(i);
+            var flags = _memory.MemoryTypes[i].PropertyFlags;
             if ((allowed & (1u << i)) == 0 || (flags & required) != required)
             {
                 continue;
@@ -159,41 +166,38 @@ public sealed unsafe partial class VulkanContext
 
         return fallback >= 0
             ? (uint)fallback
-            : throw new VulkanException($"vkAllocateMemory (no {memory} memory type)", -2);
+            : throw new VulkanException($"vkAllocateMemory (no {memory} memory type)", Result.ErrorOutOfDeviceMemory);
     }
 
     /// <summary>Whether memory type <paramref name="type"/> is host-visible and host-coherent (so it is mapped).
     /// </summary>
-    internal bool IsHostVisible(uint type)
-    {
-        const uint host = Vk.MemoryHostVisible | Vk.MemoryHostCoherent;
-        return (_memory.TypeFlags((int)type) & host) == host;
-    }
+    internal bool IsHostVisible(uint type) =>
+        (_memory.MemoryTypes[(int)type].PropertyFlags & HostCoherent) == HostCoherent;
 
     /// <summary>One line about memory type <paramref name="type"/>: its flags and its heap's size, for reports.
     /// </summary>
     internal string DescribeMemoryType(uint type)
     {
-        uint flags = _memory.TypeFlags((int)type);
-        uint heap = _memory.TypeHeap((int)type);
+        var flags = _memory.MemoryTypes[(int)type].PropertyFlags;
+        uint heap = _memory.MemoryTypes[(int)type].HeapIndex;
         var names = new List<string>(3);
-        if ((flags & Vk.MemoryDeviceLocal) != 0)
+        if ((flags & MemoryPropertyFlags.DeviceLocalBit) != 0)
         {
             names.Add("device-local");
         }
 
-        if ((flags & Vk.MemoryHostVisible) != 0)
+        if ((flags & MemoryPropertyFlags.HostVisibleBit) != 0)
         {
             names.Add("host-visible");
         }
 
-        if ((flags & Vk.MemoryHostCoherent) != 0)
+        if ((flags & MemoryPropertyFlags.HostCoherentBit) != 0)
         {
             names.Add("host-coherent");
         }
 
         string what = names.Count > 0 ? string.Join(", ", names) : "no flags";
-        double gib = _memory.HeapSize(heap) / (1024.0 * 1024 * 1024);
+        double gib = _memory.MemoryHeaps[(int)heap].Size / (1024.0 * 1024 * 1024);
         return $"memory type {type} ({what}) on heap {heap} of {gib:0.0} GiB";
     }
 }

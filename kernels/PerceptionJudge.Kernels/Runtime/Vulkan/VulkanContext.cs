@@ -1,4 +1,5 @@
 using System.Text;
+using Silk.NET.Vulkan;
 
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
@@ -12,33 +13,34 @@ public sealed unsafe partial class VulkanContext : IDisposable
 {
     private readonly InstanceHandle _instance;
     private readonly DeviceHandle _device;
-    private readonly nint _queue;
-    private readonly VkPhysicalDeviceMemoryProperties _memory;
+    private readonly Vk _vk;
+    private readonly Queue _queue;
+    private readonly PhysicalDeviceMemoryProperties _memory;
     private readonly DeviceChild _commandPool;
     private readonly Dictionary<string, VulkanPipeline> _pipelines = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private bool _disposed;
 
     private VulkanContext(
-        InstanceHandle instance, DeviceHandle device, nint queue, uint queueFamily,
-        VkPhysicalDeviceMemoryProperties memory, bool timestamps, VulkanDeviceInfo info)
+        InstanceHandle instance, DeviceHandle device, Queue queue, uint queueFamily,
+        PhysicalDeviceMemoryProperties memory, bool timestamps, VulkanDeviceInfo info)
     {
+        _vk = instance.Api;
         _instance = instance;
         _device = device;
         _queue = queue;
         _memory = memory;
         Timestamps = timestamps;
         Device = info;
-        var poolInfo = new VkCommandPoolCreateInfo
+        var poolInfo = new CommandPoolCreateInfo
         {
-            sType = SType.CommandPoolCreateInfo,
-            flags = Vk.CommandPoolResetBuffer,
-            queueFamilyIndex = queueFamily,
+            SType = StructureType.CommandPoolCreateInfo,
+            Flags = CommandPoolCreateFlags.ResetCommandBufferBit,
+            QueueFamilyIndex = queueFamily,
         };
-        ulong pool;
-        VkCheck.Ok(Native.vkCreateCommandPool(device.DangerousGetHandle(), &poolInfo, null, &pool),
-            "vkCreateCommandPool");
-        _commandPool = new DeviceChild(device, ChildKind.CommandPool, pool);
+        CommandPool pool;
+        VkCheck.Ok(_vk.CreateCommandPool(device.Value, &poolInfo, null, &pool), "vkCreateCommandPool");
+        _commandPool = new DeviceChild(device, ChildKind.CommandPool, pool.Handle);
     }
 
     /// <summary>The device in use.</summary>
@@ -70,9 +72,15 @@ public sealed unsafe partial class VulkanContext : IDisposable
     /// where the device has subgroup arithmetic (the tests run both variants). Throws
     /// <see cref="KernelInputException"/> when there is no driver or no device, or the selector matches none.
     /// </summary>
-    public static VulkanContext Create(string? selector, bool subgroups = true)
+    public static VulkanContext Create(string? selector, bool subgroups = true) =>
+        Create(VulkanLoader.Library, selector, subgroups);
+
+    /// <summary>Creates a context through the loader <paramref name="loader"/> (see
+    /// <see cref="Create(string?, bool)"/>).
+    /// </summary>
+    internal static VulkanContext Create(string loader, string? selector, bool subgroups)
     {
-        var instance = CreateInstance();
+        var instance = CreateInstance(VulkanLoader.Open(loader));
         try
         {
             var (physical, candidate, family, timestampBits) = Pick(instance, selector);
@@ -85,55 +93,55 @@ public sealed unsafe partial class VulkanContext : IDisposable
         }
     }
 
-    private static InstanceHandle CreateInstance()
+    private static InstanceHandle CreateInstance(Vk vk)
     {
         fixed (byte* name = "PerceptionJudge\0"u8)
         {
-            var app = new VkApplicationInfo
+            var app = new ApplicationInfo
             {
-                sType = SType.ApplicationInfo,
-                pApplicationName = name,
-                pEngineName = name,
-                apiVersion = Vk.ApiVersion11,
+                SType = StructureType.ApplicationInfo,
+                PApplicationName = name,
+                PEngineName = name,
+                ApiVersion = Vk.Version11,
             };
-            var info = new VkInstanceCreateInfo { sType = SType.InstanceCreateInfo, pApplicationInfo = &app };
-            nint instance;
-            int result = Native.vkCreateInstance(&info, null, &instance);
-            if (result != 0)
+            var info = new InstanceCreateInfo { SType = StructureType.InstanceCreateInfo, PApplicationInfo = &app };
+            Instance instance;
+            var result = vk.CreateInstance(&info, null, &instance);
+            if (result != Result.Success)
             {
-                string why = result == -9 ? "no Vulkan driver (ICD) installed" : "driver error";
+                string why = result == Result.ErrorIncompatibleDriver
+                    ? "no Vulkan driver (ICD) installed" : "driver error";
                 throw new KernelInputException(
                     "backend", VulkanRuntime.Unavailable($"vkCreateInstance failed ({result}: {why})"));
             }
 
-            return new InstanceHandle(instance);
+            return new InstanceHandle(vk, instance);
         }
     }
 
-    private static (nint Physical, VulkanCandidate Candidate, uint Family, uint TimestampBits) Pick(
+    private static (PhysicalDevice Physical, VulkanCandidate Candidate, uint Family, uint TimestampBits) Pick(
         InstanceHandle instance, string? selector)
     {
+        var vk = instance.Api;
         uint count = 0;
-        VkCheck.Ok(Native.vkEnumeratePhysicalDevices(instance.DangerousGetHandle(), &count, null),
-            "vkEnumeratePhysicalDevices");
-        var devices = new nint[count];
-        fixed (nint* p = devices)
+        VkCheck.Ok(vk.EnumeratePhysicalDevices(instance.Value, &count, null), "vkEnumeratePhysicalDevices");
+        var devices = new PhysicalDevice[count];
+        fixed (PhysicalDevice* p = devices)
         {
-            VkCheck.Ok(Native.vkEnumeratePhysicalDevices(instance.DangerousGetHandle(), &count, p),
-                "vkEnumeratePhysicalDevices");
+            VkCheck.Ok(vk.EnumeratePhysicalDevices(instance.Value, &count, p), "vkEnumeratePhysicalDevices");
         }
 
         var candidates = new List<VulkanCandidate>();
         var families = new Dictionary<int, (uint Family, uint Bits)>();
         for (int i = 0; i < (int)count; i++)
         {
-            if (ComputeFamily(devices[i]) is not { } family)
+            if (ComputeFamily(vk, devices[i]) is not { } family)
             {
                 continue;
             }
 
-            var props = Properties(devices[i], out _);
-            candidates.Add(new VulkanCandidate(i, Name(props), (VulkanDeviceType)props.deviceType));
+            var props = Properties(vk, devices[i], out _);
+            candidates.Add(new VulkanCandidate(i, Name(props), (VulkanDeviceType)props.DeviceType));
             families[i] = family;
         }
 
@@ -150,53 +158,55 @@ public sealed unsafe partial class VulkanContext : IDisposable
 
     /// <summary>The first queue family with compute (a compute-only family if there is one) and its timestamp bits.
     /// </summary>
-    private static (uint Family, uint Bits)? ComputeFamily(nint physical)
+    private static (uint Family, uint Bits)? ComputeFamily(Vk vk, PhysicalDevice physical)
     {
         uint n = 0;
-        Native.vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, null);
-        var families = new VkQueueFamilyProperties[n];
-        fixed (VkQueueFamilyProperties* p = families)
+        vk.GetPhysicalDeviceQueueFamilyProperties(physical, &n, null);
+        var families = new QueueFamilyProperties[n];
+        fixed (QueueFamilyProperties* p = families)
         {
-            Native.vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, p);
+            vk.GetPhysicalDeviceQueueFamilyProperties(physical, &n, p);
         }
 
         (uint, uint)? any = null;
         for (uint i = 0; i < n; i++)
         {
             var q = families[i];
-            if ((q.queueFlags & Vk.QueueCompute) == 0 || q.queueCount == 0)
+            if ((q.QueueFlags & QueueFlags.ComputeBit) == 0 || q.QueueCount == 0)
             {
                 continue;
             }
 
-            if ((q.queueFlags & Vk.QueueGraphics) == 0)
+            if ((q.QueueFlags & QueueFlags.GraphicsBit) == 0)
             {
-                return (i, q.timestampValidBits);
+                return (i, q.TimestampValidBits);
             }
 
-            any ??= (i, q.timestampValidBits);
+            any ??= (i, q.TimestampValidBits);
         }
 
         return any;
     }
 
-    private static VkPhysicalDeviceProperties2 Properties(nint physical, out VkPhysicalDeviceSubgroupProperties sub)
+    /// <summary>The device's properties, with its subgroup properties chained (<c>vkGetPhysicalDeviceProperties2</c>).
+    /// </summary>
+    private static PhysicalDeviceProperties Properties(
+        Vk vk, PhysicalDevice physical, out PhysicalDeviceSubgroupProperties sub)
     {
-        sub = new VkPhysicalDeviceSubgroupProperties { sType = SType.PhysicalDeviceSubgroupProperties };
-        var props = new VkPhysicalDeviceProperties2 { sType = SType.PhysicalDeviceProperties2 };
-        fixed (VkPhysicalDeviceSubgroupProperties* s = &sub)
+        sub = new PhysicalDeviceSubgroupProperties { SType = StructureType.PhysicalDeviceSubgroupProperties };
+        var props = new PhysicalDeviceProperties2 { SType = StructureType.PhysicalDeviceProperties2 };
+        fixed (PhysicalDeviceSubgroupProperties* s = &sub)
         {
-            props.pNext = s;
-            Native.vkGetPhysicalDeviceProperties2(physical, &props);
-            props.pNext = null;
+            props.PNext = s;
+            vk.GetPhysicalDeviceProperties2(physical, &props);
         }
 
-        return props;
+        return props.Properties;
     }
 
-    private static string Name(in VkPhysicalDeviceProperties2 props)
+    private static string Name(in PhysicalDeviceProperties props)
     {
-        fixed (byte* n = props.deviceName)
+        fixed (byte* n = props.DeviceName)
         {
             return Encoding.UTF8.GetString(n, new ReadOnlySpan<byte>(n, 256).IndexOf((byte)0) is int len and >= 0
                 ? len : 256);
@@ -204,44 +214,46 @@ public sealed unsafe partial class VulkanContext : IDisposable
     }
 
     private static VulkanContext Open(
-        InstanceHandle instance, nint physical, VulkanCandidate candidate, uint family, uint timestampBits,
-        bool subgroups)
+        InstanceHandle instance, PhysicalDevice physical, VulkanCandidate candidate, uint family,
+        uint timestampBits, bool subgroups)
     {
-        var props = Properties(physical, out var sub);
-        VkPhysicalDeviceFeatures supported, enabled = default;
-        Native.vkGetPhysicalDeviceFeatures(physical, &supported);
-        bool float64 = supported.flags[VkPhysicalDeviceFeatures.ShaderFloat64] != 0;
-        enabled.flags[VkPhysicalDeviceFeatures.ShaderFloat64] = float64 ? 1u : 0u;
-        VkPhysicalDeviceMemoryProperties memory;
-        Native.vkGetPhysicalDeviceMemoryProperties(physical, &memory);
+        var vk = instance.Api;
+        var props = Properties(vk, physical, out var sub);
+        PhysicalDeviceFeatures supported;
+        vk.GetPhysicalDeviceFeatures(physical, &supported);
+        bool float64 = supported.ShaderFloat64;
+        var enabled = new PhysicalDeviceFeatures { ShaderFloat64 = float64 };
+        PhysicalDeviceMemoryProperties memory;
+        vk.GetPhysicalDeviceMemoryProperties(physical, &memory);
         float priority = 1f;
-        var queueInfo = new VkDeviceQueueCreateInfo
+        var queueInfo = new DeviceQueueCreateInfo
         {
-            sType = SType.DeviceQueueCreateInfo,
-            queueFamilyIndex = family,
-            queueCount = 1,
-            pQueuePriorities = &priority,
+            SType = StructureType.DeviceQueueCreateInfo,
+            QueueFamilyIndex = family,
+            QueueCount = 1,
+            PQueuePriorities = &priority,
         };
-        var deviceInfo = new VkDeviceCreateInfo
+        var deviceInfo = new DeviceCreateInfo
         {
-            sType = SType.DeviceCreateInfo,
-            queueCreateInfoCount = 1,
-            pQueueCreateInfos = &queueInfo,
-            pEnabledFeatures = &enabled,
+            SType = StructureType.DeviceCreateInfo,
+            QueueCreateInfoCount = 1,
+            PQueueCreateInfos = &queueInfo,
+            PEnabledFeatures = &enabled,
         };
-        nint device;
-        VkCheck.Ok(Native.vkCreateDevice(physical, &deviceInfo, null, &device), "vkCreateDevice");
+        Device device;
+        VkCheck.Ok(vk.CreateDevice(physical, &deviceInfo, null, &device), "vkCreateDevice");
         var handle = new DeviceHandle(instance, device);
-        nint queue;
-        Native.vkGetDeviceQueue(device, family, 0, &queue);
-        bool arithmetic = subgroups && (sub.supportedStages & Vk.ShaderStageCompute) != 0
-            && (sub.supportedOperations & (Vk.SubgroupFeatureBasic | Vk.SubgroupFeatureArithmetic))
-            == (Vk.SubgroupFeatureBasic | Vk.SubgroupFeatureArithmetic);
-        bool timestamps = timestampBits > 0 && props.timestampPeriod > 0;
-        uint v = props.apiVersion;
+        Queue queue;
+        vk.GetDeviceQueue(device, family, 0, &queue);
+        const SubgroupFeatureFlags needed = SubgroupFeatureFlags.BasicBit | SubgroupFeatureFlags.ArithmeticBit;
+        bool arithmetic = subgroups && (sub.SupportedStages & ShaderStageFlags.ComputeBit) != 0
+            && (sub.SupportedOperations & needed) == needed;
+        float period = props.Limits.TimestampPeriod;
+        bool timestamps = timestampBits > 0 && period > 0;
+        uint v = props.ApiVersion;
         var info = new VulkanDeviceInfo(
             candidate.Index, candidate.Name, candidate.Type, $"{(v >> 22) & 0x7F}.{(v >> 12) & 0x3FF}.{v & 0xFFF}",
-            sub.subgroupSize, arithmetic, timestamps ? props.timestampPeriod : 0);
+            sub.SubgroupSize, arithmetic, timestamps ? period : 0);
         try
         {
             return new VulkanContext(instance, handle, queue, family, memory, timestamps, info) { Float64 = float64 };

@@ -1,3 +1,5 @@
+using Silk.NET.Vulkan;
+
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
 /// <summary>
@@ -28,40 +30,26 @@ public sealed unsafe partial class VulkanContext
         lock (_lock)
         {
             ThrowIfDisposed();
-            nint cmd = AllocateCommandBuffer();
+            var cmd = AllocateCommandBuffer();
             try
             {
-                var begin = new VkCommandBufferBeginInfo
-                {
-                    sType = SType.CommandBufferBeginInfo,
-                    flags = Vk.CommandBufferOneTimeSubmit,
-                };
-                VkCheck.Ok(Native.vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
-                var before = new VkMemoryBarrier
-                {
-                    sType = SType.MemoryBarrier,
-                    srcAccessMask = Vk.AccessHostWrite | Vk.AccessShaderWrite | Vk.AccessTransferWrite,
-                    dstAccessMask = Vk.AccessTransferRead | Vk.AccessTransferWrite,
-                };
-                Native.vkCmdPipelineBarrier(cmd, Vk.StageHost | Vk.StageComputeShader | Vk.StageTransfer,
-                    Vk.StageTransfer, 0, 1, &before, 0, null, 0, null);
-                var region = new VkBufferCopy { size = (ulong)bytes };
-                Native.vkCmdCopyBuffer(cmd, source.Handle, destination.Handle, 1, &region);
-                var after = new VkMemoryBarrier
-                {
-                    sType = SType.MemoryBarrier,
-                    srcAccessMask = Vk.AccessTransferWrite,
-                    dstAccessMask = Vk.AccessShaderRead | Vk.AccessShaderWrite | Vk.AccessHostRead
-                        | Vk.AccessTransferRead | Vk.AccessTransferWrite,
-                };
-                Native.vkCmdPipelineBarrier(cmd, Vk.StageTransfer,
-                    Vk.StageComputeShader | Vk.StageHost | Vk.StageTransfer, 0, 1, &after, 0, null, 0, null);
-                VkCheck.Ok(Native.vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+                const PipelineStageFlags before = PipelineStageFlags.HostBit | PipelineStageFlags.ComputeShaderBit
+                    | PipelineStageFlags.TransferBit;
+                const AccessFlags transfer = AccessFlags.TransferReadBit | AccessFlags.TransferWriteBit;
+                Begin(cmd);
+                const AccessFlags writes =
+                    AccessFlags.HostWriteBit | AccessFlags.ShaderWriteBit | AccessFlags.TransferWriteBit;
+                Barrier(cmd, before, writes, PipelineStageFlags.TransferBit, transfer);
+                var region = new BufferCopy { Size = (ulong)bytes };
+                _vk.CmdCopyBuffer(cmd, source.Handle, destination.Handle, 1, &region);
+                Barrier(cmd, PipelineStageFlags.TransferBit, AccessFlags.TransferWriteBit, before,
+                    AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit | AccessFlags.HostReadBit | transfer);
+                VkCheck.Ok(_vk.EndCommandBuffer(cmd), "vkEndCommandBuffer");
                 SubmitAndWait(cmd);
             }
             finally
             {
-                Native.vkFreeCommandBuffers(_device.DangerousGetHandle(), _commandPool.Value, 1, &cmd);
+                _vk.FreeCommandBuffers(_device.Value, new CommandPool(_commandPool.Value), 1, &cmd);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Silk.NET.Vulkan;
 
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
@@ -31,11 +32,11 @@ internal sealed unsafe class VulkanPipeline : IDisposable
 
     public int PushBytes { get; }
 
-    public ulong SetLayout => _setLayout.Value;
+    public DescriptorSetLayout SetLayout => new(_setLayout.Value);
 
-    public ulong Layout => _layout.Value;
+    public PipelineLayout Layout => new(_layout.Value);
 
-    public ulong Handle => _pipeline.Value;
+    public Pipeline Handle => new(_pipeline.Value);
 
     /// <summary>The embedded SPIR-V words of <paramref name="resource"/>; a missing one is a build bug.</summary>
     public static byte[] Spirv(string resource)
@@ -49,44 +50,45 @@ internal sealed unsafe class VulkanPipeline : IDisposable
 
     public static VulkanPipeline Create(DeviceHandle device, string name, bool subgroups, int bindings, int pushBytes)
     {
-        nint d = device.DangerousGetHandle();
+        var vk = device.Api;
+        var d = device.Value;
         var code = Spirv($"PerceptionJudge.Shaders.{name}{(subgroups ? "" : ".shared")}.spv");
-        var slots = stackalloc VkDescriptorSetLayoutBinding[bindings];
+        var slots = stackalloc DescriptorSetLayoutBinding[bindings];
         for (int i = 0; i < bindings; i++)
         {
-            slots[i] = new VkDescriptorSetLayoutBinding
+            slots[i] = new DescriptorSetLayoutBinding
             {
-                binding = (uint)i,
-                descriptorType = Vk.DescriptorStorageBuffer,
-                descriptorCount = 1,
-                stageFlags = Vk.ShaderStageCompute,
+                Binding = (uint)i,
+                DescriptorType = DescriptorType.StorageBuffer,
+                DescriptorCount = 1,
+                StageFlags = ShaderStageFlags.ComputeBit,
             };
         }
 
-        var setInfo = new VkDescriptorSetLayoutCreateInfo
+        var setInfo = new DescriptorSetLayoutCreateInfo
         {
-            sType = SType.DescriptorSetLayoutCreateInfo,
-            bindingCount = (uint)bindings,
-            pBindings = slots,
+            SType = StructureType.DescriptorSetLayoutCreateInfo,
+            BindingCount = (uint)bindings,
+            PBindings = slots,
         };
-        ulong set;
-        VkCheck.Ok(Native.vkCreateDescriptorSetLayout(d, &setInfo, null, &set), "vkCreateDescriptorSetLayout");
-        var setLayout = new DeviceChild(device, ChildKind.DescriptorSetLayout, set);
+        DescriptorSetLayout set;
+        VkCheck.Ok(vk.CreateDescriptorSetLayout(d, &setInfo, null, &set), "vkCreateDescriptorSetLayout");
+        var setLayout = new DeviceChild(device, ChildKind.DescriptorSetLayout, set.Handle);
         DeviceChild? layout = null;
         try
         {
-            var push = new VkPushConstantRange { stageFlags = Vk.ShaderStageCompute, size = (uint)pushBytes };
-            var layoutInfo = new VkPipelineLayoutCreateInfo
+            var push = new PushConstantRange { StageFlags = ShaderStageFlags.ComputeBit, Size = (uint)pushBytes };
+            var layoutInfo = new PipelineLayoutCreateInfo
             {
-                sType = SType.PipelineLayoutCreateInfo,
-                setLayoutCount = 1,
-                pSetLayouts = &set,
-                pushConstantRangeCount = pushBytes > 0 ? 1u : 0u,
-                pPushConstantRanges = &push,
+                SType = StructureType.PipelineLayoutCreateInfo,
+                SetLayoutCount = 1,
+                PSetLayouts = &set,
+                PushConstantRangeCount = pushBytes > 0 ? 1u : 0u,
+                PPushConstantRanges = &push,
             };
-            ulong l;
-            VkCheck.Ok(Native.vkCreatePipelineLayout(d, &layoutInfo, null, &l), "vkCreatePipelineLayout");
-            layout = new DeviceChild(device, ChildKind.PipelineLayout, l);
+            PipelineLayout l;
+            VkCheck.Ok(vk.CreatePipelineLayout(d, &layoutInfo, null, &l), "vkCreatePipelineLayout");
+            layout = new DeviceChild(device, ChildKind.PipelineLayout, l.Handle);
             ulong pipeline = Build(device, code, l);
             return new VulkanPipeline(
                 name, bindings, pushBytes, setLayout, layout, new DeviceChild(device, ChildKind.Pipeline, pipeline));
@@ -99,37 +101,38 @@ internal sealed unsafe class VulkanPipeline : IDisposable
         }
     }
 
-    private static ulong Build(DeviceHandle device, byte[] code, ulong layout)
+    private static ulong Build(DeviceHandle device, byte[] code, PipelineLayout layout)
     {
-        nint d = device.DangerousGetHandle();
+        var vk = device.Api;
+        var d = device.Value;
         fixed (byte* words = code)
         fixed (byte* entry = "main\0"u8)
         {
-            var moduleInfo = new VkShaderModuleCreateInfo
+            var moduleInfo = new ShaderModuleCreateInfo
             {
-                sType = SType.ShaderModuleCreateInfo,
-                codeSize = (nuint)code.Length,
-                pCode = (uint*)words,
+                SType = StructureType.ShaderModuleCreateInfo,
+                CodeSize = (nuint)code.Length,
+                PCode = (uint*)words,
             };
-            ulong m;
-            VkCheck.Ok(Native.vkCreateShaderModule(d, &moduleInfo, null, &m), "vkCreateShaderModule");
-            using var module = new DeviceChild(device, ChildKind.ShaderModule, m);
-            var info = new VkComputePipelineCreateInfo
+            ShaderModule m;
+            VkCheck.Ok(vk.CreateShaderModule(d, &moduleInfo, null, &m), "vkCreateShaderModule");
+            using var module = new DeviceChild(device, ChildKind.ShaderModule, m.Handle);
+            var info = new ComputePipelineCreateInfo
             {
-                sType = SType.ComputePipelineCreateInfo,
-                stage = new VkPipelineShaderStageCreateInfo
+                SType = StructureType.ComputePipelineCreateInfo,
+                Stage = new PipelineShaderStageCreateInfo
                 {
-                    sType = SType.PipelineShaderStageCreateInfo,
-                    stage = Vk.ShaderStageCompute,
-                    module = m,
-                    pName = entry,
+                    SType = StructureType.PipelineShaderStageCreateInfo,
+                    Stage = ShaderStageFlags.ComputeBit,
+                    Module = m,
+                    PName = entry,
                 },
-                layout = layout,
-                basePipelineIndex = -1,
+                Layout = layout,
+                BasePipelineIndex = -1,
             };
-            ulong pipeline;
-            VkCheck.Ok(Native.vkCreateComputePipelines(d, 0, 1, &info, null, &pipeline), "vkCreateComputePipelines");
-            return pipeline;
+            Pipeline pipeline;
+            VkCheck.Ok(vk.CreateComputePipelines(d, default, 1, &info, null, &pipeline), "vkCreateComputePipelines");
+            return pipeline.Handle;
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Silk.NET.Core.Loader;
 
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
@@ -41,15 +41,9 @@ public static class VulkanRuntime
     /// </summary>
     public static (VulkanContext? Context, string? Reason) TryCreate(string loader, string? selector)
     {
-        if (!NativeLibrary.TryLoad(loader, typeof(VulkanRuntime).Assembly, null, out nint library))
-        {
-            return (null, Unavailable($"the Vulkan loader {loader} was not found"));
-        }
-
-        NativeLibrary.Free(library);
         try
         {
-            return (VulkanContext.Create(selector), null);
+            return (VulkanContext.Create(loader, selector, subgroups: true), null);
         }
         catch (KernelInputException e)
         {
@@ -59,11 +53,11 @@ public static class VulkanRuntime
         {
             return (null, Unavailable(e.Message));
         }
-        catch (DllNotFoundException)
+        catch (FileNotFoundException)
         {
-            return (null, Unavailable($"the Vulkan loader {Native.Library} could not be loaded"));
+            return (null, Unavailable($"the Vulkan loader {loader} could not be loaded"));
         }
-        catch (EntryPointNotFoundException e)
+        catch (SymbolLoadingException e)
         {
             return (null, Unavailable($"the Vulkan loader is older than 1.1 ({e.Message})"));
         }
@@ -71,7 +65,8 @@ public static class VulkanRuntime
 
     private static (VulkanContext?, string?) OpenShared()
     {
-        var opened = TryCreate(Native.Library, Environment.GetEnvironmentVariable(DeviceSelection.EnvironmentVariable));
+        var opened = TryCreate(
+            VulkanLoader.Library, Environment.GetEnvironmentVariable(DeviceSelection.EnvironmentVariable));
         if (opened.Context is { } context)
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => context.Dispose();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Silk.NET.Vulkan;
 
 namespace PerceptionJudge.Kernels.Runtime.Vulkan;
 
@@ -67,116 +68,141 @@ public sealed unsafe partial class VulkanContext
         lock (_lock)
         {
             ThrowIfDisposed();
-            nint d = _device.DangerousGetHandle();
             using var pool = DescriptorPool(dispatches.Length, descriptors);
             var sets = AllocateSets(pool, pipelines, dispatches);
             uint queries = Timestamps ? 2u * (uint)dispatches.Length : 0;
             using var queryPool = queries > 0 ? QueryPool(queries) : null;
-            nint cmd = AllocateCommandBuffer();
+            var timestamps = new QueryPool(queryPool?.Value ?? 0);
+            var cmd = AllocateCommandBuffer();
             try
             {
-                Record(cmd, pipelines, dispatches, sets, queryPool?.Value ?? 0, queries);
+                Record(cmd, pipelines, dispatches, sets, timestamps, queries);
                 SubmitAndWait(cmd);
             }
             finally
             {
-                Native.vkFreeCommandBuffers(d, _commandPool.Value, 1, &cmd);
+                _vk.FreeCommandBuffers(_device.Value, new CommandPool(_commandPool.Value), 1, &cmd);
             }
 
-            var timings = Timings(dispatches, queryPool?.Value ?? 0, queries);
+            var timings = Timings(dispatches, timestamps, queries);
             LastTimings = timings;
             return timings;
         }
     }
 
     /// <summary>A primary command buffer from the context's pool (the caller frees it; under the lock).</summary>
-    private nint AllocateCommandBuffer()
+    private CommandBuffer AllocateCommandBuffer()
     {
-        var allocInfo = new VkCommandBufferAllocateInfo
+        var allocInfo = new CommandBufferAllocateInfo
         {
-            sType = SType.CommandBufferAllocateInfo,
-            commandPool = _commandPool.Value,
-            commandBufferCount = 1,
+            SType = StructureType.CommandBufferAllocateInfo,
+            CommandPool = new CommandPool(_commandPool.Value),
+            Level = CommandBufferLevel.Primary,
+            CommandBufferCount = 1,
         };
-        nint cmd;
-        VkCheck.Ok(Native.vkAllocateCommandBuffers(_device.DangerousGetHandle(), &allocInfo, &cmd),
-            "vkAllocateCommandBuffers");
+        CommandBuffer cmd;
+        VkCheck.Ok(_vk.AllocateCommandBuffers(_device.Value, &allocInfo, &cmd), "vkAllocateCommandBuffers");
         return cmd;
     }
 
-    /// <summary>Submits the recorded <paramref name="cmd"/> and waits on a fence (under the lock).</summary>
-    private void SubmitAndWait(nint cmd)
+    /// <summary>Starts recording <paramref name="cmd"/> for one submission.</summary>
+    private void Begin(CommandBuffer cmd)
     {
-        nint d = _device.DangerousGetHandle();
-        var fenceInfo = new VkFenceCreateInfo { sType = SType.FenceCreateInfo };
-        ulong f;
-        VkCheck.Ok(Native.vkCreateFence(d, &fenceInfo, null, &f), "vkCreateFence");
-        using var fence = new DeviceChild(_device, ChildKind.Fence, f);
-        var submit = new VkSubmitInfo
+        var begin = new CommandBufferBeginInfo
         {
-            sType = SType.SubmitInfo,
-            commandBufferCount = 1,
-            pCommandBuffers = &cmd,
+            SType = StructureType.CommandBufferBeginInfo,
+            Flags = CommandBufferUsageFlags.OneTimeSubmitBit,
         };
-        VkCheck.Ok(Native.vkQueueSubmit(_queue, 1, &submit, f), "vkQueueSubmit");
-        VkCheck.Ok(Native.vkWaitForFences(d, 1, &f, 1, FenceTimeoutNs), "vkWaitForFences");
+        VkCheck.Ok(_vk.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
+    }
+
+    /// <summary>A global memory barrier: <paramref name="srcAccess"/> in <paramref name="srcStages"/> before
+    /// <paramref name="dstAccess"/> in <paramref name="dstStages"/>.</summary>
+    private void Barrier(
+        CommandBuffer cmd, PipelineStageFlags srcStages, AccessFlags srcAccess, PipelineStageFlags dstStages,
+        AccessFlags dstAccess)
+    {
+        var barrier = new MemoryBarrier
+        {
+            SType = StructureType.MemoryBarrier,
+            SrcAccessMask = srcAccess,
+            DstAccessMask = dstAccess,
+        };
+        _vk.CmdPipelineBarrier(cmd, srcStages, dstStages, 0, 1, &barrier, 0, null, 0, null);
+    }
+
+    /// <summary>Submits the recorded <paramref name="cmd"/> and waits on a fence (under the lock).</summary>
+    private void SubmitAndWait(CommandBuffer cmd)
+    {
+        var d = _device.Value;
+        var fenceInfo = new FenceCreateInfo { SType = StructureType.FenceCreateInfo };
+        Fence f;
+        VkCheck.Ok(_vk.CreateFence(d, &fenceInfo, null, &f), "vkCreateFence");
+        using var fence = new DeviceChild(_device, ChildKind.Fence, f.Handle);
+        var submit = new SubmitInfo
+        {
+            SType = StructureType.SubmitInfo,
+            CommandBufferCount = 1,
+            PCommandBuffers = &cmd,
+        };
+        VkCheck.Ok(_vk.QueueSubmit(_queue, 1, &submit, f), "vkQueueSubmit");
+        VkCheck.Ok(_vk.WaitForFences(d, 1, &f, true, FenceTimeoutNs), "vkWaitForFences");
     }
 
     private DeviceChild DescriptorPool(int sets, int descriptors)
     {
-        var size = new VkDescriptorPoolSize { type = Vk.DescriptorStorageBuffer, descriptorCount = (uint)descriptors };
-        var info = new VkDescriptorPoolCreateInfo
+        var size = new DescriptorPoolSize { Type = DescriptorType.StorageBuffer, DescriptorCount = (uint)descriptors };
+        var info = new DescriptorPoolCreateInfo
         {
-            sType = SType.DescriptorPoolCreateInfo,
-            maxSets = (uint)sets,
-            poolSizeCount = 1,
-            pPoolSizes = &size,
+            SType = StructureType.DescriptorPoolCreateInfo,
+            MaxSets = (uint)sets,
+            PoolSizeCount = 1,
+            PPoolSizes = &size,
         };
-        ulong pool;
-        VkCheck.Ok(Native.vkCreateDescriptorPool(_device.DangerousGetHandle(), &info, null, &pool),
-            "vkCreateDescriptorPool");
-        return new DeviceChild(_device, ChildKind.DescriptorPool, pool);
+        DescriptorPool pool;
+        VkCheck.Ok(_vk.CreateDescriptorPool(_device.Value, &info, null, &pool), "vkCreateDescriptorPool");
+        return new DeviceChild(_device, ChildKind.DescriptorPool, pool.Handle);
     }
 
-    private ulong[] AllocateSets(
+    private DescriptorSet[] AllocateSets(
         DeviceChild pool, VulkanPipeline[] pipelines, ReadOnlySpan<VulkanDispatch> dispatches)
     {
-        nint d = _device.DangerousGetHandle();
-        var sets = new ulong[dispatches.Length];
+        var d = _device.Value;
+        var sets = new DescriptorSet[dispatches.Length];
         for (int i = 0; i < dispatches.Length; i++)
         {
-            ulong layout = pipelines[i].SetLayout;
-            var info = new VkDescriptorSetAllocateInfo
+            var layout = pipelines[i].SetLayout;
+            var info = new DescriptorSetAllocateInfo
             {
-                sType = SType.DescriptorSetAllocateInfo,
-                descriptorPool = pool.Value,
-                descriptorSetCount = 1,
-                pSetLayouts = &layout,
+                SType = StructureType.DescriptorSetAllocateInfo,
+                DescriptorPool = new DescriptorPool(pool.Value),
+                DescriptorSetCount = 1,
+                PSetLayouts = &layout,
             };
-            ulong set;
-            VkCheck.Ok(Native.vkAllocateDescriptorSets(d, &info, &set), "vkAllocateDescriptorSets");
+            DescriptorSet set;
+            VkCheck.Ok(_vk.AllocateDescriptorSets(d, &info, &set), "vkAllocateDescriptorSets");
             sets[i] = set;
             var buffers = dispatches[i].Buffers;
-            var infos = new VkDescriptorBufferInfo[buffers.Length];
-            var writes = new VkWriteDescriptorSet[buffers.Length];
-            fixed (VkDescriptorBufferInfo* pInfos = infos)
-            fixed (VkWriteDescriptorSet* pWrites = writes)
+            var infos = new DescriptorBufferInfo[buffers.Length];
+            var writes = new WriteDescriptorSet[buffers.Length];
+            fixed (DescriptorBufferInfo* pInfos = infos)
+            fixed (WriteDescriptorSet* pWrites = writes)
             {
                 for (int b = 0; b < buffers.Length; b++)
                 {
-                    pInfos[b] = new VkDescriptorBufferInfo { buffer = buffers[b].Handle, range = Vk.WholeSize };
-                    pWrites[b] = new VkWriteDescriptorSet
+                    pInfos[b] = new DescriptorBufferInfo { Buffer = buffers[b].Handle, Range = Vk.WholeSize };
+                    pWrites[b] = new WriteDescriptorSet
                     {
-                        sType = SType.WriteDescriptorSet,
-                        dstSet = set,
-                        dstBinding = (uint)b,
-                        descriptorCount = 1,
-                        descriptorType = Vk.DescriptorStorageBuffer,
-                        pBufferInfo = pInfos + b,
+                        SType = StructureType.WriteDescriptorSet,
+                        DstSet = set,
+                        DstBinding = (uint)b,
+                        DescriptorCount = 1,
+                        DescriptorType = DescriptorType.StorageBuffer,
+                        PBufferInfo = pInfos + b,
                     };
                 }
 
-                Native.vkUpdateDescriptorSets(d, (uint)buffers.Length, pWrites, 0, null);
+                _vk.UpdateDescriptorSets(d, (uint)buffers.Length, pWrites, 0, null);
             }
         }
 
@@ -185,89 +211,69 @@ public sealed unsafe partial class VulkanContext
 
     private DeviceChild QueryPool(uint count)
     {
-        var info = new VkQueryPoolCreateInfo
+        var info = new QueryPoolCreateInfo
         {
-            sType = SType.QueryPoolCreateInfo,
-            queryType = Vk.QueryTypeTimestamp,
-            queryCount = count,
+            SType = StructureType.QueryPoolCreateInfo,
+            QueryType = QueryType.Timestamp,
+            QueryCount = count,
         };
-        ulong pool;
-        VkCheck.Ok(Native.vkCreateQueryPool(_device.DangerousGetHandle(), &info, null, &pool), "vkCreateQueryPool");
-        return new DeviceChild(_device, ChildKind.QueryPool, pool);
+        QueryPool pool;
+        VkCheck.Ok(_vk.CreateQueryPool(_device.Value, &info, null, &pool), "vkCreateQueryPool");
+        return new DeviceChild(_device, ChildKind.QueryPool, pool.Handle);
     }
 
-    private static void Record(
-        nint cmd, VulkanPipeline[] pipelines, ReadOnlySpan<VulkanDispatch> dispatches, ulong[] sets, ulong queryPool,
-        uint queries)
+    private void Record(
+        CommandBuffer cmd, VulkanPipeline[] pipelines, ReadOnlySpan<VulkanDispatch> dispatches, DescriptorSet[] sets,
+        QueryPool queryPool, uint queries)
     {
-        var begin = new VkCommandBufferBeginInfo
-        {
-            sType = SType.CommandBufferBeginInfo,
-            flags = Vk.CommandBufferOneTimeSubmit,
-        };
-        VkCheck.Ok(Native.vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
+        Begin(cmd);
         if (queries > 0)
         {
-            Native.vkCmdResetQueryPool(cmd, queryPool, 0, queries);
+            _vk.CmdResetQueryPool(cmd, queryPool, 0, queries);
         }
 
-        var hostToShader = new VkMemoryBarrier
-        {
-            sType = SType.MemoryBarrier,
-            srcAccessMask = Vk.AccessHostWrite,
-            dstAccessMask = Vk.AccessShaderRead | Vk.AccessShaderWrite,
-        };
-        Native.vkCmdPipelineBarrier(cmd, Vk.StageHost, Vk.StageComputeShader, 0, 1, &hostToShader, 0, null, 0, null);
-        var shaderToShader = new VkMemoryBarrier
-        {
-            sType = SType.MemoryBarrier,
-            srcAccessMask = Vk.AccessShaderWrite,
-            dstAccessMask = Vk.AccessShaderRead | Vk.AccessShaderWrite,
-        };
+        const AccessFlags shaderAccess = AccessFlags.ShaderReadBit | AccessFlags.ShaderWriteBit;
+        Barrier(cmd, PipelineStageFlags.HostBit, AccessFlags.HostWriteBit, PipelineStageFlags.ComputeShaderBit,
+            shaderAccess);
         for (int i = 0; i < dispatches.Length; i++)
         {
             var x = dispatches[i];
             var p = pipelines[i];
             if (i > 0)
             {
-                Native.vkCmdPipelineBarrier(
-                    cmd, Vk.StageComputeShader, Vk.StageComputeShader, 0, 1, &shaderToShader, 0, null, 0, null);
+                Barrier(cmd, PipelineStageFlags.ComputeShaderBit, AccessFlags.ShaderWriteBit,
+                    PipelineStageFlags.ComputeShaderBit, shaderAccess);
             }
 
-            Native.vkCmdBindPipeline(cmd, Vk.BindPointCompute, p.Handle);
-            ulong set = sets[i];
-            Native.vkCmdBindDescriptorSets(cmd, Vk.BindPointCompute, p.Layout, 0, 1, &set, 0, null);
+            _vk.CmdBindPipeline(cmd, PipelineBindPoint.Compute, p.Handle);
+            var set = sets[i];
+            _vk.CmdBindDescriptorSets(cmd, PipelineBindPoint.Compute, p.Layout, 0, 1, &set, 0, null);
             if (x.Push.Length > 0)
             {
                 fixed (byte* push = x.Push)
                 {
-                    Native.vkCmdPushConstants(cmd, p.Layout, Vk.ShaderStageCompute, 0, (uint)x.Push.Length, push);
+                    _vk.CmdPushConstants(cmd, p.Layout, ShaderStageFlags.ComputeBit, 0, (uint)x.Push.Length, push);
                 }
             }
 
             if (queries > 0)
             {
-                Native.vkCmdWriteTimestamp(cmd, Vk.StageTopOfPipe, queryPool, (uint)(2 * i));
+                _vk.CmdWriteTimestamp(cmd, PipelineStageFlags.TopOfPipeBit, queryPool, (uint)(2 * i));
             }
 
-            Native.vkCmdDispatch(cmd, x.GroupsX, x.GroupsY, 1);
+            _vk.CmdDispatch(cmd, x.GroupsX, x.GroupsY, 1);
             if (queries > 0)
             {
-                Native.vkCmdWriteTimestamp(cmd, Vk.StageBottomOfPipe, queryPool, (uint)(2 * i + 1));
+                _vk.CmdWriteTimestamp(cmd, PipelineStageFlags.BottomOfPipeBit, queryPool, (uint)(2 * i + 1));
             }
         }
 
-        var shaderToHost = new VkMemoryBarrier
-        {
-            sType = SType.MemoryBarrier,
-            srcAccessMask = Vk.AccessShaderWrite,
-            dstAccessMask = Vk.AccessHostRead,
-        };
-        Native.vkCmdPipelineBarrier(cmd, Vk.StageComputeShader, Vk.StageHost, 0, 1, &shaderToHost, 0, null, 0, null);
-        VkCheck.Ok(Native.vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+        Barrier(cmd, PipelineStageFlags.ComputeShaderBit, AccessFlags.ShaderWriteBit, PipelineStageFlags.HostBit,
+            AccessFlags.HostReadBit);
+        VkCheck.Ok(_vk.EndCommandBuffer(cmd), "vkEndCommandBuffer");
     }
 
-    private DispatchTiming[] Timings(ReadOnlySpan<VulkanDispatch> dispatches, ulong queryPool, uint queries)
+    private DispatchTiming[] Timings(ReadOnlySpan<VulkanDispatch> dispatches, QueryPool queryPool, uint queries)
     {
         var timings = new DispatchTiming[dispatches.Length];
         var ticks = new ulong[Math.Max(queries, 1)];
@@ -275,9 +281,9 @@ public sealed unsafe partial class VulkanContext
         {
             fixed (ulong* t = ticks)
             {
-                VkCheck.Ok(Native.vkGetQueryPoolResults(
-                    _device.DangerousGetHandle(), queryPool, 0, queries, (nuint)(queries * sizeof(ulong)), t,
-                    sizeof(ulong), Vk.QueryResult64 | Vk.QueryResultWait), "vkGetQueryPoolResults");
+                VkCheck.Ok(_vk.GetQueryPoolResults(
+                    _device.Value, queryPool, 0, queries, (nuint)(queries * sizeof(ulong)), t, sizeof(ulong),
+                    QueryResultFlags.Result64Bit | QueryResultFlags.ResultWaitBit), "vkGetQueryPoolResults");
             }
         }
 
