@@ -36,12 +36,13 @@ public class BackboneBenchmarks
     /// <summary>libtorch's threads (intra-op, which its BLAS uses, and inter-op) for the whole process.</summary>
     public static int Threads { get; set; } = 1;
 
-    /// <summary>The job: in-process, each invocation timed once.</summary>
+    /// <summary>The job: in-process (an hour per benchmark before BenchmarkDotNet gives up: the 100M steps on a busy
+    /// 2-core box), each invocation timed once.</summary>
     public static IConfig Config() =>
         ManualConfig.CreateEmpty()
             .AddJob(Job.Dry.WithId($"backbone-{Threads}t")
                 .WithStrategy(RunStrategy.Monitoring)
-                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(1), logOutput: true))
                 .WithLaunchCount(1)
                 .WithWarmupCount(1)
                 .WithIterationCount(5))
