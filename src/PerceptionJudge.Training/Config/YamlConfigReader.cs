@@ -78,6 +78,15 @@ internal sealed class YamlConfigReader
             int? line = _source.HasLines ? (int)e.Start.Line : null;
             throw new TrainingException(_source.Name, $"invalid YAML at column {e.Start.Column}: {e.Message}", line, e);
         }
+        catch (InvalidOperationException e) when (e.TargetSite?.Module.Assembly == typeof(Parser).Assembly)
+        {
+            // YamlDotNet 18.1.0's scanner throws this on some malformed plain scalars (found by the train-config
+            // fuzz target) instead of a YamlException; it is still the input's fault.
+            Mark after = _parser.Current?.Start ?? Mark.Empty;
+            throw new TrainingException(_source.Name,
+                $"invalid YAML after column {after.Column}: YamlDotNet could not scan the text here ({e.Message})",
+                _source.HasLines && after.Line > 0 ? (int)after.Line : null, e);
+        }
     }
 
     /// <summary>
