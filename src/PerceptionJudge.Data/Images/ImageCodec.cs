@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -58,6 +59,13 @@ public static unsafe class ImageCodec
         {
             // ImageSharp fills the rows a PNG cut between data chunks lacks; the IEND chunk catches the cut.
             throw new DataException(path, "corrupt PNG: truncated (no IEND chunk); download it again");
+        }
+
+        if (format == "BMP" && !HasBmpPixels(bytes))
+        {
+            // Likewise for an uncompressed BMP shorter than the rows its header declares.
+            throw new DataException(path,
+                "corrupt BMP: truncated (fewer pixel bytes than its header declares); download it again");
         }
 
         var config = ImageSharpSetup.For(limits);
@@ -164,6 +172,29 @@ public static unsafe class ImageCodec
 
     // The IEND chunk type, likewise near the end.
     private static bool HasPngEnd(ReadOnlySpan<byte> b) => Tail(b).IndexOf("IEND"u8) >= 0;
+
+    // An uncompressed (BI_RGB or BI_BITFIELDS) BMP must hold offset + stride · |height| bytes; RLE and OS/2 headers
+    // are left to the decoder.
+    private static bool HasBmpPixels(ReadOnlySpan<byte> b)
+    {
+        if (b.Length < 34 || BinaryPrimitives.ReadInt32LittleEndian(b[14..]) < 40)
+        {
+            return true;
+        }
+
+        long offset = BinaryPrimitives.ReadUInt32LittleEndian(b[10..]);
+        long width = BinaryPrimitives.ReadInt32LittleEndian(b[18..]);
+        long height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(b[22..]));
+        int bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(b[28..]);
+        uint compression = BinaryPrimitives.ReadUInt32LittleEndian(b[30..]);
+        if (compression is not (0 or 3) || width <= 0 || bitsPerPixel == 0)
+        {
+            return true;
+        }
+
+        long stride = (width * bitsPerPixel + 31) / 32 * 4;
+        return b.Length >= offset + stride * height;
+    }
 
     private static ReadOnlySpan<byte> Tail(ReadOnlySpan<byte> b) => b[Math.Max(0, b.Length - 64)..];
 

@@ -138,6 +138,22 @@ public sealed class HostileImageTests
     }
 
     [Test]
+    public void Bmp_ShorterThanItsDeclaredRows_IsRefusedAsTruncated()
+    {
+        // The hand-written 2x1 24-bit BMP of ImageCodecTests, its one 8-byte row cut to 5 bytes.
+        byte[] bmp =
+        [
+            (byte)'B', (byte)'M', 62, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0,
+            40, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 24, 0, 0, 0, 0, 0, 8, 0, 0, 0,
+            0x13, 0x0B, 0, 0, 0x13, 0x0B, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 255, 255, 0, 0, 0, 0,
+        ];
+        Assert.That(ImageCodec.Decode(bmp, "whole.bmp").Width, Is.EqualTo(2));
+
+        Assert.That(Refused(bmp[..59], "cut.bmp").Message, Does.Contain("truncated"));
+    }
+
+    [Test]
     public void ZeroBytes_IsRefusedAsUnsupported() =>
         Assert.That(Refused([], "empty.png").Message, Does.Contain("unsupported"));
 
