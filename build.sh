@@ -7,12 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the targets need: libstb0 (images), cmake + g++ + libtorch-dev + libopenblas0-pthread (the native
+# Debian packages the targets need: cmake + g++ + libtorch-dev + libopenblas0-pthread (the native
 # backbone shim; OpenBLAS with pthreads, the reference BLAS is ~25x slower), libvulkan1 + mesa-vulkan-drivers (the
 # Vulkan loader and lavapipe, a CPU Vulkan device, so the Vulkan tests run anywhere) + glslang-tools (GLSL → SPIR-V
 # at build time), openmpi-bin + libopenmpi-dev (mpirun and libmpi.so.40 for multi-process data parallelism; the MPI
 # tests launch `mpirun -np 2`).
-APT_PACKAGES=(ca-certificates libstb0 cmake g++ libtorch-dev libopenblas0-pthread
+APT_PACKAGES=(ca-certificates cmake g++ libtorch-dev libopenblas0-pthread
     libvulkan1 mesa-vulkan-drivers glslang-tools openmpi-bin libopenmpi-dev)
 # The AFL++ campaign (--target=Fuzz, docs/fuzzing.md) also needs afl++; it pulls in clang, so only that target asks.
 for arg in "$@"; do
