@@ -7,11 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the targets need: libstb0 (images), libvulkan1 + mesa-vulkan-drivers (the
+# Debian packages the targets need: libvulkan1 + mesa-vulkan-drivers (the
 # Vulkan loader and lavapipe, a CPU Vulkan device, so the Vulkan tests run anywhere) + glslang-tools (GLSL → SPIR-V
 # at build time), openmpi-bin + libopenmpi-dev (mpirun and libmpi.so.40 for multi-process data parallelism; the MPI
 # tests launch `mpirun -np 2`). The backbone (TorchSharp + libtorch) comes from NuGet (native/libtorchsharp/README.md).
-APT_PACKAGES=(ca-certificates libstb0
+APT_PACKAGES=(ca-certificates
     libvulkan1 mesa-vulkan-drivers glslang-tools openmpi-bin libopenmpi-dev)
 # The AFL++ campaign (--target=Fuzz, docs/fuzzing.md) also needs afl++; it pulls in clang, so only that target asks.
 for arg in "$@"; do

@@ -44,7 +44,11 @@ internal static class DemoCommand
         Sft = new SftConfig { DescribeSteps = 0, Steps = 0, BatchSize = 16, Lr = 1e-3 },
         Trainer = new TrainerConfig
         {
-            Steps = 100, PromptsPerStep = 16, MiniBatchPrompts = 16, SaveEvery = 20, OutputDir = outDir,
+            Steps = 100,
+            PromptsPerStep = 16,
+            MiniBatchPrompts = 16,
+            SaveEvery = 20,
+            OutputDir = outDir,
         },
     };
 

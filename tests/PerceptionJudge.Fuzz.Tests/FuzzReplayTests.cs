@@ -70,6 +70,17 @@ public sealed class FuzzReplayTests
         Assert.That(refusal, Does.Contain(reason));
     }
 
+    [TestCase("png-declares-100000x100000.png")]
+    [TestCase("jpeg-declares-65500x65500.jpg")]
+    public void Image_DeclaringHugeDimensions_IsRefusedFromTheHeader(string seed)
+    {
+        byte[] input = File.ReadAllBytes(Path.Combine(FuzzTargets.CorpusDir("images"), seed));
+
+        string? refusal = FuzzProperty.Check(FuzzTargets.Get("images"), input);
+
+        Assert.That(refusal, Does.Contain("declares").And.Contain("over the decode limit"));
+    }
+
     [Test]
     public void Mutator_IsDeterministicForASeed()
     {

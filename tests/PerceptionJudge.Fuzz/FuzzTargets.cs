@@ -12,7 +12,7 @@ public static class FuzzTargets
     {
         var byName = new Dictionary<string, FuzzTarget>(StringComparer.Ordinal);
         foreach (var target in WeightsTargets.All().Concat(PpjdTargets.All()).Concat(JudgeTargets.All())
-            .Concat(ConfigTargets.All()).Concat(ModelFileTargets.All()))
+            .Concat(ConfigTargets.All()).Concat(ModelFileTargets.All()).Concat(ImageTargets.All()))
         {
             if (!byName.TryAdd(target.Name, target))
             {

@@ -1,4 +1,5 @@
 using System.Text;
+using PerceptionJudge.Data.Images;
 using PerceptionJudge.Data.Ppjd;
 using PerceptionJudge.Fuzz.Targets;
 using PerceptionJudge.Model.Config;
@@ -6,6 +7,10 @@ using PerceptionJudge.Model.Lora;
 using PerceptionJudge.Model.Tokenizer;
 using PerceptionJudge.Model.Weights;
 using PerceptionJudge.Training.Config;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace PerceptionJudge.Fuzz;
 
@@ -46,6 +51,34 @@ public static class SeedCorpus
         })));
         Save(root, "model-config", "generated-tiny.json", Encoding.UTF8.GetBytes(ModelConfigJson.ToJson(ModelConfig.Tiny)));
         Save(root, "train-config", "generated-defaults.json", Encoding.UTF8.GetBytes(ConfigPrinter.ToJson(new TrainConfig())));
+        WriteImages(root);
+    }
+
+    // An 8 x 8 gradient with varying alpha in the four formats the images target reads: PNG and JPEG by our own
+    // encoder, GIF (refused by the codec, so mutations test the refusal) and 24-bit BMP by ImageSharp's.
+    private static void WriteImages(string root)
+    {
+        var image = new Rgba8Image(8, 8, new byte[8 * 8 * 4]);
+        for (int i = 0; i < 64; i++)
+        {
+            image.Pixels[i * 4] = (byte)(i % 8 * 32);
+            image.Pixels[i * 4 + 1] = (byte)(i / 8 * 32);
+            image.Pixels[i * 4 + 2] = (byte)(i * 4);
+            image.Pixels[i * 4 + 3] = (byte)(255 - i);
+        }
+        Save(root, "images", "generated-8x8.png", ImageCodec.EncodePng(image));
+        Save(root, "images", "generated-8x8.jpg", ImageCodec.EncodeJpeg(image, 75));
+        using var wrapped = Image.WrapMemory<Rgba32>(image.Pixels.AsMemory(), 8, 8);
+        Save(root, "images", "generated-8x8.gif", Encoded(wrapped, new GifEncoder()));
+        var bmp24 = new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 };
+        Save(root, "images", "generated-8x8.bmp", Encoded(wrapped, bmp24));
+    }
+
+    private static byte[] Encoded(Image image, SixLabors.ImageSharp.Formats.IImageEncoder encoder)
+    {
+        using var output = new MemoryStream();
+        image.Save(output, encoder);
+        return output.ToArray();
     }
 
     private static void Save(string root, string target, string name, byte[] bytes)

@@ -4,8 +4,8 @@ namespace PerceptionJudge.Kernels.LossAgg;
 
 /// <summary>
 /// verl's <c>agg_loss</c>: reduces a masked [rows][cols] loss matrix to a scalar, optionally with the gradient
-/// d loss / d loss_mat. Implemented by <see cref="LossAggReference"/> (the spec), <see cref="LossAggCpu"/> and
-/// <see cref="LossAggVulkan"/>.
+/// d loss / d loss_mat. Implemented by <see cref="LossAggReference"/> (the spec), <see cref="LossAggCpu"/>,
+/// <see cref="LossAggVulkan"/> and <see cref="LossAggIlgpu"/>.
 /// </summary>
 public interface ILossAggKernels
 {
@@ -45,14 +45,16 @@ public static class LossAggKernels
     private static readonly Lazy<LossAggVulkan> s_vulkan =
         new(() => new LossAggVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
-    /// opened.</summary>
+    private static readonly Lazy<LossAggIlgpu> s_ilgpu = new(() => new LossAggIlgpu(Runtime.Ilgpu.IlgpuRuntime.Shared));
+
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan and ILGPU throw (with the reason) when no
+    /// device opened.</summary>
     public static ILossAggKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the loss-aggregation kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for loss aggregation"),
     };
 }

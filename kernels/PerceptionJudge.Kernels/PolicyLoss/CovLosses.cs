@@ -36,21 +36,13 @@ internal static class CovLosses
                 int k = i * cols + t;
                 float d = input.LogProb[k] - input.OldLogProb[k];
                 float a = input.Advantages[k], m = input.ResponseMask[k];
-                float sgn = MathF.Sign(a);
-                float dc = Math.Clamp(d, -lo, hi);
-                bool inside = d >= -lo && d <= hi;
-                float u = sgn * d, v = sgn * dc;
-
-                // min(u, v): the gradient reaches d through u always, through v only inside the clamp; u == v only
-                // inside the clamp (or when A = 0), so the tie split sums to the full gradient there.
-                q[t] = sgn * Math.Min(u, v);
-                g[t] = sgn * sgn * (u < v || (u == v && inside) ? 1f : 0f);
+                q[t] = GeoToken(d, a, lo, hi, out g[t], out bool clipped);
                 qSum += (double)q[t] * m;
                 aSum += (double)a * m;
                 len += m;
                 nakSum -= (double)d * m;
-                clipSum += d != dc && a > 0 ? m : 0;
-                lowerSum += d != dc && a < 0 ? m : 0;
+                clipSum += clipped && a > 0 ? m : 0;
+                lowerSum += clipped && a < 0 ? m : 0;
             }
 
             float ratio = MathF.Exp((float)(qSum / (len + Eps)));
@@ -77,21 +69,18 @@ internal static class CovLosses
         int n = input.Rows * input.Cols;
         var pg = new float[n];
         var dpg = new float[n];
+        var selected = new bool[n];
+        foreach (int k in TopCovariance(input, options.KlCovRatio))
+        {
+            selected[k] = true;
+        }
+
         double absSum = 0;
         for (int k = 0; k < n; k++)
         {
-            float d = input.LogProb[k] - input.OldLogProb[k];
-            float ratio = MathF.Exp(d);
-            pg[k] = -input.Advantages[k] * ratio;
-            dpg[k] = -input.Advantages[k] * ratio;
-            absSum += (double)MathF.Abs(d) * input.ResponseMask[k];
-        }
-
-        foreach (int k in TopCovariance(input, options.KlCovRatio))
-        {
-            float d = input.LogProb[k] - input.OldLogProb[k];
-            pg[k] = -input.Advantages[k] * MathF.Exp(d) + options.PpoKlCoef * MathF.Abs(d);
-            dpg[k] += options.PpoKlCoef * MathF.Sign(d);
+            pg[k] = KlCovToken(input.OldLogProb[k], input.LogProb[k], input.Advantages[k], selected[k],
+                options.PpoKlCoef, out dpg[k]);
+            absSum += (double)MathF.Abs(input.LogProb[k] - input.OldLogProb[k]) * input.ResponseMask[k];
         }
 
         float loss = Aggregate(
@@ -156,12 +145,8 @@ internal static class CovLosses
         for (int k = 0; k < n; k++)
         {
             float d = input.LogProb[k] - input.OldLogProb[k];
-            float ratio = MathF.Exp(d);
-            float negA = -input.Advantages[k];
-            float l1 = negA * ratio, l2 = negA * Math.Clamp(ratio, lower, upper);
-            float dl1 = negA * ratio;
-            pg[k] = Maximum(l1, dl1, l2, ratio >= lower && ratio <= upper ? dl1 : 0f, out dpg[k]);
-            clipped[k] = l2 > l1;
+            pg[k] = ClipCovToken(input.OldLogProb[k], input.LogProb[k], input.Advantages[k], lower, upper,
+                out dpg[k], out clipped[k]);
             float m = input.ResponseMask[k];
             nakSum -= (double)d * m;
             aSum += (double)input.Advantages[k] * m;
@@ -179,14 +164,10 @@ internal static class CovLosses
             }
         }
 
-        int clipNum = Math.Max((int)(options.ClipCovRatio * maskSum), 1);
-        int take = Math.Min(clipNum, candidates.Count);
-        var rng = new Random(options.Seed);
+        int take = Draw(candidates, maskSum, options);
         double droppedSum = 0;
         for (int j = 0; j < take; j++)
         {
-            int pick = rng.Next(j, candidates.Count);
-            (candidates[j], candidates[pick]) = (candidates[pick], candidates[j]);
             int k = candidates[j];
             pg[k] *= 0f;
             dpg[k] = 0f;
@@ -196,6 +177,26 @@ internal static class CovLosses
         float loss = Aggregate(
             LossAggregation.Parse(options.LossAggMode), pg, dpg, input, grad, options.LossScaleFactor);
         return new(loss, MaskedMean(droppedSum, maskSum), MaskedMean(nakSum, maskSum), 0f);
+    }
+
+    /// <summary>
+    /// clip_cov's draw (verl: torch.randperm over the candidates): max(1, ⌊clip_cov_ratio·Σm⌋) of
+    /// <paramref name="candidates"/> (row-major order) by a partial Fisher–Yates shuffle on
+    /// <see cref="Random"/>(<c>options.Seed</c>); the first returned-count entries are the dropped tokens. Every
+    /// backend draws here, on the host (.NET's generator is not reproduced on a device).
+    /// </summary>
+    internal static int Draw(List<int> candidates, double maskSum, PolicyLossOptions options)
+    {
+        int clipNum = Math.Max((int)(options.ClipCovRatio * maskSum), 1);
+        int take = Math.Min(clipNum, candidates.Count);
+        var rng = new Random(options.Seed);
+        for (int j = 0; j < take; j++)
+        {
+            int pick = rng.Next(j, candidates.Count);
+            (candidates[j], candidates[pick]) = (candidates[pick], candidates[j]);
+        }
+
+        return take;
     }
 
     private sealed class WorstFirst : IComparer<(float Cov, int Index)>

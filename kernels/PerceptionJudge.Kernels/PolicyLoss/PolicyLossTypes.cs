@@ -154,14 +154,17 @@ public static class PolicyLossKernels
     private static readonly Lazy<PolicyLossVulkan> s_vulkan =
         new(() => new PolicyLossVulkan(Runtime.Vulkan.VulkanRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan throws (with the reason) when no device
-    /// opened, and runs only the modes in <see cref="PolicyLossVulkan.Ported"/>.</summary>
+    private static readonly Lazy<PolicyLossIlgpu> s_ilgpu =
+        new(() => new PolicyLossIlgpu(Runtime.Ilgpu.IlgpuRuntime.Shared));
+
+    /// <summary>The implementation for <paramref name="backend"/>; Vulkan and ILGPU throw (with the reason) when no
+    /// device opened.</summary>
     public static IPolicyLossKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the policy-loss kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for policy losses"),
     };
 }

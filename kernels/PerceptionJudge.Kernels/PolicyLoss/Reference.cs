@@ -91,20 +91,14 @@ public sealed class PolicyLossReference : IPolicyLossKernels
                 len += input.ResponseMask[k];
             }
 
-            float logS = (float)(seqSum / Math.Max(len, 1.0));
-            float pass = logS <= 10f ? 1f : 0f;
-            float s = MathF.Exp(Math.Min(logS, 10f));
-            bool inside = s >= lower && s <= upper;
+            float s = GspoSeqRatio(seqSum, len, out float pass);
             for (int t = 0; t < cols; t++)
             {
                 int k = i * cols + t;
-                float negA = -input.Advantages[k];
-                float l1 = negA * s, l2 = negA * Math.Clamp(s, lower, upper);
-                float dl1 = negA * s * pass;
-                pg[k] = Maximum(l1, dl1, l2, inside ? dl1 : 0f, out dpg[k]);
+                pg[k] = GspoToken(s, pass, input.Advantages[k], lower, upper, out dpg[k], out bool clipped);
                 float m = input.ResponseMask[k];
                 nakSum -= (double)(input.LogProb[k] - input.OldLogProb[k]) * m;
-                clipSum += l2 > l1 ? m : 0;
+                clipSum += clipped ? m : 0;
             }
         }
 
@@ -137,14 +131,11 @@ public sealed class PolicyLossReference : IPolicyLossKernels
         double nakSum = 0, clipSum = 0;
         for (int k = 0; k < n; k++)
         {
-            float nak = Math.Clamp(input.LogProb[k] - input.OldLogProb[k], -20f, 20f);
-            float ratio = MathF.Exp(nak);
-            float clipped = Math.Clamp(ratio, lower, upper);
-            pg[k] = -clipped * input.Advantages[k] * input.LogProb[k];
-            dpg[k] = -clipped * input.Advantages[k];
+            pg[k] = CispoToken(input.OldLogProb[k], input.LogProb[k], input.Advantages[k], lower, upper, out dpg[k],
+                out float nak, out bool clipped);
             float m = input.ResponseMask[k];
             nakSum -= (double)nak * m;
-            clipSum += ratio != clipped ? m : 0;
+            clipSum += clipped ? m : 0;
         }
 
         double maskSum = MaskSum(input.ResponseMask);
@@ -161,17 +152,8 @@ public sealed class PolicyLossReference : IPolicyLossKernels
         double nakSum = 0;
         for (int k = 0; k < n; k++)
         {
-            float diff = input.LogProb[k] - input.OldLogProb[k];
-            float nak = Math.Clamp(diff, -20f, 20f);
-            float inRange = diff >= -20f && diff <= 20f ? 1f : 0f;
-            float ratio = MathF.Exp(nak);
-            float a = input.Advantages[k];
-            float tau = a > 0 ? options.TauPos : options.TauNeg;
-            float sig = 1f / (1f + MathF.Exp(-(tau * (ratio - 1f))));
-            pg[k] = -(sig * (4f / tau)) * a;
-
-            // d gate / d nak = σ(1−σ)·τ·r·4/τ = 4·σ(1−σ)·r.
-            dpg[k] = -a * (4f * sig * (1f - sig) * ratio) * inRange;
+            pg[k] = SapoToken(input.OldLogProb[k], input.LogProb[k], input.Advantages[k], options.TauPos,
+                options.TauNeg, out dpg[k], out float nak);
             nakSum -= (double)nak * input.ResponseMask[k];
         }
 

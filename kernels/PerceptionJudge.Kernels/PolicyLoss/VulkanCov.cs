@@ -85,14 +85,10 @@ public sealed partial class PolicyLossVulkan
             }
         }
 
-        int clipNum = Math.Max((int)(options.ClipCovRatio * PolicyLossMath.MaskSum(input.ResponseMask)), 1);
-        int take = Math.Min(clipNum, candidates.Count);
-        var rng = new Random(options.Seed);
+        int take = CovLosses.Draw(candidates, PolicyLossMath.MaskSum(input.ResponseMask), options);
         f.Clear(); // reused as the dropped flags
         for (int j = 0; j < take; j++)
         {
-            int pick = rng.Next(j, candidates.Count);
-            (candidates[j], candidates[pick]) = (candidates[pick], candidates[j]);
             f[candidates[j]] = 1;
         }
 

@@ -4,8 +4,8 @@ namespace PerceptionJudge.Kernels.Ranking;
 
 /// <summary>
 /// The ranking family's operation set: judge rewards (parse + score) and ranking metrics. Implemented by
-/// <see cref="RankingReference"/> (the spec), <see cref="RankingCpu"/> (fast) and
-/// <see cref="RankingVulkan"/> (GLSL, parsing on the host); pick one with
+/// <see cref="RankingReference"/> (the spec), <see cref="RankingCpu"/> (fast),
+/// <see cref="RankingVulkan"/> (GLSL, parsing on the host) and <see cref="RankingIlgpu"/> (ILGPU, likewise); pick one with
 /// <see cref="RankingKernels.For"/>. Model output never throws (garbage scores 0); bad ground truth or bad metric
 /// input throws <see cref="KernelInputException"/> naming the field.
 /// </summary>
@@ -51,14 +51,16 @@ public static class RankingKernels
     private static readonly RankingReference s_reference = new();
     private static readonly RankingCpu s_cpu = new();
     private static readonly Lazy<RankingVulkan> s_vulkan = new(() => new RankingVulkan());
+    private static readonly Lazy<RankingIlgpu> s_ilgpu = new(() => new RankingIlgpu(Runtime.Ilgpu.IlgpuRuntime.Shared));
 
-    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="RankingVulkan"/>).</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="RankingVulkan"/>; ILGPU:
+    /// <see cref="RankingIlgpu"/>, which throws with the reason when no accelerator opened).</summary>
     public static IRankingKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the ranking kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the ranking kernels"),
     };
 

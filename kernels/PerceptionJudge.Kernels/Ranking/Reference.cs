@@ -32,7 +32,11 @@ public sealed class RankingReference : IRankingKernels
 
     /// <summary><c>1</c> when the parsed verdict (<see cref="JudgeOutput.ParseVerdict"/>) equals the ground truth,
     /// else 0 (no verdict and conflicting verdicts included).</summary>
-    public float PairReward(string solutionStr, string groundTruth)
+    public float PairReward(string solutionStr, string groundTruth) => Pair(solutionStr, groundTruth);
+
+    /// <summary><see cref="PairReward"/> as a static: every backend runs it on the host (a parse and one
+    /// comparison, no math).</summary>
+    internal static float Pair(string? solutionStr, string? groundTruth)
     {
         var truth = RankingChecks.PairTruth(groundTruth);
         return JudgeOutput.ParseVerdict(solutionStr ?? string.Empty) == truth ? 1f : 0f;

@@ -93,7 +93,7 @@ public sealed partial class RankingVulkan : IRankingKernels
     /// <summary>On the host: the verdict parse and one comparison (<see cref="RankingReference.PairReward"/>).
     /// </summary>
     public float PairReward(string solutionStr, string groundTruth) =>
-        JudgeOutput.ParseVerdict(solutionStr ?? string.Empty) == RankingChecks.PairTruth(groundTruth) ? 1f : 0f;
+        RankingReference.Pair(solutionStr, groundTruth);
 
     /// <inheritdoc />
     public void PermutationRewards(ReadOnlySpan<int> predicted, ReadOnlySpan<int> truth, int n, Span<float> rewards)

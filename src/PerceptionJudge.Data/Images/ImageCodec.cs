@@ -1,18 +1,24 @@
-using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
+using System.Buffers.Binary;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace PerceptionJudge.Data.Images;
 
 /// <summary>
-/// PNG/JPEG/BMP decoding and PNG/JPEG encoding through stb. Decoded pixels are copied out of stb's buffer,
-/// which is freed at once; encoders write through a callback into managed memory and files are replaced
-/// atomically (temp file + rename), so a crash never leaves a half-written image.
+/// PNG/JPEG/BMP decoding and PNG/JPEG encoding through SixLabors.ImageSharp 2.1.13 (<see cref="ImageSharpSetup"/>
+/// holds its configuration). Decoding is a security boundary: the header is read first and an image over the
+/// <see cref="ImageDecodeLimits"/> is refused before any pixel buffer exists, and every decoder failure becomes a
+/// <see cref="DataException"/> naming the file. Files are replaced atomically (temp file + rename), so a crash never
+/// leaves a half-written image.
 /// </summary>
 public static unsafe class ImageCodec
 {
     /// <summary>
-    /// Reads and decodes <paramref name="path"/>. Missing, corrupt or unsupported → <see cref="DataException"/>.
+    /// Reads and decodes <paramref name="path"/> under <see cref="ImageDecodeLimits.Default"/>. Missing, corrupt,
+    /// unsupported or over the limits → <see cref="DataException"/>.
     /// </summary>
     public static Rgba8Image Load(string path)
     {
@@ -30,11 +36,13 @@ public static unsafe class ImageCodec
     }
 
     /// <summary>
-    /// Decodes PNG, JPEG or BMP bytes to RGBA8; <paramref name="path"/> names the source in errors.
-    /// Other formats stb understands (GIF, PSD, TGA, HDR, PNM) are rejected: the dataset promises three.
+    /// Decodes PNG, JPEG or BMP bytes to RGBA8; <paramref name="path"/> names the source in errors. Grey is expanded
+    /// to RGB, a missing alpha is 255, 16-bit channels are rounded to 8 bits, and EXIF orientation is not applied
+    /// (pixels as stored). Other formats (GIF, TIFF, WebP, ...) are rejected: the dataset promises three.
     /// </summary>
-    public static Rgba8Image Decode(ReadOnlySpan<byte> bytes, string path)
+    public static Rgba8Image Decode(ReadOnlySpan<byte> bytes, string path, ImageDecodeLimits? limits = null)
     {
+        limits ??= ImageDecodeLimits.Default;
         string format = Sniff(bytes);
         if (format.Length == 0)
         {
@@ -43,41 +51,66 @@ public static unsafe class ImageCodec
 
         if (format == "JPEG" && !HasJpegEnd(bytes))
         {
-            // stb decodes a truncated baseline JPEG without complaint (grey tail); the EOI marker catches it.
-            throw new DataException(path, "corrupt JPEG: truncated (no end-of-image marker)");
+            // ImageSharp decodes a truncated JPEG without complaint (grey tail); the EOI marker catches it.
+            throw new DataException(path, "corrupt JPEG: truncated (no end-of-image marker); download it again");
         }
 
-        NativeStb.EnsureLoaded();
+        if (format == "PNG" && !HasPngEnd(bytes))
+        {
+            // ImageSharp fills the rows a PNG cut between data chunks lacks; the IEND chunk catches the cut.
+            throw new DataException(path, "corrupt PNG: truncated (no IEND chunk); download it again");
+        }
+
+        if (format == "BMP" && !HasBmpPixels(bytes))
+        {
+            // Likewise for an uncompressed BMP shorter than the rows its header declares.
+            throw new DataException(path,
+                "corrupt BMP: truncated (fewer pixel bytes than its header declares); download it again");
+        }
+
+        var config = ImageSharpSetup.For(limits);
+        var decoder = ImageSharpSetup.Decoder(format);
         fixed (byte* src = bytes)
         {
-            byte* pixels = NativeStb.LoadFromMemory(src, bytes.Length, out int w, out int h, out _, 4);
-            if (pixels == null)
-            {
-                throw new DataException(path, $"corrupt {format}: {NativeStb.LastFailure()}");
-            }
-
+            using var stream = new UnmanagedMemoryStream(src, bytes.Length);
             try
             {
-                var managed = new byte[checked(w * h * 4)];
-                new ReadOnlySpan<byte>(pixels, managed.Length).CopyTo(managed);
-                return new Rgba8Image(w, h, managed);
+                var info = ((IImageInfoDetector)decoder).Identify(config, stream, CancellationToken.None)
+                    ?? throw new InvalidImageContentException("no image header");
+                if (limits.Refusal(info.Width, info.Height) is string refusal)
+                {
+                    throw new DataException(path, $"{format} {refusal}");
+                }
+
+                stream.Position = 0;
+                using var image = Image.Load<Rgba32>(config, stream, decoder);
+                var pixels = new byte[checked(image.Width * image.Height * 4)];
+                image.CopyPixelDataTo(pixels);
+                return new Rgba8Image(image.Width, image.Height, pixels);
             }
-            finally
+            catch (Exception e) when (e is not DataException && ImageSharpSetup.IsDecodeFailure(e))
             {
-                NativeStb.ImageFree(pixels);
+                throw new DataException(path, $"corrupt {format}: {ImageSharpSetup.Describe(e)}", inner: e);
             }
         }
     }
 
-    /// <summary>PNG bytes of <paramref name="image"/> (RGBA, lossless).</summary>
-    public static byte[] EncodePng(Rgba8Image image) => Encode(image, png: true, quality: 0);
+    /// <summary>PNG bytes of <paramref name="image"/> (8-bit RGBA, lossless, no metadata).</summary>
+    public static byte[] EncodePng(Rgba8Image image) => Encode(image, ImageSharpSetup.PngEncoder);
 
-    /// <summary>JPEG bytes of <paramref name="image"/> (RGB, alpha dropped), quality 1..100.</summary>
+    /// <summary>
+    /// JPEG bytes of <paramref name="image"/> (YCbCr, alpha dropped), quality 1..100; chroma is subsampled 4:2:0 up
+    /// to quality 90 and kept whole above, as stb_image_write did.
+    /// </summary>
     public static byte[] EncodeJpeg(Rgba8Image image, int quality = 90)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
-        return Encode(image, png: false, quality);
+        return Encode(image, new JpegEncoder
+        {
+            Quality = quality,
+            ColorType = quality > 90 ? JpegColorType.YCbCrRatio444 : JpegColorType.YCbCrRatio420,
+        });
     }
 
     /// <summary>
@@ -134,47 +167,43 @@ public static unsafe class ImageCodec
         return b.Length >= 2 && b[0] == (byte)'B' && b[1] == (byte)'M' ? "BMP" : "";
     }
 
-    private static bool HasJpegEnd(ReadOnlySpan<byte> b)
+    // EOI (FF D9) must appear near the end; some writers append a few padding bytes after it.
+    private static bool HasJpegEnd(ReadOnlySpan<byte> b) => Tail(b).IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
+
+    // The IEND chunk type, likewise near the end.
+    private static bool HasPngEnd(ReadOnlySpan<byte> b) => Tail(b).IndexOf("IEND"u8) >= 0;
+
+    // An uncompressed (BI_RGB or BI_BITFIELDS) BMP must hold offset + stride · |height| bytes; RLE and OS/2 headers
+    // are left to the decoder.
+    private static bool HasBmpPixels(ReadOnlySpan<byte> b)
     {
-        // EOI (FF D9) must appear near the end; some writers append a few padding bytes after it.
-        var tail = b[Math.Max(0, b.Length - 64)..];
-        return tail.IndexOf((ReadOnlySpan<byte>)[0xFF, 0xD9]) >= 0;
+        if (b.Length < 34 || BinaryPrimitives.ReadInt32LittleEndian(b[14..]) < 40)
+        {
+            return true;
+        }
+
+        long offset = BinaryPrimitives.ReadUInt32LittleEndian(b[10..]);
+        long width = BinaryPrimitives.ReadInt32LittleEndian(b[18..]);
+        long height = Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(b[22..]));
+        int bitsPerPixel = BinaryPrimitives.ReadUInt16LittleEndian(b[28..]);
+        uint compression = BinaryPrimitives.ReadUInt32LittleEndian(b[30..]);
+        if (compression is not (0 or 3) || width <= 0 || bitsPerPixel == 0)
+        {
+            return true;
+        }
+
+        long stride = (width * bitsPerPixel + 31) / 32 * 4;
+        return b.Length >= offset + stride * height;
     }
 
-    private static byte[] Encode(Rgba8Image image, bool png, int quality)
+    private static ReadOnlySpan<byte> Tail(ReadOnlySpan<byte> b) => b[Math.Max(0, b.Length - 64)..];
+
+    private static byte[] Encode(Rgba8Image image, IImageEncoder encoder)
     {
-        NativeStb.EnsureLoaded();
-        var writer = new ArrayBufferWriter<byte>(image.Width * image.Height + 1024);
-        var handle = GCHandle.Alloc(writer);
-        try
-        {
-            void* ctx = (void*)GCHandle.ToIntPtr(handle);
-            int ok;
-            fixed (byte* px = image.Pixels)
-            {
-                ok = png
-                    ? NativeStb.WritePngToFunc(&Append, ctx, image.Width, image.Height, 4, px, image.Width * 4)
-                    : NativeStb.WriteJpgToFunc(&Append, ctx, image.Width, image.Height, 4, px, quality);
-            }
-
-            if (ok == 0)
-            {
-                throw new InvalidOperationException($"stb failed to encode a {image.Width}x{image.Height} image");
-            }
-
-            return writer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            handle.Free();
-        }
-    }
-
-    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
-    private static void Append(void* context, void* data, int size)
-    {
-        var writer = (ArrayBufferWriter<byte>)GCHandle.FromIntPtr((nint)context).Target!;
-        new ReadOnlySpan<byte>(data, size).CopyTo(writer.GetSpan(size));
-        writer.Advance(size);
+        using var wrapped = Image.WrapMemory<Rgba32>(ImageSharpSetup.For(ImageDecodeLimits.Default),
+            image.Pixels.AsMemory(), image.Width, image.Height);
+        using var output = new MemoryStream(image.Width * image.Height + 1024);
+        wrapped.Save(output, encoder);
+        return output.ToArray();
     }
 }

@@ -1,7 +1,7 @@
 namespace PerceptionJudge.Training.Config;
 
 /// <summary>
-/// Loads a <see cref="TrainConfig"/> from JSON or a YAML subset (see <see cref="YamlSubset"/>), then applies
+/// Loads a <see cref="TrainConfig"/> from JSON or YAML (see <see cref="YamlConfigReader"/>), then applies
 /// command-line overrides <c>key.path=value</c> (<c>rollout.n=8</c>, <c>data.tasks=[pair,score]</c>). Keys are the
 /// snake_case names of the config properties, sections nest. An unknown key or a wrong type is a
 /// <see cref="TrainingException"/> naming the file and line (or the override) and the closest valid key.
@@ -54,11 +54,11 @@ public static class ConfigLoader
         return ConfigBinder.Bind(new TrainConfig(), JsonConfigReader.Parse(json, source), source);
     }
 
-    /// <summary>Binds YAML-subset text onto the defaults; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <summary>Binds YAML text onto the defaults; <paramref name="sourceName"/> names it in errors.</summary>
     public static TrainConfig FromYaml(string yaml, string sourceName = "config.yaml")
     {
         var source = new ConfigSource(sourceName, HasLines: true);
-        return ConfigBinder.Bind(new TrainConfig(), YamlSubset.Parse(yaml, source), source);
+        return ConfigBinder.Bind(new TrainConfig(), YamlConfigReader.Parse(yaml, source), source);
     }
 
     /// <summary>Applies <paramref name="overrides"/> in order (a later one wins); no validation.</summary>
@@ -72,8 +72,9 @@ public static class ConfigLoader
     }
 
     /// <summary>
-    /// Applies one <c>key.path=value</c>: the value is read as a YAML-subset inline value (a scalar, "quoted", or a
-    /// flow list <c>[a, b]</c>); spaces around <c>=</c> are allowed, so <see cref="ConfigPrinter.ToFlat"/> lines work.
+    /// Applies one <c>key.path=value</c>: the value is read as YAML (a scalar, "quoted", a flow list <c>[a, b]</c> or
+    /// a flow mapping <c>{n: 8}</c> for a section); spaces around <c>=</c> are allowed, so
+    /// <see cref="ConfigPrinter.ToFlat"/> lines work.
     /// </summary>
     public static TrainConfig ApplyOverride(TrainConfig config, string keyEqualsValue)
     {
@@ -88,7 +89,7 @@ public static class ConfigLoader
         {
             throw source.Error(0, "the key has an empty segment; expected key.path=value, e.g. rollout.n=8");
         }
-        ConfigNode node = YamlSubset.ParseValue(keyEqualsValue[(eq + 1)..], 0, source);
+        ConfigNode node = YamlConfigReader.ParseValue(keyEqualsValue[(eq + 1)..], source);
         for (int i = path.Length - 1; i >= 0; i--)
         {
             node = new MapNode([new MapEntry(path[i], node, 0)], 0);

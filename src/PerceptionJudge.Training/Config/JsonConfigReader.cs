@@ -4,9 +4,9 @@ using System.Text.Json;
 namespace PerceptionJudge.Training.Config;
 
 /// <summary>
-/// Reads a JSON config into the same <see cref="ConfigNode"/> tree as the YAML subset, keeping each key's line
-/// (from the reader's byte offset) so unknown keys and wrong types name the line. Comments and trailing commas are
-/// allowed; nested arrays and arrays of objects are not (no setting needs them).
+/// Reads a JSON config into the same <see cref="ConfigNode"/> tree as YAML (<see cref="YamlConfigReader"/>), keeping
+/// each key's line (from the reader's byte offset) so unknown keys and wrong types name the line. Comments and
+/// trailing commas are allowed; nested arrays and arrays of objects are not (no setting needs them).
 /// </summary>
 internal static class JsonConfigReader
 {
@@ -69,13 +69,6 @@ internal static class JsonConfigReader
         {
             int line = LineOf(reader, lineStarts);
             string key = reader.GetString()!;
-            foreach (MapEntry seen in entries)
-            {
-                if (seen.Key == key)
-                {
-                    throw source.Error(line, $"duplicate key '{key}' (first at line {seen.Line})");
-                }
-            }
             reader.Read();
             ConfigNode value = reader.TokenType switch
             {
@@ -83,7 +76,7 @@ internal static class JsonConfigReader
                 JsonTokenType.StartArray => ReadArray(ref reader, lineStarts, source),
                 _ => ReadScalar(ref reader, line),
             };
-            entries.Add(new MapEntry(key, value, line));
+            MapNode.AddUnique(entries, new MapEntry(key, value, line), source);
         }
         return new MapNode(entries, firstLine);
     }

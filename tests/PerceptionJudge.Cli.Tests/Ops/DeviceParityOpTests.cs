@@ -17,7 +17,11 @@ namespace PerceptionJudge.Cli.Tests.Ops;
 public sealed class DeviceParityOpTests(string backend)
 {
     /// <summary>The ops <c>--backend ilgpu</c> runs (<see cref="IlgpuRuntime.PortedFamilies"/>).</summary>
-    private static readonly string[] s_onIlgpu = ["advantage", "kl_penalty", "trl_advantage"];
+    private static readonly string[] s_onIlgpu =
+    [
+        "advantage", "kl_penalty", "trl_advantage", "agg_loss", "policy_loss", "batch_ranking_reward", "kendall_tau",
+        "spearman", "ndcg", "levenshtein",
+    ];
 
     private static IEnumerable<TestCaseData> Cases()
     {
@@ -35,12 +39,26 @@ public sealed class DeviceParityOpTests(string backend)
             {"loss_agg_mode": "seq-mean-token-mean", "loss_mat": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
              "loss_mask": [[1, 1, 0], [0, 0, 0], [1, 0.5, 1]]}
             """).SetArgDisplayNames("agg_loss seq-mean-token-mean");
-        foreach (string mode in new[] { "gspo", "gpg", "geo_mean", "cispo", "sapo" })
+        foreach (string mode in new[] { "vanilla", "gspo", "gpg", "geo_mean", "cispo", "sapo", "kl_cov", "clip_cov" })
         {
             yield return new TestCaseData("policy_loss", $$"""{"loss_mode": "{{mode}}", {{tokens}}}""")
                 .SetArgDisplayNames($"policy_loss {mode}");
         }
 
+        yield return new TestCaseData("policy_loss", $$"""
+            {"loss_mode": "kl_cov", "kl_cov_ratio": 0.5, "loss_agg_mode": "seq-mean-token-sum", {{tokens}}}
+            """).SetArgDisplayNames("policy_loss kl_cov half");
+        yield return new TestCaseData("batch_ranking_reward", """
+            {"solution_str": "<answer>3, 9, 1, 5</answer>", "ground_truth": "BDAC"}
+            """).SetArgDisplayNames("batch_ranking_reward");
+        yield return new TestCaseData("kendall_tau", """{"x": [1, 2, 2, 5, 3], "y": [2, 1, 4, 4, 0.5]}""")
+            .SetArgDisplayNames("kendall_tau ties");
+        yield return new TestCaseData("spearman", """{"x": [1, 2, 2, 5, 3], "y": [2, 1, 4, 4, 0.5]}""")
+            .SetArgDisplayNames("spearman ties");
+        yield return new TestCaseData("ndcg", """{"relevance": [5, 1, 0, 0, 10], "k": 4}""")
+            .SetArgDisplayNames("ndcg k 4");
+        yield return new TestCaseData("levenshtein", """{"a": "kitten on a mat", "b": "sitting on the mat"}""")
+            .SetArgDisplayNames("levenshtein");
         foreach (string estimator in new[] { "grpo", "rloo", "opo", "gpg", "reinforce_plus_plus_baseline" })
         {
             yield return new TestCaseData("advantage", $$"""
@@ -85,10 +103,10 @@ public sealed class DeviceParityOpTests(string backend)
             Assert.Ignore("Vulkan ports every op of this suite; its unported family is tested in VulkanMathTests");
         }
 
-        var r = OpHarness.RunRaw(backend, "agg_loss", """{"loss_agg_mode": "token-mean", "loss_mat": [[1, 2]], "loss_mask": [[1, 1]]}""");
+        var r = OpHarness.RunRaw(backend, "entropy", """{"logits": [[[0, 1], [2, 0]]]}""");
         Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
-        Assert.That(r.StderrLines[^1], Does.StartWith("error: the loss-aggregation kernels: not ported to the ILGPU")
-            .And.Contain("advantage, kl"));
+        Assert.That(r.StderrLines[^1], Does.StartWith("error: the log-prob kernels: not ported to the ILGPU")
+            .And.Contain("advantage, kl, policy-loss, loss-agg, ranking"));
     }
 
     private void SkipUnlessTheDeviceOpened()

@@ -116,7 +116,7 @@ public sealed class ImageCodecTests
     }
 
     [Test]
-    public void Load_ThrowsForTruncatedPngWithStbReason()
+    public void Load_ThrowsForTruncatedPngAsCorrupt()
     {
         string path = Path.Combine(_dir, "cut.png");
         var png = ImageCodec.EncodePng(Gradient(40, 40));
@@ -161,7 +161,7 @@ public sealed class ImageCodecTests
     public void Decode_NeverCrashesOnGarbage() =>
         Prop.ForAll<byte[]>(bytes =>
         {
-            // Prefix valid magic so the bytes reach stb, then anything may follow.
+            // Prefix valid magic so the bytes reach the decoder, then anything may follow.
             byte[][] magics = [[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], [(byte)'B', (byte)'M']];
             foreach (var magic in magics)
             {

@@ -5,9 +5,9 @@ using PerceptionJudge.Training.Config;
 namespace PerceptionJudge.Fuzz.Targets;
 
 /// <summary>
-/// The training config as a user writes it: a JSON or YAML-subset file, then <c>--set key=value</c> overrides, then
-/// validation and printing (the resolved keys a run prints at start and saves as config.json, which must load
-/// again).
+/// The training config as a user writes it: a JSON or YAML file (YamlDotNet's parser), then <c>--set key=value</c>
+/// overrides, then validation and printing (the resolved keys a run prints at start and saves as config.json, which
+/// must load again).
 /// </summary>
 public static class ConfigTargets
 {
@@ -19,7 +19,8 @@ public static class ConfigTargets
         "rollout:", "  n: ", "trainer:", "  steps: ", "algorithm:", "  adv_estimator: ", "optim:", "  lr: ", "data:",
         "  tasks: [pair, score]", "- ", "# ", "\"", "'", "~", "null", "true", "[", "]", "{", "}", ":", "\n", "---",
         "rollout.n=", "trainer.seed=", "data.tasks=[pair]", "optim.lr=1e-3", "\"rollout\"", "\"n\"", "1e309", "-0",
-        "9223372036854775808", "&a", "*a", "!!str", "|", ">", "\t", "\0",
+        "9223372036854775808", "&a", "*a", "!!str", "|", ">", "\t", "\0", "{n: 8}", ", ", "&a {", ": *a", "? ",
+        "...", "%YAML 1.2", "<<: ", "|-\n  ", ">+\n  ", "\"\\u00e9\"",
     ];
 
     /// <summary>The targets of this family.</summary>

@@ -14,12 +14,12 @@ public sealed class LossAggregationTests(Backend backend)
     // Row 1 is fully masked: it must not count in any seq-mean denominator.
     private static readonly float[] s_m = [1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0];
 
-    private readonly ILossAggKernels _k = Backends.Bind(backend, LossAggKernels.For, onIlgpu: false);
+    private readonly ILossAggKernels _k = Backends.Bind(backend, LossAggKernels.For);
 
-    /// <summary>Every mode is ported, so on Vulkan everything runs when a device opened.</summary>
+    /// <summary>Every mode is ported, so on Vulkan and ILGPU everything runs when a device opened.</summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(LossAggVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(LossAggVulkan.Ported), Ported.All(LossAggIlgpu.Ported));
 
     private float Run(string mode, float[] x, float[] m, int rows, int cols, float[] grad) =>
         _k.Aggregate(LossAggregation.Parse(mode), x, m, rows, cols, grad);
@@ -70,6 +70,7 @@ public sealed class LossAggregationTests(Backend backend)
     public void Aggregate_CpuMatchesReferenceOnRandomData(
         [ValueSource(nameof(AllModes))] string mode, [Values(3, 17, 1000, 140_140)] int n)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, n);
         int cols = n switch { 3 => 3, 17 => 17, 1000 => 100, _ => 1001 };
         int rows = n / cols;
         var rng = TestRandom.Create(n);

@@ -11,14 +11,14 @@ namespace PerceptionJudge.Kernels.Tests.PolicyLoss;
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class PolicyLossTests(Backend backend)
 {
-    private readonly IPolicyLossKernels _k = Backends.Bind(backend, PolicyLossKernels.For, onIlgpu: false);
+    private readonly IPolicyLossKernels _k = Backends.Bind(backend, PolicyLossKernels.For);
 
     /// <summary>On Vulkan only tests of ported modes (<see cref="PolicyLossVulkan.Ported"/>) and mode-independent ones
-    /// run.</summary>
+    /// run; ILGPU ports every mode.</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() => Backends.SkipUnlessRuns(
         backend, Ported.Only(OnVulkan(TestContext.CurrentContext.Test), PolicyLossVulkan.Ported),
-        Ported.NoIlgpuKernels);
+        Ported.All(PolicyLossIlgpu.Ported));
 
     private static bool OnVulkan(TestContext.TestAdapter test) =>
         test.MethodName is string name
@@ -96,8 +96,11 @@ public sealed class PolicyLossTests(Backend backend)
     // Above Partition.SerialThreshold the fused vanilla kernel runs row chunks in parallel; the other modes share
     // the reference code on every backend, so one of them suffices here.
     [Test]
-    public void Compute_CpuMatchesReferenceAboveSerialThreshold([Values("vanilla", "gspo")] string mode) =>
+    public void Compute_CpuMatchesReferenceAboveSerialThreshold([Values("vanilla", "gspo")] string mode)
+    {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 136_000);
         AssertMatchesReference(mode, 136_000);
+    }
 
     private void AssertMatchesReference(string mode, int n)
     {

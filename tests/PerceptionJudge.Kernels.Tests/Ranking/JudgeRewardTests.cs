@@ -11,12 +11,13 @@ namespace PerceptionJudge.Kernels.Tests.Ranking;
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed partial class JudgeRewardTests(Backend backend)
 {
-    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For, onIlgpu: false);
+    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
 
-    /// <summary>Every judge reward runs on Vulkan (parsing on the host, the pair counting on the device).</summary>
+    /// <summary>Every judge reward runs on Vulkan and ILGPU (parsing on the host, the pair counting on the device).
+    /// </summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.All(RankingIlgpu.Ported));
 
     /// <summary>All orderings of the first n letters, as strings best-first.</summary>
     internal static List<string> Permutations(int n)
@@ -206,6 +207,7 @@ public sealed partial class JudgeRewardTests(Backend backend)
     [Test]
     public void BatchRankingList_MatchesScalarAcrossTheParallelThreshold()
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, (Partition.SerialThreshold + 1000L) * 26);
         var (solutions, truths) = Batch(Partition.SerialThreshold + 1000);
         var rewards = new float[solutions.Length];
         _k.BatchRankingReward(solutions, truths, rewards);
@@ -241,6 +243,7 @@ public sealed partial class JudgeRewardTests(Backend backend)
     [TestCase(5, 140_000)]
     public void PermutationRewards_MatchReference(int n, int rows)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, (long)n * rows);
         var rng = TestRandom.Create(n);
         var predicted = new int[rows * n];
         var truth = new int[rows * n];

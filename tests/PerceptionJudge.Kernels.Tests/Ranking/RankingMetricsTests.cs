@@ -17,12 +17,13 @@ public sealed class RankingMetricsTests(Backend backend)
     /// <summary>NDCG sums its discounted gains in float32 on Vulkan: 1e-5 relative there, else <see cref="Tol"/>.
     /// </summary>
     private readonly double _ndcgRelative = backend == Backend.Vulkan ? 1e-5 : 0;
-    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For, onIlgpu: false);
+    private readonly IRankingKernels _k = Backends.Bind(backend, RankingKernels.For);
 
-    /// <summary>Every metric runs on Vulkan; its instance skips, with the reason, when no device opened.</summary>
+    /// <summary>Every metric runs on Vulkan and ILGPU; their instances skip, with the reason, when no device opened.
+    /// </summary>
     [SetUp]
     public void SkipWithoutVulkanDevice() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(RankingVulkan.Ported), Ported.All(RankingIlgpu.Ported));
 
     [Test]
     public void KendallTau_HandValues()

@@ -70,6 +70,35 @@ public sealed class ConfigLoaderTests
     }
 
     [Test]
+    public void FromYaml_FlowStyleBlockScalarsAndAliases_BindTheSameAsBlockStyle()
+    {
+        const string yaml = """
+            data: {tasks: [pair, "batch_ranking"], val_fraction: 0.2}
+            model: {finetune: full, path: &base runs/base}
+            rollout: {n: 8, top_p: 0.9, think_prefix: true}
+            trainer:
+              seed: 18446744073709551615
+              output_dir: >-
+                runs/a
+                # not a comment
+            optim: {lr: 1e-6}
+            """;
+        TrainConfig c = ConfigLoader.FromYaml(yaml, "flow.yaml");
+        ConfigAssert.Equal(c with { Model = c.Model with { Path = "tiny" } }, ConfigLoader.FromYaml(Yaml));
+        Assert.That(c.Model.Path, Is.EqualTo("runs/base"));
+        TrainConfig aliased = ConfigLoader.FromYaml("model: {path: &p x}\ntrainer: {output_dir: *p}\n");
+        Assert.That(aliased.Trainer.OutputDir, Is.EqualTo("x"));
+    }
+
+    [Test]
+    public void UnknownKey_InAFlowMapping_NamesItsLineAndClosestKey()
+    {
+        const string yaml = "rollout: {n: 4,\n  topp: 0.9}\n";
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.FromYaml(yaml, "run.yaml"));
+        Assert.That(e!.Message, Is.EqualTo("run.yaml:2: unknown key 'rollout.topp'; did you mean 'rollout.top_p'?"));
+    }
+
+    [Test]
     public void UnknownKey_InYaml_NamesFileLineAndClosestKey()
     {
         const string yaml = "rollout:\n  n: 4\n  topp: 0.9\n";
@@ -132,6 +161,13 @@ public sealed class ConfigLoaderTests
     }
 
     [Test]
+    public void Override_AFlowMapping_SetsSeveralKeysOfASection()
+    {
+        TrainConfig c = ConfigLoader.ApplyOverride(new TrainConfig(), "rollout={n: 7, top_p: 0.5}");
+        Assert.That((c.Rollout.N, c.Rollout.TopP, c.Rollout.TopK), Is.EqualTo((7, 0.5, 20)));
+    }
+
+    [Test]
     public void Overrides_LeaveTheInputConfigUnchanged()
     {
         var original = new TrainConfig();
@@ -146,7 +182,9 @@ public sealed class ConfigLoaderTests
     [TestCase("rollout..n=3",
         "override 'rollout..n=3': the key has an empty segment; expected key.path=value, e.g. rollout.n=8")]
     [TestCase("data.tasks=[a, [b]]",
-        "override 'data.tasks=[a, [b]]': nested lists and mappings are outside the supported YAML subset")]
+        "override 'data.tasks=[a, [b]]': list items must be scalars (nested lists and mappings are not settings)")]
+    [TestCase("data.tasks=[a", "override 'data.tasks=[a': invalid YAML at column 1: While parsing a flow sequence, " +
+        "did not find expected ',' or ']'.")]
     public void BadOverride_NamesTheOverride(string text, string message)
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.ApplyOverride(new TrainConfig(), text));
