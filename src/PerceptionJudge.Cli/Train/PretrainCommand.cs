@@ -90,8 +90,11 @@ internal static class PretrainCommand
                 File.Copy(Path.Combine(basePath, file), Path.Combine(model, file), overwrite: true);
             }
 
-            string command = string.Join(' ',
-                new[] { "pjudge pretrain", "--out", dir }.Concat(overrides.SelectMany(o => new[] { "--set", o })));
+            // --threads only when it differs from the default: another thread count gives other bits.
+            int threadCount = parse.GetValue(threads);
+            string[] threadArgs = threadCount == ThreadPolicy.Deterministic ? [] : ["--threads", $"{threadCount}"];
+            string command = string.Join(' ', new[] { "pjudge pretrain", "--out", dir }.Concat(threadArgs)
+                .Concat(overrides.SelectMany(o => new[] { "--set", o })));
             if (File.Exists(Path.Combine(config.Model.Path, PretrainManifest.FileName)))
             {
                 // Continued from another pretrained model: the manifest names the whole chain that made it.
