@@ -24,7 +24,8 @@ internal static class DemoCommand
     /// of 2–3 large shapes (radius 12–18% of the side, a few patches wide in the 64-pixel input) with
     /// recolour/remove/duplicate edits; GRPO with LoRA and the batch-ranking reward at a learning rate for a small
     /// model, not the 7B recipe's. 16 prompts per step, because a judge this good answers most groups identically
-    /// (9–16 of 16 dropped for zero reward variance), so 8 left too few groups to learn from.
+    /// (9–16 of 16 dropped for zero reward variance), so 8 left too few groups to learn from; 200 steps measured
+    /// best of 60/100/200/300 (docs/experiments/2026-12-07-pretrained-base.md).
     /// </summary>
     public static TrainConfig Defaults(string outDir) => new()
     {
@@ -44,7 +45,7 @@ internal static class DemoCommand
         Sft = new SftConfig { DescribeSteps = 0, Steps = 0, BatchSize = 16, Lr = 1e-3 },
         Trainer = new TrainerConfig
         {
-            Steps = 100,
+            Steps = 200,
             PromptsPerStep = 16,
             MiniBatchPrompts = 16,
             SaveEvery = 20,
