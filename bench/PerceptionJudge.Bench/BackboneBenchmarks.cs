@@ -146,26 +146,18 @@ public class BackboneBenchmarks
         }
     }
 
-    /// <summary>The demo's config (pjudge demo's defaults) over a 64-pair synthetic PPJD in <paramref name="dir"/>.
+    /// <summary>The demo's recipe (<see cref="DemoRecipe"/>) over a 64-pair synthetic PPJD in <paramref name="dir"/>;
+    /// the trainer section as these benchmarks first measured it (8 prompts a step, the recipe's earlier value).
     /// </summary>
-    private static TrainConfig DemoConfig(string dir) => new()
+    private static TrainConfig DemoConfig(string dir)
     {
-        Data = new DataConfig
+        var demo = DemoRecipe.Config(Path.Combine(BenchConfig.FindRepoRoot(), "models", "nano-judge"), dir);
+        return demo with
         {
-            SyntheticPairs = 64,
-            SyntheticEdits = ["recolour", "remove", "duplicate"],
-            SyntheticMinObjects = 2,
-            SyntheticMaxObjects = 3,
-            SyntheticMinRadius = 0.12,
-            SyntheticMaxRadius = 0.18,
-            SyntheticText = false,
-        },
-        Model = new ModelSection { Path = Path.Combine(BenchConfig.FindRepoRoot(), "models", "nano-judge") },
-        Rollout = new RolloutConfig { ThinkPrefix = true, MaxNewTokens = 48 },
-        Optim = new OptimConfig { Lr = 1e-3 },
-        Sft = new SftConfig { DescribeSteps = 0, Steps = 0, BatchSize = 16, Lr = 1e-3 },
-        Trainer = new TrainerConfig { Steps = 1000, SaveEvery = 1000, OutputDir = dir },
-    };
+            Data = demo.Data with { SyntheticPairs = 64 },
+            Trainer = new TrainerConfig { Steps = 1000, SaveEvery = 1000, OutputDir = dir },
+        };
+    }
 
     private static void SetThreads() => LibTorch.SetThreads(Threads);
 
