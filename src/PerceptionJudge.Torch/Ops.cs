@@ -10,7 +10,7 @@ namespace PerceptionJudge.Torch;
 /// intermediates). Inputs are never disposed; every result is a fresh <see cref="Tensor"/>; autograd records every op
 /// unless grad mode is off.
 /// </summary>
-public static class Ops
+public static partial class Ops
 {
     /// <summary>a + alpha * b with broadcasting.</summary>
     public static Tensor Add(Tensor a, Tensor b, double alpha = 1) => Binary(a, b, (x, y) =>
