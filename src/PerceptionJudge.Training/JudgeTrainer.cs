@@ -202,21 +202,33 @@ public sealed class JudgeTrainer : IDisposable
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
         var total = Stopwatch.StartNew();
         var clock = Stopwatch.StartNew();
-        var (prompts, groups) = DataParallelPlan.Shard(
-            Sampler.Next(_config.Trainer.PromptsPerStep), _communicator.Rank, _communicator.Size);
         var r = _config.Rollout;
-        var judgments = Engine().GenerateGroups(prompts, groups, r.N, new GenerationOptions
+        var options = new GenerationOptions
         {
             MaxNewTokens = r.MaxNewTokens,
             Temperature = r.Temperature,
             TopK = r.TopK,
             TopP = r.TopP,
-        }, StepSeed(step));
+        };
+        var engine = Engine();
+        var sampled = DynamicSampling.Collect(
+            () => Sampler.Next(_config.Trainer.PromptsPerStep),
+            (prompts, groups) => engine.GenerateGroups(prompts, groups, r.N, options, StepSeed(step)),
+            _reward ?? (j => RolloutScoring.Reward(j, _config.Reward, r.ThinkPrefix)),
+            _config, _communicator);
+        var judgments = sampled.Judgments;
         metrics["time_rollout_s"] = clock.Elapsed.TotalSeconds;
         PhaseStall.Reach(PhaseStall.Rollout, step);
 
         clock.Restart();
         var scored = RolloutScoring.Score(judgments, _config, _reward);
+        if (_config.Algorithm.FilterGroups.Enable)
+        {
+            scored = scored with { DroppedGroups = sampled.DroppedGroups };
+            metrics["num_gen_batches"] = sampled.Rounds;
+            metrics["filter_kept_groups"] = sampled.KeptGroups;
+        }
+
         metrics["time_advantage_s"] = scored.AdvantageSeconds;
         metrics["time_reward_s"] = clock.Elapsed.TotalSeconds - scored.AdvantageSeconds;
         long tokens = StepMetrics.Rollout(judgments, scored, _config.Data.Tasks, _communicator, metrics);

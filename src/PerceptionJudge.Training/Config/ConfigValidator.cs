@@ -86,6 +86,10 @@ public static class ConfigValidator
         Check(p, "algorithm.kl_loss_type", algo.KlLossType, algo.KlLossType.Length > 0, "must not be empty");
         Check(p, "algorithm.entropy_coeff", algo.EntropyCoeff, algo.EntropyCoeff >= 0, "must be at least 0");
         Check(p, "algorithm.perpo_beta", algo.PerpoBeta, algo.PerpoBeta > 0, "must be positive");
+        Check(p, "algorithm.filter_groups.max_num_gen_batches", algo.FilterGroups.MaxNumGenBatches,
+            algo.FilterGroups.MaxNumGenBatches >= 1,
+            "must be at least 1 (verl's 0 = endless trials is refused: a policy whose groups all have equal rewards " +
+            "would never finish a step)");
 
         RewardConfig reward = config.Reward;
         OneOf(p, "reward.mode", reward.Mode, RewardModes);

@@ -181,11 +181,27 @@ public sealed record AlgorithmConfig
     /// <summary>Entropy bonus coefficient.</summary>
     public double EntropyCoeff { get; init; }
 
-    /// <summary>Drop groups whose rewards are all equal (DAPO dynamic sampling).</summary>
+    /// <summary>Drop groups whose rewards are all equal (they carry no GRPO signal; DAPO's filter).</summary>
     public bool DropZeroVarianceGroups { get; init; } = true;
+
+    /// <summary>DAPO dynamic sampling: refill dropped groups from further prompts (verl algorithm.filter_groups).</summary>
+    public FilterGroupsConfig FilterGroups { get; init; } = new();
 
     /// <summary>PerPO: margin scale β of the listwise loss.</summary>
     public double PerpoBeta { get; init; } = 1.0;
+}
+
+/// <summary>
+/// DAPO's dynamic sampling (Yu et al. 2025; verl <c>algorithm.filter_groups</c>): see
+/// <see cref="Grpo.DynamicSampling"/>.
+/// </summary>
+public sealed record FilterGroupsConfig
+{
+    /// <summary>Draw further rounds of prompts until prompts_per_step groups with reward std &gt; 0 are kept.</summary>
+    public bool Enable { get; init; }
+
+    /// <summary>Most generation rounds per step (verl max_num_gen_batches; at least 1, no endless mode).</summary>
+    public int MaxNumGenBatches { get; init; } = 4;
 }
 
 /// <summary>Reward choice.</summary>

@@ -28,7 +28,9 @@ public sealed class ConfigPrinterTests
         Assert.That(lines, Does.Contain("model.finetune = \"lora\""));
         Assert.That(lines, Does.Contain("optim.eps = 1E-08"));
         Assert.That(lines, Does.Contain("rollout.think_prefix = false"));
-        Assert.That(lines, Has.Count.EqualTo(ConfigBinder.KeyPaths(typeof(TrainConfig)).Count() - 10), "10 sections");
+        Assert.That(lines, Does.Contain("algorithm.filter_groups.max_num_gen_batches = 4"));
+        Assert.That(lines, Has.Count.EqualTo(ConfigBinder.KeyPaths(typeof(TrainConfig)).Count() - 11),
+            "11 sections (10 top-level, algorithm.filter_groups)");
     }
 
     [Test]
