@@ -79,6 +79,11 @@ internal sealed class PjudgeApp
         {
             return Fail(e.Message);
         }
+        catch (Torch.TorchException e) when (e.IsRuntimeMissing)
+        {
+            // libtorch / libLibTorchSharp missing or unloadable: the message names the file and the fix.
+            return Fail(e.Message);
+        }
         catch (NotSupportedException e) when (KernelBackend.Current is Backend.Vulkan or Backend.Ilgpu)
         {
             // A kernel not yet ported to GLSL or ILGPU: the message names it and lists what is ported.

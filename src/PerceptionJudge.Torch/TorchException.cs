@@ -30,6 +30,15 @@ public sealed class TorchException : Exception
     {
     }
 
-    /// <summary>1 libtorch error, 2 bad argument (refused before libtorch ran); 0 if not from an op.</summary>
+    /// <summary>
+    /// 1 libtorch error, 2 bad argument (refused before libtorch ran), <see cref="RuntimeMissing"/> the native runtime
+    /// could not be loaded; 0 if not from an op.
+    /// </summary>
     public int Status { get; }
+
+    /// <summary><see cref="Status"/> of a libtorch / libLibTorchSharp that could not be loaded (a set-up error).</summary>
+    public const int RuntimeMissing = 3;
+
+    /// <summary>The native runtime could not be loaded: the user's set-up, not a bug.</summary>
+    public bool IsRuntimeMissing => Status == RuntimeMissing;
 }

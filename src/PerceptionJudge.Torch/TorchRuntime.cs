@@ -41,7 +41,7 @@ internal static class TorchRuntime
     {
         if (!s_loaded && !TryLoad(out var error))
         {
-            throw new TorchException(error);
+            throw new TorchException(error, TorchException.RuntimeMissing);
         }
     }
 

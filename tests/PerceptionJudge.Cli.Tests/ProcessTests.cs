@@ -38,6 +38,25 @@ public sealed class ProcessTests
         }
     }
 
+    [Test]
+    public void Train_WithoutTheTorchRuntime_ExitsTwoNamingTheFileAndTheFix()
+    {
+        var dir = new TempDir();
+        try
+        {
+            var r = Pjudge(new Dictionary<string, string?> { ["PJ_TORCH_RUNTIME"] = dir.Path }, "train");
+            Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
+            var lines = r.Stderr.TrimEnd().Split('\n');
+            Assert.That(lines, Has.Length.EqualTo(1), r.Stderr);
+            Assert.That(lines[0], Does.StartWith("error: libtorch could not be loaded: ")
+                .And.Contain(Path.Combine(dir.Path, "libLibTorchSharp.so")).And.Contain("PJ_TORCH_RUNTIME"));
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
     /// <summary>
     /// As under <c>mpirun</c> (OMPI_COMM_WORLD_SIZE set) on a machine whose libmpi.so.40 cannot be loaded: an empty
     /// file of that name first on LD_LIBRARY_PATH makes dlopen fail ("file too short") as a missing one would.
