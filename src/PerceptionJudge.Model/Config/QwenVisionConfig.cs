@@ -58,7 +58,7 @@ public sealed record QwenVisionConfig
     /// <summary>Blocks with full attention (fullatt_block_indexes; qwen2_5_vl only, default [7, 15, 23, 31]).</summary>
     public IReadOnlyList<int> FullAttBlockIndexes { get; init; } = [];
 
-    /// <summary>Temporal positions per second for video M-RoPE (tokens_per_second; qwen2_5_vl only, default 4).</summary>
+    /// <summary>Video M-RoPE time positions per second (tokens_per_second; qwen2_5_vl only, default 4).</summary>
     public int TokensPerSecond { get; init; } = 4;
 
     /// <summary>True for qwen2_5_vl.</summary>
@@ -73,7 +73,7 @@ public sealed record QwenVisionConfig
     /// <summary>Merger input width D · m · m.</summary>
     public int MergedWidth => EmbedDim * SpatialMergeSize * SpatialMergeSize;
 
-    /// <summary>Window side in merged units: window_size / spatial_merge_size / patch_size (HF integer division).</summary>
+    /// <summary>Window side in merge units: window_size / spatial_merge_size / patch_size (integer division).</summary>
     public int MergerWindowSize => WindowSize / SpatialMergeSize / PatchSize;
 
     /// <summary>HF's defaults for <paramref name="modelType"/> (the full-size 7B towers).</summary>
@@ -101,7 +101,8 @@ public sealed record QwenVisionConfig
     };
 
     /// <summary>Activations the tower implements (HF ACT2FN names).</summary>
-    public static IReadOnlyList<string> SupportedActivations { get; } = ["quick_gelu", "silu", "gelu", "gelu_pytorch_tanh"];
+    public static IReadOnlyList<string> SupportedActivations { get; } =
+        ["quick_gelu", "silu", "gelu", "gelu_pytorch_tanh"];
 
     /// <summary>
     /// Checks that the shapes fit; throws a <see cref="ModelException"/> naming <paramref name="file"/> and the

@@ -5,8 +5,8 @@ namespace PerceptionJudge.Model.Nn.QwenVision;
 /// <summary>
 /// HF <c>VisionAttention</c> (modeling_qwen2_vl.py; Qwen2.5-VL's is the same): fused <c>qkv</c> [3D, D] (rows q, k,
 /// v; each split into heads), 2-D rotary on q and k (<see cref="QwenVisionRotary.Apply"/>), then bidirectional
-/// attention softmax(q kᵀ · head_dim^−½) v inside each segment [cu[i−1], cu[i]) only, and <c>proj</c> [D, D]; both
-/// projections with bias. Segments run one at a time, so memory stays linear in the number of segments.
+/// attention softmax(q kᵀ · head_dim^−½) v inside each segment [cu[i−1], cu[i]) only, and <c>proj</c> [D, D];
+/// both projections with bias. Segments run one at a time, so memory stays linear in the number of segments.
 /// </summary>
 public sealed class QwenVisionAttention : Module
 {

@@ -41,7 +41,7 @@ public sealed class QwenVisionBlock : Module
         return Ops.Add(h, Mlp.Forward(Normalize(Norm2, h))).MoveToOuterDisposeScope();
     }
 
-    /// <summary>RMSNorm (qwen2_5_vl) or LayerNorm with bias (qwen2_vl) of width <paramref name="dim"/>, eps 1e-6.</summary>
+    /// <summary>RMSNorm (qwen2_5_vl) or LayerNorm with bias (qwen2_vl) of width <paramref name="dim"/>.</summary>
     internal static Module CreateNorm(bool rms, long dim) =>
         rms ? new RmsNorm(Initializer.Ones(dim), NormEps) : LayerNorm.Create(dim, NormEps);
 

@@ -26,8 +26,8 @@ public sealed class QwenVisionTower : Module
         Rotary = new QwenVisionRotary(config.HeadDim);
         using var scope = LibTorch.NewDisposeScope();
         PatchEmbed = RegisterModule("patch_embed", new QwenPatchEmbed(config, init));
-        Blocks = RegisterModule(
-            "blocks", new ModuleList<QwenVisionBlock>(Enumerable.Range(0, config.Depth).Select(_ => new QwenVisionBlock(config, init))));
+        var blocks = Enumerable.Range(0, config.Depth).Select(_ => new QwenVisionBlock(config, init));
+        Blocks = RegisterModule("blocks", new ModuleList<QwenVisionBlock>(blocks));
         Merger = RegisterModule("merger", new QwenVisionMerger(config, init));
     }
 
@@ -51,8 +51,8 @@ public sealed class QwenVisionTower : Module
     public QwenVisionMerger Merger { get; }
 
     /// <summary>
-    /// Image (or video) features [L / (m·m), out_hidden_size] of <paramref name="flatPatches"/> [L, C·Tp·p·p] in HF's
-    /// patch order (the image processor's pixel_values), L = Σ T·H·W over <paramref name="gridThw"/>
+    /// Image (or video) features [L / (m·m), out_hidden_size] of <paramref name="flatPatches"/> [L, C·Tp·p·p] in
+    /// HF's patch order (the image processor's pixel_values), L = Σ T·H·W over <paramref name="gridThw"/>
     /// (image_grid_thw); rows in HF's output order. <paramref name="capture"/> receives "patch_embed", "blocks.N" (in
     /// the order HF holds them: window order for Qwen2.5-VL) and "merger"; the tensors it gets die with the call.
     /// </summary>
@@ -103,7 +103,8 @@ public sealed class QwenVisionTower : Module
         {
             throw new ModelException(
                 $"pixel_values must be [patches, {features}] (channels {Config.InChannels} x temporal_patch_size " +
-                $"{Config.TemporalPatchSize} x patch_size {Config.PatchSize}^2), got [{string.Join(", ", flatPatches.Shape)}]");
+                $"{Config.TemporalPatchSize} x patch_size {Config.PatchSize}^2), " +
+                $"got [{string.Join(", ", flatPatches.Shape)}]");
         }
         if (gridThw.Count == 0)
         {

@@ -22,15 +22,17 @@ public sealed class QwenVisionGridTests : QwenVisionTest
     [Test]
     public void CuSeqlensHaveOneSegmentPerFrame()
     {
-        Assert.That(QwenVisionGrid.CuSeqlens([(1, 4, 6), (2, 2, 2), (1, 6, 4)]), Is.EqualTo(new[] { 0, 24, 28, 32, 56 }));
+        Assert.That(
+            QwenVisionGrid.CuSeqlens([(1, 4, 6), (2, 2, 2), (1, 6, 4)]), Is.EqualTo(new[] { 0, 24, 28, 32, 56 }));
     }
 
     [Test]
     public void WindowIndexReadsUnitsWindowByWindowAndDropsEmptyPaddedWindows()
     {
-        // Image 0: 2×3 merge units, windows of 2×2 units. HF pads rows 2 → 4 (a whole empty window row, since 2 % 2 == 0)
-        // and columns 3 → 4. Units row-major: [0 1 2 / 3 4 5]; window (0,0) holds 0 1 3 4, window (0,1) holds 2 5,
-        // windows (1,·) are empty. Image 1: 1×1 unit per frame, 2 frames, one window each (offset 6).
+        // Image 0: 2×3 merge units, windows of 2×2 units. HF pads rows 2 → 4 (a whole empty window row, as
+        // 2 % 2 == 0) and columns 3 → 4. Units row-major: [0 1 2 / 3 4 5]; window (0,0) holds 0 1 3 4, window
+        // (0,1) holds 2 5, windows (1,·) are empty. Image 1: 1×1 unit per frame, 2 frames, one window each
+        // (offset 6).
         var (index, cu) = QwenVisionGrid.WindowIndex([(1, 4, 6), (2, 2, 2)], mergeSize: 2, mergerWindowSize: 2);
 
         Assert.That(index, Is.EqualTo(new[] { 0, 1, 3, 4, 2, 5, 6, 7 }));

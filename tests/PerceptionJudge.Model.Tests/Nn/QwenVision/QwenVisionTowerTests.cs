@@ -10,8 +10,8 @@ namespace PerceptionJudge.Model.Tests.Nn.QwenVision;
 /// </summary>
 public sealed class QwenVisionTowerTests : QwenVisionTest
 {
-    // float32 against double over 2–3 blocks with N(0, 0.2²) weights: observed error is ~1e-6; outputs are O(1).
-    private const double Tolerance = 2e-5;
+    // float32 torch against double loops, 2-3 blocks, N(0, 0.2^2) weights: observed max error 6e-6, outputs up to 15.
+    private const double Tolerance = 3e-5;
 
     private static IEnumerable<TestCaseData> Types()
     {
@@ -39,13 +39,16 @@ public sealed class QwenVisionTowerTests : QwenVisionTest
         Assert.That(output.Shape, Is.EqualTo(new long[] { length / 4, config.OutHiddenSize }));
         AssertCloseTo(output, expected, "output");
         Assert.That(captured.Select(c => c.Name), Is.EqualTo(
-            new[] { "patch_embed" }.Concat(Enumerable.Range(0, config.Depth).Select(i => $"blocks.{i}")).Append("merger")));
+            new[] { "patch_embed" }
+                .Concat(Enumerable.Range(0, config.Depth).Select(i => $"blocks.{i}"))
+                .Append("merger")));
         AssertCloseTo(captured[^1].Value, expected, "merger capture");
         // HF holds the blocks' hidden states in window order (Qwen2.5-VL) or input order (Qwen2-VL).
         var order = config.IsQwen25 ? reference.WindowOrder(MixedGrid) : Enumerable.Range(0, length / 4).ToArray();
         for (var b = 0; b < config.Depth; b++)
         {
-            var inHfOrder = order.SelectMany(u => blocks[b].Skip(u * 4 * config.EmbedDim).Take(4 * config.EmbedDim)).ToArray();
+            var unitWidth = 4 * config.EmbedDim;
+            var inHfOrder = order.SelectMany(u => blocks[b].Skip(u * unitWidth).Take(unitWidth)).ToArray();
             AssertCloseTo(captured[b + 1].Value, inHfOrder, $"blocks.{b}");
         }
         foreach (var (_, value) in captured)
@@ -61,7 +64,8 @@ public sealed class QwenVisionTowerTests : QwenVisionTest
         using var windowed = RandomTower(TinyQwen25, 11);
         using var full = RandomTower(TinyQwen25 with { FullAttBlockIndexes = [0, 1, 2] }, 11);
         var length = Patches(MixedGrid);
-        using var x = Tensor.From<float>(RandomPatches(length, TinyQwen25.PatchFeatures, 5), length, TinyQwen25.PatchFeatures);
+        var features = TinyQwen25.PatchFeatures;
+        using var x = Tensor.From<float>(RandomPatches(length, features, 5), length, features);
 
         using var a = windowed.Forward(x, MixedGrid);
         using var b = full.Forward(x, MixedGrid);
@@ -87,7 +91,8 @@ public sealed class QwenVisionTowerTests : QwenVisionTest
             var p = $"blocks.{b}.";
             expected.AddRange(
             [
-                (p + "norm1.weight", [32]), (p + "norm1.bias", [32]), (p + "norm2.weight", [32]), (p + "norm2.bias", [32]),
+                (p + "norm1.weight", [32]), (p + "norm1.bias", [32]),
+                (p + "norm2.weight", [32]), (p + "norm2.bias", [32]),
                 (p + "attn.qkv.weight", [96, 32]), (p + "attn.qkv.bias", [96]),
                 (p + "attn.proj.weight", [32, 32]), (p + "attn.proj.bias", [32]),
                 (p + "mlp.fc1.weight", [64, 32]), (p + "mlp.fc1.bias", [64]),

@@ -32,7 +32,7 @@ public sealed class ScalarQwenVisionReference(QwenVisionConfig config, IReadOnly
         return [.. patches];
     }
 
-    /// <summary>HF's window order of the merge units (the window_index permutation), from sorting unit coordinates.</summary>
+    /// <summary>HF's window order of the merge units (window_index), by sorting the units' coordinates.</summary>
     public int[] WindowOrder(IReadOnlyList<(int T, int H, int W)> grid)
     {
         var patches = Patches(grid);
@@ -111,7 +111,7 @@ public sealed class ScalarQwenVisionReference(QwenVisionConfig config, IReadOnly
         return (blocks, Linear(hidden, units, wide, "merger.mlp.2", config.OutHiddenSize));
     }
 
-    // emb = cat(freqs, freqs), freqs = [row · inv_freq, col · inv_freq], inv_freq[j] = theta^(−2j / (head_dim / 2)).
+    // emb = cat(freqs, freqs), freqs = [row · inv_freq, col · inv_freq], inv_freq[j] = theta^(−2j / (hd / 2)).
     private (double[] Cos, double[] Sin) Rotary((int Image, int Frame, int Row, int Col)[] patches)
     {
         int hd = config.HeadDim, quarter = hd / 4;
