@@ -73,6 +73,25 @@ public sealed class QwenVisionTowerTests : QwenVisionTest
         Assert.That(MaxAbsDiff(a, b), Is.GreaterThan(1e-3));
     }
 
+    [TestCaseSource(nameof(Types))]
+    public void GradientsReachEveryParameter(string type)
+    {
+        var config = Tiny(type);
+        using var tower = QwenVisionTower.Create(config, 4, std: 0.2);
+        var length = Patches(MixedGrid);
+        using var scope = LibTorch.NewDisposeScope();
+        var x = Tensor.From<float>(RandomPatches(length, config.PatchFeatures, 6), length, config.PatchFeatures);
+
+        Ops.Pow(tower.Forward(x, MixedGrid), 2).Sum().Backward();
+
+        foreach (var (name, p) in tower.NamedParameters())
+        {
+            using var grad = p.Grad;
+            Assert.That(grad, Is.Not.Null, name);
+            Assert.That(Values(grad!).Max(Math.Abs), Is.GreaterThan(0), name);
+        }
+    }
+
     [Test]
     public void WindowOrderOfTheReferenceMatchesGetWindowIndex()
     {
