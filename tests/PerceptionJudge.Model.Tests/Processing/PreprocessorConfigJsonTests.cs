@@ -61,8 +61,16 @@ public sealed class PreprocessorConfigJsonTests
     {
         var config = new PreprocessorConfig
         {
-            MinPixels = 784, MaxPixels = 200704, DoNormalize = false, RescaleFactor = 0.5, ImageMean = [0.5, 0.25, 0.125],
-            ImageStd = [1, 2, 3], PatchSize = 16, TemporalPatchSize = 1, MergeSize = 4, DoConvertRgb = false,
+            MinPixels = 784,
+            MaxPixels = 200704,
+            DoNormalize = false,
+            RescaleFactor = 0.5,
+            ImageMean = [0.5, 0.25, 0.125],
+            ImageStd = [1, 2, 3],
+            PatchSize = 16,
+            TemporalPatchSize = 1,
+            MergeSize = 4,
+            DoConvertRgb = false,
         };
         using var folder = new TempFolder();
         File.WriteAllText(folder.File(PreprocessorConfigJson.FileName), PreprocessorConfigJson.ToJson(config));

@@ -42,18 +42,15 @@ public sealed class Qwen2VLImageProcessorTests
         }
 
         var result = new float[gh * gw * cols];
-        for (int bh = 0; bh < gh / m; bh++)
-        for (int bw = 0; bw < gw / m; bw++)
-        for (int mh = 0; mh < m; mh++)
-        for (int mw = 0; mw < m; mw++)
-        for (int c = 0; c < 3; c++)
-        for (int f = 0; f < tp; f++)
-        for (int py = 0; py < p; py++)
-        for (int px = 0; px < p; px++)
+        for (int row = 0; row < gh * gw; row++)
         {
-            int row = (bh * (gw / m) + bw) * m * m + mh * m + mw;
-            int col = ((c * tp + f) * p + py) * p + px;
-            result[row * cols + col] = normalized[c, (bh * m + mh) * p + py, (bw * m + mw) * p + px];
+            int block = row / (m * m), bh = block / (gw / m), bw = block % (gw / m);
+            int mh = row % (m * m) / m, mw = row % m;
+            for (int col = 0; col < cols; col++)
+            {
+                int c = col / (tp * p * p), py = col / p % p, px = col % p; // the frame col / (p·p) % tp is a copy
+                result[row * cols + col] = normalized[c, (bh * m + mh) * p + py, (bw * m + mw) * p + px];
+            }
         }
 
         return result;

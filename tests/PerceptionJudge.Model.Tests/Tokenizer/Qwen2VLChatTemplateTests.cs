@@ -24,7 +24,9 @@ public sealed class Qwen2VLChatTemplateTests
         var vocab = Enumerable.Range(0, 256).ToDictionary(b => ByteLevel.ToChar((byte)b).ToString(), b => b);
         var added = Qwen2VLSpecials.Select(t => new Dictionary<string, object>
         {
-            ["id"] = t.Id, ["content"] = t.Content, ["special"] = true,
+            ["id"] = t.Id,
+            ["content"] = t.Content,
+            ["special"] = true,
         });
         var pattern = JsonSerializer.Serialize(BpeDefinition.Qwen2Pattern);
         return "{\"version\":\"1.0\",\"added_tokens\":" + JsonSerializer.Serialize(added) + "," +

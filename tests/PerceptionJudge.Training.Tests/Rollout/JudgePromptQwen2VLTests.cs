@@ -36,7 +36,9 @@ public sealed class JudgePromptQwen2VLTests
         ];
         var added = specials.Select(t => new Dictionary<string, object>
         {
-            ["id"] = t.Item2, ["content"] = t.Item1, ["special"] = true,
+            ["id"] = t.Item2,
+            ["content"] = t.Item1,
+            ["special"] = true,
         });
         var json = "{\"version\":\"1.0\",\"added_tokens\":" + JsonSerializer.Serialize(added) + "," +
             "\"normalizer\":{\"type\":\"NFC\"},\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[" +
