@@ -11,7 +11,11 @@ namespace PerceptionJudge.Model.Tokenizer;
 /// <param name="ImEndId">Id of <see cref="ImEnd"/>: generation stops here.</param>
 /// <param name="Image">The image placeholder's text.</param>
 /// <param name="ImageId">The image placeholder's id (the model config's image_token_id).</param>
-public sealed record ChatTokens(int EndOfTextId, int ImStartId, int ImEndId, string Image, int ImageId)
+/// <param name="VisionStartId">Id of <see cref="VisionStart"/>, where the tokenizer has it (Qwen2-VL).</param>
+/// <param name="VisionEndId">Id of <see cref="VisionEnd"/>, where the tokenizer has it (Qwen2-VL).</param>
+/// <param name="VideoPadId">Id of <see cref="VideoPad"/>, where the tokenizer has it (Qwen2-VL).</param>
+public sealed record ChatTokens(int EndOfTextId, int ImStartId, int ImEndId, string Image, int ImageId,
+    int? VisionStartId = null, int? VisionEndId = null, int? VideoPadId = null)
 {
     /// <summary>End of a document; also the padding token.</summary>
     public const string EndOfText = "<|endoftext|>";
@@ -25,6 +29,21 @@ public sealed record ChatTokens(int EndOfTextId, int ImStartId, int ImEndId, str
     /// <summary>Qwen2-VL's image placeholder.</summary>
     public const string ImagePad = "<|image_pad|>";
 
+    /// <summary>Qwen2-VL's opening of an image or video's placeholders.</summary>
+    public const string VisionStart = "<|vision_start|>";
+
+    /// <summary>Qwen2-VL's closing of an image or video's placeholders.</summary>
+    public const string VisionEnd = "<|vision_end|>";
+
+    /// <summary>Qwen2-VL's video placeholder.</summary>
+    public const string VideoPad = "<|video_pad|>";
+
+    /// <summary>
+    /// Whether prompts use Qwen2-VL's chat template: the image placeholder is <see cref="ImagePad"/> and the
+    /// tokenizer has <see cref="VisionStart"/> and <see cref="VisionEnd"/> to wrap it.
+    /// </summary>
+    public bool IsQwen2VL => Image == ImagePad && VisionStartId is not null && VisionEndId is not null;
+
     /// <summary>The built-in tiny vocabulary's image placeholder.</summary>
     public const string ImageTag = "<image>";
 
@@ -36,6 +55,7 @@ public sealed record ChatTokens(int EndOfTextId, int ImStartId, int ImEndId, str
             $"has no {token} token; the judge's chat prompts need {EndOfText}, {ImStart}, {ImEnd} and an image " +
             $"placeholder ({ImagePad} or {ImageTag})");
         string image = tokenizer.TokenToId(ImagePad) is null ? ImageTag : ImagePad;
-        return new ChatTokens(Require(EndOfText), Require(ImStart), Require(ImEnd), image, Require(image));
+        return new ChatTokens(Require(EndOfText), Require(ImStart), Require(ImEnd), image, Require(image),
+            tokenizer.TokenToId(VisionStart), tokenizer.TokenToId(VisionEnd), tokenizer.TokenToId(VideoPad));
     }
 }

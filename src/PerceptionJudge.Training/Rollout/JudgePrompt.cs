@@ -30,9 +30,13 @@ public static class JudgePrompt
     /// <paramref name="instruction"/> replaces the task's default instruction (e.g. a 1–5 rating scale).
     /// </summary>
     public static string Prompt(PpjdRecord record, bool thinkPrefix, int imageTokens = 1, string? instruction = null,
-        bool tagResponses = false, string image = ChatTokens.ImageTag)
+        bool tagResponses = false, string image = ChatTokens.ImageTag) =>
+        Build(record, thinkPrefix, imageTokens, instruction, tagResponses, image, qwen2VL: false);
+
+    private static string Build(PpjdRecord record, bool thinkPrefix, int imageTokens, string? instruction,
+        bool tagResponses, string image, bool qwen2VL)
     {
-        var text = UserTurn(imageTokens, image).Append(record.Question).Append('\n');
+        var text = UserTurn(imageTokens, image, qwen2VL).Append(record.Question).Append('\n');
         for (int i = 0; i < record.Responses.Count; i++)
         {
             char letter = (char)('A' + i);
@@ -52,6 +56,21 @@ public static class JudgePrompt
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="Prompt"/> in the template of
+    /// <paramref name="chat"/>'s tokenizer. A Qwen2-VL tokenizer (<see cref="ChatTokens.IsQwen2VL"/>) gets Qwen2-VL's
+    /// chat template (<see cref="Qwen2VLChatTemplate"/>): the default system turn, then the user turn opening with
+    /// <c>&lt;|vision_start|&gt;</c>, <paramref name="imageTokens"/> image pads (the image's
+    /// <see cref="Model.Processing.GridThw.TokenCount"/>) and <c>&lt;|vision_end|&gt;</c>, the question right after;
+    /// any other tokenizer (the tiny vocabulary) gets exactly the plain prompt with its placeholder.
+    /// </summary>
+    public static string PromptFor(PpjdRecord record, bool thinkPrefix, ChatTokens chat, int imageTokens = 1,
+        string? instruction = null, bool tagResponses = false)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        return Build(record, thinkPrefix, imageTokens, instruction, tagResponses, chat.Image, chat.IsQwen2VL);
     }
 
     /// <summary>
@@ -86,13 +105,32 @@ public static class JudgePrompt
     /// <summary>The description warm-up's prompt: the image placeholders and <see cref="DescribeInstruction"/>.
     /// </summary>
     public static string DescribePrompt(int imageTokens, string image = ChatTokens.ImageTag) =>
-        CloseUserTurn(UserTurn(imageTokens, image), DescribeInstruction).ToString();
+        CloseUserTurn(UserTurn(imageTokens, image, qwen2VL: false), DescribeInstruction).ToString();
 
-    /// <summary>The user turn's opening: the image as <paramref name="imageTokens"/> placeholders and a newline.
+    /// <summary>
+    /// <see cref="DescribePrompt"/> in the template of <paramref name="chat"/>'s tokenizer, as
+    /// <see cref="PromptFor"/> does.
     /// </summary>
-    private static StringBuilder UserTurn(int imageTokens, string image) =>
-        new StringBuilder().Append(ChatTokens.ImStart).Append("user\n")
-            .Append(string.Concat(Enumerable.Repeat(image, imageTokens))).Append('\n');
+    public static string DescribePromptFor(int imageTokens, ChatTokens chat)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        return CloseUserTurn(UserTurn(imageTokens, chat.Image, chat.IsQwen2VL), DescribeInstruction).ToString();
+    }
+
+    /// <summary>
+    /// The user turn's opening: the image as <paramref name="imageTokens"/> placeholders and a newline; in Qwen2-VL's
+    /// template (<paramref name="qwen2VL"/>) the default system turn first, the placeholders between
+    /// <c>&lt;|vision_start|&gt;</c> and <c>&lt;|vision_end|&gt;</c>, and no newline (the text follows the image).
+    /// </summary>
+    private static StringBuilder UserTurn(int imageTokens, string image, bool qwen2VL)
+    {
+        string pads = string.Concat(Enumerable.Repeat(image, imageTokens));
+        return qwen2VL
+            ? new StringBuilder(Qwen2VLChatTemplate.Turn("system", Qwen2VLChatTemplate.DefaultSystemPrompt))
+                .Append(ChatTokens.ImStart).Append("user\n")
+                .Append(ChatTokens.VisionStart).Append(pads).Append(ChatTokens.VisionEnd)
+            : new StringBuilder().Append(ChatTokens.ImStart).Append("user\n").Append(pads).Append('\n');
+    }
 
     /// <summary>Ends the user turn with <paramref name="instruction"/> and opens the assistant's.</summary>
     private static StringBuilder CloseUserTurn(StringBuilder text, string instruction) =>
