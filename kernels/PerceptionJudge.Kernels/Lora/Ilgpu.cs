@@ -29,7 +29,9 @@ public sealed class LoraIlgpu : ILoraKernels
         var context = _context ?? IlgpuRuntime.Shared;
         lock (context.Gate)
         {
-            var w = accumulate ? context.Upload<float>("lora.w", weight) : context.Buffer<float>("lora.w", weight.Length);
+            var w = accumulate
+                ? context.Upload<float>("lora.w", weight)
+                : context.Buffer<float>("lora.w", weight.Length);
             var args = new Args(w, context.Upload("lora.a", loraA), context.Upload("lora.b", loraB),
                 shape.InFeatures, shape.Rank, scale, accumulate ? 1 : 0);
             context.Kernel<Args>(Element)(weight.Length, args);

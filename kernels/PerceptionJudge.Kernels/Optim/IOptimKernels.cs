@@ -5,8 +5,8 @@ namespace PerceptionJudge.Kernels.Optim;
 /// <summary>
 /// The optimizer operation set: per-tensor sums of squares (for the global grad norm), in-place scaling (the clip)
 /// and one fused multi-tensor AdamW step. Implemented by <see cref="OptimReference"/> (the spec),
-/// <see cref="OptimCpu"/>, <see cref="OptimVulkan"/> and <see cref="OptimIlgpu"/>. Inputs are assumed validated (see <see cref="FusedAdamW"/>
-/// and <see cref="GradNorm"/>).
+/// <see cref="OptimCpu"/>, <see cref="OptimVulkan"/> and <see cref="OptimIlgpu"/>. Inputs are assumed validated
+/// (see <see cref="FusedAdamW"/> and <see cref="GradNorm"/>).
 /// </summary>
 public interface IOptimKernels
 {

@@ -87,10 +87,10 @@ public sealed class OptimIlgpu : IOptimKernels
         double bc1 = 1 - Math.Pow(options.Beta1, step), bc2 = 1 - Math.Pow(options.Beta2, step);
         lock (context.Gate)
         {
-            var args = new AdamWArgs(context.UploadParts<float>("optim.p", pr), context.UploadParts<float>("optim.g", g),
-                context.UploadParts<float>("optim.m", mr), context.UploadParts<float>("optim.v", vr), gradScale,
-                1 - options.Lr * options.WeightDecay, options.Beta1, options.Beta2, options.Lr / bc1, Math.Sqrt(bc2),
-                options.Eps);
+            var args = new AdamWArgs(context.UploadParts<float>("optim.p", pr),
+                context.UploadParts<float>("optim.g", g), context.UploadParts<float>("optim.m", mr),
+                context.UploadParts<float>("optim.v", vr), gradScale, 1 - options.Lr * options.WeightDecay,
+                options.Beta1, options.Beta2, options.Lr / bc1, Math.Sqrt(bc2), options.Eps);
             context.Kernel<AdamWArgs>(AdamWElement)(args.P.Length, args);
             context.DownloadParts(args.P, p);
             context.DownloadParts(args.M, m);

@@ -6,7 +6,10 @@ using PerceptionJudge.Kernels.Tests.Support;
 
 namespace PerceptionJudge.Kernels.Tests.Listwise;
 
-/// <summary>One body per backend (Reference, Cpu, ILGPU): hand-computed PerPO values, Reference agreement, gradients, properties.</summary>
+/// <summary>
+/// One body per backend (Reference, Cpu, ILGPU): hand-computed PerPO values, Reference agreement, gradients,
+/// properties.
+/// </summary>
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithIlgpu))]
 public sealed class PerPOTests(Backend backend)
 {
