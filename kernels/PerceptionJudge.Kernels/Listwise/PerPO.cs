@@ -32,13 +32,15 @@ public static class ListwiseKernels
 {
     private static readonly ListwiseReference s_reference = new();
     private static readonly ListwiseCpu s_cpu = new();
+    private static readonly Lazy<ListwiseIlgpu> s_ilgpu = new(() => new ListwiseIlgpu());
 
-    /// <summary>The implementation for <paramref name="backend"/>; Vulkan is not available yet.</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (ILGPU: <see cref="ListwiseIlgpu"/>); Vulkan is not
+    /// available yet.</summary>
     public static IListwiseKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the listwise (PerPO) kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} listwise kernels are not available"),
     };
 }

@@ -44,18 +44,19 @@ public static class ChunkedLogProbKernels
     private static readonly ChunkedLogProbReference s_reference = new();
     private static readonly ChunkedLogProbCpu s_cpu = new();
     private static readonly Lazy<ChunkedLogProbVulkan> s_vulkan = new(() => new ChunkedLogProbVulkan());
+    private static readonly Lazy<ChunkedLogProbIlgpu> s_ilgpu = new(() => new ChunkedLogProbIlgpu());
 
     /// <summary>The implementation of <see cref="KernelBackend.Current"/>.</summary>
     public static IChunkedLogProbKernels Current => For(KernelBackend.Current);
 
-    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="ChunkedLogProbVulkan"/>).
-    /// </summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="ChunkedLogProbVulkan"/>, ILGPU:
+    /// <see cref="ChunkedLogProbIlgpu"/>).</summary>
     public static IChunkedLogProbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the chunked log-prob kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} chunked log-prob kernels are not available"),
     };
 

@@ -75,14 +75,16 @@ public static class LogProbKernels
     private static readonly LogProbReference s_reference = new();
     private static readonly LogProbCpu s_cpu = new();
     private static readonly Lazy<LogProbVulkan> s_vulkan = new(() => new LogProbVulkan());
+    private static readonly Lazy<LogProbIlgpu> s_ilgpu = new(() => new LogProbIlgpu());
 
-    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LogProbVulkan"/>).</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LogProbVulkan"/>, ILGPU:
+    /// <see cref="LogProbIlgpu"/>).</summary>
     public static ILogProbKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the log-prob kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} log-prob kernels are not available"),
     };
 }

@@ -5,7 +5,7 @@ namespace PerceptionJudge.Kernels.Lora;
 /// <summary>
 /// The LoRA weight operation set: <c>W ← W + scale·B·A</c> (merge; unmerge is scale → −scale) or
 /// <c>D ← scale·B·A</c> (delta). Implemented by <see cref="LoraReference"/> (the spec), <see cref="LoraCpu"/> and
-/// <see cref="LoraVulkan"/>.
+/// <see cref="LoraVulkan"/> and <see cref="LoraIlgpu"/>.
 /// Inputs are assumed validated (see <see cref="LoraMerge"/>).
 /// </summary>
 public interface ILoraKernels
@@ -43,14 +43,16 @@ public static class LoraKernels
     private static readonly LoraReference s_reference = new();
     private static readonly LoraCpu s_cpu = new();
     private static readonly Lazy<LoraVulkan> s_vulkan = new(() => new LoraVulkan());
+    private static readonly Lazy<LoraIlgpu> s_ilgpu = new(() => new LoraIlgpu());
 
-    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LoraVulkan"/>).</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="LoraVulkan"/>, ILGPU:
+    /// <see cref="LoraIlgpu"/>).</summary>
     public static ILoraKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the LoRA kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for LoRA merge"),
     };
 }

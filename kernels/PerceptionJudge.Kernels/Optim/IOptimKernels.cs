@@ -5,8 +5,8 @@ namespace PerceptionJudge.Kernels.Optim;
 /// <summary>
 /// The optimizer operation set: per-tensor sums of squares (for the global grad norm), in-place scaling (the clip)
 /// and one fused multi-tensor AdamW step. Implemented by <see cref="OptimReference"/> (the spec),
-/// <see cref="OptimCpu"/> and <see cref="OptimVulkan"/>. Inputs are assumed validated (see <see cref="FusedAdamW"/>
-/// and <see cref="GradNorm"/>).
+/// <see cref="OptimCpu"/>, <see cref="OptimVulkan"/> and <see cref="OptimIlgpu"/>. Inputs are assumed validated
+/// (see <see cref="FusedAdamW"/> and <see cref="GradNorm"/>).
 /// </summary>
 public interface IOptimKernels
 {
@@ -69,14 +69,16 @@ public static class OptimKernels
     private static readonly OptimReference s_reference = new();
     private static readonly OptimCpu s_cpu = new();
     private static readonly Lazy<OptimVulkan> s_vulkan = new(() => new OptimVulkan());
+    private static readonly Lazy<OptimIlgpu> s_ilgpu = new(() => new OptimIlgpu());
 
-    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="OptimVulkan"/>).</summary>
+    /// <summary>The implementation for <paramref name="backend"/> (Vulkan: <see cref="OptimVulkan"/>, ILGPU:
+    /// <see cref="OptimIlgpu"/>).</summary>
     public static IOptimKernels For(Backend backend) => backend switch
     {
         Backend.Reference => s_reference,
         Backend.Cpu => s_cpu,
         Backend.Vulkan => s_vulkan.Value,
-        Backend.Ilgpu => throw Runtime.Ilgpu.IlgpuRuntime.NotPorted("the optimizer kernels"),
+        Backend.Ilgpu => s_ilgpu.Value,
         _ => throw new KernelInputException("backend", $"{backend} is not available for the optimizer"),
     };
 }

@@ -20,7 +20,7 @@ public sealed class DeviceParityOpTests(string backend)
     private static readonly string[] s_onIlgpu =
     [
         "advantage", "kl_penalty", "trl_advantage", "agg_loss", "policy_loss", "batch_ranking_reward", "kendall_tau",
-        "spearman", "ndcg", "levenshtein",
+        "spearman", "ndcg", "levenshtein", "entropy", "log_prob", "perpo_loss",
     ];
 
     private static IEnumerable<TestCaseData> Cases()
@@ -51,6 +51,16 @@ public sealed class DeviceParityOpTests(string backend)
         yield return new TestCaseData("batch_ranking_reward", """
             {"solution_str": "<answer>3, 9, 1, 5</answer>", "ground_truth": "BDAC"}
             """).SetArgDisplayNames("batch_ranking_reward");
+        yield return new TestCaseData("log_prob", """
+            {"logits": [[[0.5, -1, 2], [3, 0, 0.25]], [[-2, -2, 1], [0, 0, 0]]], "labels": [[2, 0], [1, 2]],
+             "temperature": 0.7}
+            """).SetArgDisplayNames("log_prob T 0.7");
+        yield return new TestCaseData("entropy", """{"logits": [[[0, 1, 4], [2, 0, -1]]]}""")
+            .SetArgDisplayNames("entropy");
+        yield return new TestCaseData("perpo_loss", """
+            {"log_prob": [-1, -2, -0.5, -3, -1.5], "ref_log_prob": [-1.2, -1.8, -1, -2.5, -1.5],
+             "rewards": [1, 0, 0.5, 0.5, 2], "index": ["a", "a", "b", "b", "b"], "beta": 0.3, "gamma": 0.4}
+            """).SetArgDisplayNames("perpo_loss ties");
         yield return new TestCaseData("kendall_tau", """{"x": [1, 2, 2, 5, 3], "y": [2, 1, 4, 4, 0.5]}""")
             .SetArgDisplayNames("kendall_tau ties");
         yield return new TestCaseData("spearman", """{"x": [1, 2, 2, 5, 3], "y": [2, 1, 4, 4, 0.5]}""")
@@ -87,26 +97,15 @@ public sealed class DeviceParityOpTests(string backend)
             Assert.Ignore($"{op} is not ported to ILGPU yet; ported: {string.Join(", ", s_onIlgpu)}");
         }
 
+        if (backend == "vulkan" && op == "perpo_loss")
+        {
+            Assert.Ignore("perpo_loss: the listwise family has no Vulkan shaders");
+        }
+
         var device = OpHarness.RunRaw(backend, op, json);
         Assert.That((device.ExitCode, device.StderrLines[0]), Is.EqualTo((0, $"backend: {backend}")), device.Stderr);
         var cpu = OpHarness.Run("cpu", op, json);
         AssertSameNumbers(JsonNode.Parse(device.Stdout), cpu, op);
-    }
-
-    /// <summary>An op the backend has not ported is one line naming it and what is ported, exit 2.</summary>
-    [Test]
-    public void UnportedOp_IsAOneLineUserError()
-    {
-        SkipUnlessTheDeviceOpened();
-        if (backend != "ilgpu")
-        {
-            Assert.Ignore("Vulkan ports every op of this suite; its unported family is tested in VulkanMathTests");
-        }
-
-        var r = OpHarness.RunRaw(backend, "entropy", """{"logits": [[[0, 1], [2, 0]]]}""");
-        Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
-        Assert.That(r.StderrLines[^1], Does.StartWith("error: the log-prob kernels: not ported to the ILGPU")
-            .And.Contain("advantage, kl, policy-loss, loss-agg, ranking"));
     }
 
     private void SkipUnlessTheDeviceOpened()

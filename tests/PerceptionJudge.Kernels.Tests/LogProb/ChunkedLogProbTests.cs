@@ -16,10 +16,10 @@ public sealed class ChunkedLogProbTests(Backend backend)
 {
     private static readonly LogProbReference s_full = new();
 
-    /// <summary>Every test runs on Vulkan when a device opened (the block kernels are ported).</summary>
+    /// <summary>Every test runs on Vulkan and ILGPU when a device opened (the block kernels are ported).</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.All(LogProbIlgpu.Ported));
 
     private IChunkedLogProbKernels Kernels => ChunkedLogProbKernels.For(backend);
 

@@ -12,14 +12,14 @@ public sealed class LogProbTests(Backend backend)
 {
     private static readonly LogProbReference s_reference = new();
 
-    private readonly ILogProbKernels _kernels = Backends.Bind(backend, LogProbKernels.For, onIlgpu: false);
+    private readonly ILogProbKernels _kernels = Backends.Bind(backend, LogProbKernels.For);
 
     private ILogProbKernels Kernels => _kernels;
 
-    /// <summary>Forward and backward are ported: on Vulkan only a missing device skips.</summary>
+    /// <summary>Forward and backward are ported: on Vulkan and ILGPU only a missing device skips.</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(LogProbVulkan.Ported), Ported.All(LogProbIlgpu.Ported));
 
     [Test]
     public void Forward_MatchesHandComputedVocab3()
@@ -169,6 +169,7 @@ public sealed class LogProbTests(Backend backend)
     [TestCase(5, 32771)]
     public void Backward_MatchesReferenceAndOverwrites(int tokens, int vocab)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, (long)tokens * vocab);
         var rng = TestRandom.Create(3 * vocab);
         var logits = TestRandom.Normal(rng, tokens * vocab, 0f, 2f);
         var labels = Enumerable.Range(0, tokens).Select(_ => rng.Next(vocab)).ToArray();

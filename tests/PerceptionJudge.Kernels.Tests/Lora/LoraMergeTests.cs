@@ -9,12 +9,12 @@ namespace PerceptionJudge.Kernels.Tests.Lora;
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class LoraMergeTests(Backend backend)
 {
-    private readonly ILoraKernels _k = Backends.Bind(backend, LoraKernels.For, onIlgpu: false);
+    private readonly ILoraKernels _k = Backends.Bind(backend, LoraKernels.For);
 
-    /// <summary>Merge, unmerge and delta are all ported: on Vulkan only a missing device skips.</summary>
+    /// <summary>Merge, unmerge and delta are all ported: on Vulkan and ILGPU only a missing device skips.</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(LoraVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(LoraVulkan.Ported), Ported.All(LoraIlgpu.Ported));
 
     private static (float[] W, float[] A, float[] B) Random(int seed, LoraShape s)
     {
@@ -73,6 +73,7 @@ public sealed class LoraMergeTests(Backend backend)
     [TestCase(70, 4096, 32)]
     public void AddScaledProduct_MatchesReference(int outF, int inF, int r)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, (long)outF * inF);
         var shape = new LoraShape(outF, inF, r);
         var (w, a, b) = Random(outF + inF + r, shape);
         var expected = (float[])w.Clone();
@@ -90,6 +91,7 @@ public sealed class LoraMergeTests(Backend backend)
     [Test]
     public void Merge_IsDeterministic() => WithBackend(() =>
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 300 * 1000);
         var shape = new LoraShape(300, 1000, 8);
         var (w, a, b) = Random(9, shape);
         var w2 = (float[])w.Clone();

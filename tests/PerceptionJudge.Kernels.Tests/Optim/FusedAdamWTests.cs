@@ -9,12 +9,12 @@ namespace PerceptionJudge.Kernels.Tests.Optim;
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class FusedAdamWTests(Backend backend)
 {
-    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For, onIlgpu: false);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
 
-    /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
+    /// <summary>Every optimizer operation is ported: on Vulkan and ILGPU only a missing device skips.</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.All(OptimIlgpu.Ported));
 
     private sealed record Tensors(float[][] P, float[][] G, float[][] M, float[][] V)
     {
@@ -63,6 +63,7 @@ public sealed class FusedAdamWTests(Backend backend)
     [Test]
     public void Step_MatchesReference([Values(3, 17, 1000, 300_001)] int n, [Values(false, true)] bool clip)
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, n + 5 + n / 3 + 1);
         var t = Random(n, n, 5, n / 3 + 1);
         var r = t.Duplicate();
         var o = new AdamWOptions(Lr: 3e-3, WeightDecay: 0.1, MaxGradNorm: clip ? 0.5 : null);
@@ -84,6 +85,7 @@ public sealed class FusedAdamWTests(Backend backend)
     [Test]
     public void Step_IsDeterministic()
     {
+        Backends.SkipAboveIlgpuCpuBudget(backend, 370_001);
         var a = Random(1, 300_001, 70_000);
         var b = a.Duplicate();
         Step(a, 1, new AdamWOptions(MaxGradNorm: 1f));

@@ -7,12 +7,12 @@ namespace PerceptionJudge.Kernels.Tests.Optim;
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class GradNormTests(Backend backend)
 {
-    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For, onIlgpu: false);
+    private readonly IOptimKernels _k = Backends.Bind(backend, OptimKernels.For);
 
-    /// <summary>Every optimizer operation is ported: on Vulkan only a missing device skips.</summary>
+    /// <summary>Every optimizer operation is ported: on Vulkan and ILGPU only a missing device skips.</summary>
     [SetUp]
     public void SkipWhereTheDeviceCannotRun() =>
-        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.NoIlgpuKernels);
+        Backends.SkipUnlessRuns(backend, Ported.All(OptimVulkan.Ported), Ported.All(OptimIlgpu.Ported));
 
     [Test]
     public void SumSquares_MatchesDoubleLoop([Values(3, 17, 1000, 300_001)] int n)

@@ -1,5 +1,5 @@
 using PerceptionJudge.Kernels.Advantage;
-using PerceptionJudge.Kernels.LogProb;
+using PerceptionJudge.Kernels.Perturb;
 using PerceptionJudge.Kernels.Runtime;
 using PerceptionJudge.Kernels.Runtime.Ilgpu;
 
@@ -75,8 +75,8 @@ public sealed class IlgpuRuntimeTests
     [Test]
     public void For_UnportedFamilyNamesItAndListsThePortedFamilies()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => LogProbKernels.For(Backend.Ilgpu));
-        Assert.That(ex!.Message, Does.Contain("the log-prob kernels: not ported to the ILGPU backend yet")
+        var ex = Assert.Throws<NotSupportedException>(() => PerturbKernels.For(Backend.Ilgpu));
+        Assert.That(ex!.Message, Does.Contain("the perturbation kernels: not ported to the ILGPU backend yet")
             .And.Contain(string.Join(", ", IlgpuRuntime.PortedFamilies)));
         Assert.That(IlgpuRuntime.PortedFamilies, Does.Contain("advantage"));
     }

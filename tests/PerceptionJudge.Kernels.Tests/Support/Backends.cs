@@ -16,6 +16,9 @@ internal static class Backends
     /// <summary>The CPU-side backends (families with no device kernels).</summary>
     public static IEnumerable<Backend> All => [Backend.Reference, Backend.Cpu];
 
+    /// <summary>Reference, Cpu and ILGPU (families with ILGPU kernels but no Vulkan shaders).</summary>
+    public static IEnumerable<Backend> WithIlgpu => [Backend.Reference, Backend.Cpu, Backend.Ilgpu];
+
     /// <summary>Reference, Cpu, Vulkan and ILGPU, whether or not a device exists.</summary>
     public static IEnumerable<Backend> WithDevices => [Backend.Reference, Backend.Cpu, Backend.Vulkan, Backend.Ilgpu];
 

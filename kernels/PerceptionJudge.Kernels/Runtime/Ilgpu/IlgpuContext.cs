@@ -118,6 +118,52 @@ public sealed class IlgpuContext : IDisposable
         return view;
     }
 
+    /// <summary>
+    /// Copies <paramref name="parts"/> one after another into the pool slot <paramref name="slot"/> (a multi-tensor
+    /// call's tensors concatenated, no host staging) and returns the whole view.
+    /// </summary>
+    internal ArrayView<T> UploadParts<T>(string slot, ReadOnlySpan<ReadOnlyMemory<T>> parts)
+        where T : unmanaged
+    {
+        long total = 0;
+        foreach (var part in parts)
+        {
+            total += part.Length;
+        }
+
+        var view = Buffer<T>(slot, total);
+        long at = 0;
+        foreach (var part in parts)
+        {
+            if (!part.IsEmpty)
+            {
+                view.SubView(at, part.Length).CopyFromCPU(part.Span);
+            }
+
+            at += part.Length;
+        }
+
+        return view;
+    }
+
+    /// <summary>Waits for the launched kernels, then copies consecutive pieces of <paramref name="view"/> back into
+    /// <paramref name="parts"/> (the inverse of <see cref="UploadParts{T}"/>).</summary>
+    internal void DownloadParts<T>(ArrayView<T> view, ReadOnlySpan<Memory<T>> parts)
+        where T : unmanaged
+    {
+        _accelerator.Synchronize();
+        long at = 0;
+        foreach (var part in parts)
+        {
+            if (!part.IsEmpty)
+            {
+                view.SubView(at, part.Length).CopyToCPU(part.Span);
+            }
+
+            at += part.Length;
+        }
+    }
+
     /// <summary>Waits for the launched kernels, then copies <paramref name="view"/> into <paramref name="target"/>
     /// (the lengths must match).</summary>
     internal void Download<T>(ArrayView<T> view, Span<T> target)

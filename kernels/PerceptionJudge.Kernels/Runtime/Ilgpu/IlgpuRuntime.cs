@@ -20,7 +20,8 @@ public static class IlgpuRuntime
         new(OpenShared, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>The kernel families with ILGPU kernels, as the not-ported errors list them.</summary>
-    public static IReadOnlyList<string> PortedFamilies { get; } = ["advantage", "kl", "policy-loss", "loss-agg", "ranking"];
+    public static IReadOnlyList<string> PortedFamilies { get; } =
+        ["advantage", "kl", "policy-loss", "loss-agg", "ranking", "optim", "lora", "log-prob", "listwise"];
 
     /// <summary>True when an ILGPU accelerator was opened.</summary>
     public static bool IsAvailable => s_shared.Value.Context is not null;
