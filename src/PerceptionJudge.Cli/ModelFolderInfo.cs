@@ -45,7 +45,8 @@ internal static class ModelFolderInfo
             ? $"layout: transformers >= 4.52 ({renamed} tensors under model.language_model.* / model.visual.*)"
             : "layout: hub (model.*, visual.*, lm_head.*)");
         text.AppendLine("prefixes (hub layout):");
-        foreach (var g in infos.GroupBy(t => Prefix(WeightNames.ToHubName(t.Name))).OrderBy(g => g.Key, StringComparer.Ordinal))
+        var byPrefix = infos.GroupBy(t => Prefix(WeightNames.ToHubName(t.Name)));
+        foreach (var g in byPrefix.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             text.AppendLine($"  {g.Key}: {g.Count()} tensors, {g.Sum(t => t.Numel):N0} parameters");
         }
@@ -101,12 +102,14 @@ internal static class ModelFolderInfo
         }
         var known = expected.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         problems.AddRange(stored
-            .Where(p => (p.Key.StartsWith("model.", StringComparison.Ordinal) || p.Key.StartsWith("lm_head.", StringComparison.Ordinal))
+            .Where(p => (p.Key.StartsWith("model.", StringComparison.Ordinal)
+                    || p.Key.StartsWith("lm_head.", StringComparison.Ordinal))
                 && !known.Contains(p.Key) && !ModelWeights.IsIgnorable(p.Key)
                 && !(config.TieWordEmbeddings && p.Key == "lm_head.weight"))
             .Select(p => $"unexpected {p.Value}"));
         return problems.Count == 0
             ? $"match ({expected.Count} language-model tensors)"
-            : $"MISMATCH ({problems.Count}):{Environment.NewLine}    " + string.Join(Environment.NewLine + "    ", problems);
+            : $"MISMATCH ({problems.Count}):{Environment.NewLine}    "
+                + string.Join(Environment.NewLine + "    ", problems);
     }
 }

@@ -5,9 +5,9 @@ namespace PerceptionJudge.Model.Config;
 
 /// <summary>
 /// Reads and writes <see cref="ModelConfig"/> as HF <c>config.json</c> (Qwen2 field names, plus <c>vision_config</c>
-/// and <c>image_token_id</c>; model types qwen2, qwen2_vl, qwen2_5_vl). Unknown fields are ignored, as transformers does; a missing required field, a mistyped
-/// one, an unsupported feature (RoPE scaling other than M-RoPE, sliding window) or shapes that do not fit are a
-/// <see cref="ModelException"/> naming the file and the field.
+/// and <c>image_token_id</c>; model types qwen2, qwen2_vl, qwen2_5_vl). Unknown fields are ignored, as transformers
+/// does; a missing required field, a mistyped one, an unsupported feature (RoPE scaling other than M-RoPE, sliding
+/// window) or shapes that do not fit are a <see cref="ModelException"/> naming the file and the field.
 /// </summary>
 public static class ModelConfigJson
 {
@@ -183,7 +183,7 @@ public static class ModelConfigJson
         if (c.MropeSection is { } section)
         {
             Check(file, "rope_scaling.mrope_section",
-                section.Count == 3 && section.All(s => s > 0) && section.Sum() == c.HeadDim / 2,
+                section.Count == 3 && section.All(s => s > 0) && section.Sum(s => (long)s) == c.HeadDim / 2,
                 $"[{string.Join(", ", section)}] must be three positive widths summing to head_dim / 2 = {c.HeadDim / 2}");
         }
         if (c.IsQwenVL)

@@ -6,7 +6,9 @@ using PerceptionJudge.Torch;
 
 namespace PerceptionJudge.Model.Tests.QwenVL;
 
-/// <summary>M-RoPE (HF Qwen2VLRotaryEmbedding + apply_multimodal_rotary_pos_emb) in RotaryEmbedding and Qwen2Model.</summary>
+/// <summary>
+/// M-RoPE (HF Qwen2VLRotaryEmbedding + apply_multimodal_rotary_pos_emb) in RotaryEmbedding and Qwen2Model.
+/// </summary>
 [TestFixture]
 public sealed class MropeTests : NnTest
 {
@@ -80,7 +82,8 @@ public sealed class MropeTests : NnTest
                         var p = positions[((k % 3) * batch + b) * length + t];
                         var angle = (double)p * inv[col % (d / 2)];
                         var at = (b * length + t) * d + col;
-                        worst = Math.Max(worst, Math.Max(Math.Abs(c[at] - Math.Cos(angle)), Math.Abs(s[at] - Math.Sin(angle))));
+                        worst = Math.Max(worst, Math.Abs(c[at] - Math.Cos(angle)));
+                        worst = Math.Max(worst, Math.Abs(s[at] - Math.Sin(angle)));
                     }
                 }
             }

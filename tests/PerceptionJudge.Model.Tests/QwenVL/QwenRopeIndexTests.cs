@@ -190,7 +190,8 @@ public sealed class QwenRopeIndexTests
     /// Walks each row once: padding 1; a text token takes `next` on all axes and advances it; an image run (the
     /// placeholders after vision_start) takes next + (t·[qwen2_vl], row, column) and sets next to its max + 1.
     /// </summary>
-    private static (long[,,], long[]) Reference(long[][] ids, long[][] mask, List<(int T, int H, int W)> grids, bool temporal)
+    private static (long[,,], long[]) Reference(
+        long[][] ids, long[][] mask, List<(int T, int H, int W)> grids, bool temporal)
     {
         int batch = ids.Length, length = ids[0].Length, image = 0;
         var p = new long[3, batch, length];

@@ -27,7 +27,7 @@ public sealed class RotaryEmbedding
             throw new ArgumentOutOfRangeException(nameof(headDim), headDim, "RoPE head dim must be even and > 0");
         }
         if (mropeSection is not null
-            && (mropeSection.Count != 3 || mropeSection.Any(s => s <= 0) || mropeSection.Sum() != headDim / 2))
+            && (mropeSection.Count != 3 || mropeSection.Any(s => s <= 0) || mropeSection.Sum(s => (long)s) != headDim / 2))
         {
             throw new ArgumentException(
                 $"mrope_section [{string.Join(", ", mropeSection)}] must be three positive widths summing to " +
@@ -70,7 +70,8 @@ public sealed class RotaryEmbedding
         if (positionIds.Dim != 2)
         {
             throw new ArgumentException(
-                $"position_ids must be [batch, length] or [3, batch, length], got [{string.Join(", ", positionIds.Shape)}]");
+                "position_ids must be [batch, length] or [3, batch, length], got " +
+                $"[{string.Join(", ", positionIds.Shape)}]");
         }
         using var scope = LibTorch.NewDisposeScope();
         var invFreq = Tensor.From<float>(_invFreq, _invFreq.Length);

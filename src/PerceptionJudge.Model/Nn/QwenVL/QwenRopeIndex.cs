@@ -73,6 +73,13 @@ public static class QwenRopeIndex
                         $"get_rope_index: image {imageIndex - 1} has grid ({t}, {h}, {w}), empty after merging " +
                         $"{spatialMergeSize}x{spatialMergeSize}");
                 }
+                if (ed + (long)t * gridH * gridW > tokens.Length)
+                {
+                    throw new ModelException(
+                        $"get_rope_index: row {row}'s image {imageIndex - 1} needs {(long)t * gridH * gridW} " +
+                        $"placeholders from token {ed} but the row has {tokens.Length} tokens; image_grid_thw does " +
+                        "not match the image placeholders");
+                }
                 var textLength = ed - st;
                 var start = lastMax + 1;
                 for (var k = 0; k < textLength; k++)
