@@ -60,14 +60,14 @@ public sealed class ModelInfoTests
         const long language = 192 + (156 + 78 + 78 + 144 + 288 + 24) + 12;
         Assert.That(r.Stdout, Does.Contain("model_type: qwen2_vl\n")
             .And.Contain($"parameters: {language + 28:N0}\n")
-            .And.Contain("tensors: 17\n")
+            .And.Contain("tensors: 16\n")
             .And.Contain("shards: 1\n")
-            .And.Contain("  BF16: 12 tensors,")
+            .And.Contain("  BF16: 11 tensors, 936 parameters\n")
             .And.Contain("  F32: 5 tensors, 64 parameters\n")
-            .And.Contain("layout: transformers >= 4.52 (17 tensors")
-            .And.Contain($"  model: 15 tensors, {language:N0} parameters\n")
+            .And.Contain("layout: transformers >= 4.52 (16 tensors")
+            .And.Contain($"  model: 14 tensors, {language:N0} parameters\n")
             .And.Contain("  visual: 2 tensors, 28 parameters\n")
-            .And.Contain("config shapes: match (15 language-model tensors)\n"));
+            .And.Contain("config shapes: match (14 language-model tensors)\n"));
     }
 
     [Test]
