@@ -7,15 +7,25 @@ using PerceptionJudge.Kernels.Runtime.Vulkan;
 
 namespace PerceptionJudge.Cli;
 
-/// <summary><c>pjudge info</c>: the kernel backend in use and what the machine offers it.</summary>
+/// <summary><c>pjudge info</c>: the kernel backend in use and what the machine offers it; with <c>--model DIR</c>, what
+/// an HF model folder holds instead (<see cref="ModelFolderInfo"/>).</summary>
 internal static class InfoCommand
 {
     public static Command Create(TextWriter stdout)
     {
-        var info = new Command("info", "Print the kernel backend, SIMD width, processor count and .NET version");
-        info.SetAction(_ =>
+        var model = new Option<string?>("--model")
         {
-            stdout.Write(Describe());
+            Description = "An HF model folder: print its model_type, parameter count, dtypes, shards, tensors per " +
+                "prefix and whether config.json's shapes match, from the headers only (no weights loaded)",
+        };
+        var info = new Command("info", "Print the kernel backend, SIMD width, processor count and .NET version")
+        {
+            model,
+        };
+        info.SetAction(parse =>
+        {
+            var folder = parse.GetValue(model);
+            stdout.Write(folder is null ? Describe() : ModelFolderInfo.Describe(folder));
             return 0;
         });
         return info;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using PerceptionJudge.Model.Tokenizer;
 
 namespace PerceptionJudge.Model.Config;
@@ -38,11 +39,25 @@ public sealed record VisionConfig
 
 /// <summary>
 /// A Qwen2-style decoder configuration with HF <c>config.json</c> field names (Qwen2Config): RMSNorm, RoPE,
-/// grouped-query attention with q/k/v bias, SwiGLU MLP; plus an optional <see cref="Vision"/> tower. Read and write
-/// with <see cref="ModelConfigJson"/>; <see cref="Validate"/> checks the shapes fit together.
+/// grouped-query attention with q/k/v bias, SwiGLU MLP; plus an optional <see cref="Vision"/> tower. For model types
+/// qwen2_vl and qwen2_5_vl (Qwen2VLConfig, Qwen2_5_VLConfig) the same fields describe the language side, RoPE is
+/// multimodal (<see cref="MropeSection"/>) and the vision tower's settings stay raw (<see cref="RawVisionConfig"/>).
+/// Read and write with <see cref="ModelConfigJson"/>; <see cref="Validate"/> checks the shapes fit together.
 /// </summary>
 public sealed record ModelConfig
 {
+    /// <summary>HF model_type Qwen2-VL checkpoints carry.</summary>
+    public const string Qwen2VLType = "qwen2_vl";
+
+    /// <summary>HF model_type Qwen2.5-VL checkpoints carry.</summary>
+    public const string Qwen25VLType = "qwen2_5_vl";
+
+    /// <summary>HF model_type: "qwen2" (text or CLIP-style <see cref="Vision"/>), "qwen2_vl" or "qwen2_5_vl".</summary>
+    public string ModelType { get; init; } = "qwen2";
+
+    /// <summary>True for the Qwen2-VL family (model_type qwen2_vl or qwen2_5_vl).</summary>
+    public bool IsQwenVL => ModelType is Qwen2VLType or Qwen25VLType;
+
     /// <summary>Decoder width (hidden_size).</summary>
     public int HiddenSize { get; init; }
 
@@ -79,8 +94,29 @@ public sealed record ModelConfig
     /// <summary>Id of the &lt;image&gt; placeholder token (image_token_id), if images are used.</summary>
     public int? ImageTokenId { get; init; }
 
-    /// <summary>The vision tower (vision_config), or null for a text-only model.</summary>
+    /// <summary>Id of the &lt;|video_pad|&gt; placeholder token (video_token_id), Qwen2-VL family only.</summary>
+    public int? VideoTokenId { get; init; }
+
+    /// <summary>Id of &lt;|vision_start|&gt; (vision_start_token_id), Qwen2-VL family only.</summary>
+    public int? VisionStartTokenId { get; init; }
+
+    /// <summary>Id of &lt;|vision_end|&gt; (vision_end_token_id), Qwen2-VL family only.</summary>
+    public int? VisionEndTokenId { get; init; }
+
+    /// <summary>
+    /// M-RoPE widths in frequencies for the temporal, height and width axes (rope_scaling.mrope_section, e.g.
+    /// [16, 24, 24]; Σ = head_dim / 2), or null for plain RoPE.
+    /// </summary>
+    public IReadOnlyList<int>? MropeSection { get; init; }
+
+    /// <summary>The CLIP-style vision tower (vision_config of model_type qwen2), or null.</summary>
     public VisionConfig? Vision { get; init; }
+
+    /// <summary>
+    /// The Qwen2-VL family's vision_config object as read (a detached clone), for the vision tower's own parser;
+    /// written back unchanged. Null for model_type qwen2.
+    /// </summary>
+    public JsonElement? RawVisionConfig { get; init; }
 
     /// <summary>Per-head width: hidden_size / num_attention_heads.</summary>
     public int HeadDim => HiddenSize / NumAttentionHeads;

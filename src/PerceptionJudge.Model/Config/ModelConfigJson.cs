@@ -5,9 +5,9 @@ namespace PerceptionJudge.Model.Config;
 
 /// <summary>
 /// Reads and writes <see cref="ModelConfig"/> as HF <c>config.json</c> (Qwen2 field names, plus <c>vision_config</c>
-/// and <c>image_token_id</c>). Unknown fields are ignored, as transformers does; a missing required field, a mistyped
-/// one, an unsupported feature (rope_scaling, sliding window) or shapes that do not fit are a
-/// <see cref="ModelException"/> naming the file and the field.
+/// and <c>image_token_id</c>; model types qwen2, qwen2_vl, qwen2_5_vl). Unknown fields are ignored, as transformers
+/// does; a missing required field, a mistyped one, an unsupported feature (RoPE scaling other than M-RoPE, sliding
+/// window) or shapes that do not fit are a <see cref="ModelException"/> naming the file and the field.
 /// </summary>
 public static class ModelConfigJson
 {
@@ -18,54 +18,70 @@ public static class ModelConfigJson
         return Parse(json, file);
     }
 
-    /// <summary>Parses config.json text; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Parses config.json text; <paramref name="source"/> names it in errors. For model types qwen2_vl and qwen2_5_vl
+    /// the language fields are read from <c>text_config</c> where present (transformers ≥ 4.5x) and from the top level
+    /// otherwise (older files), with Qwen2VLTextConfig's defaults (rms_norm_eps 1e-5, rope_theta 1e6, the token ids
+    /// 151652/151653/151655/151656); <c>vision_config</c> is kept raw (<see cref="ModelConfig.RawVisionConfig"/>).
+    /// </summary>
     public static ModelConfig Parse(string json, string source = "config.json")
     {
         using (var document = JsonObjectFile.ParseObject(json, source))
         {
             var root = document.RootElement;
-            var f = new Fields(source, root, "");
-            var modelType = f.OptionalString("model_type");
-            if (modelType is not null and not "qwen2")
+            var top = new ConfigFields(source, root, "");
+            var modelType = top.OptionalString("model_type") ?? "qwen2";
+            if (modelType is not ("qwen2" or ModelConfig.Qwen2VLType or ModelConfig.Qwen25VLType))
             {
-                throw new ModelException(source, "model_type", $"'{modelType}' is not supported; only qwen2");
+                throw new ModelException(
+                    source, "model_type", $"'{modelType}' is not supported; only qwen2, qwen2_vl and qwen2_5_vl");
             }
-            if (root.TryGetProperty("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
-            {
-                throw new ModelException(source, "rope_scaling", "RoPE scaling is not supported; use null");
-            }
+            var isVl = modelType != "qwen2";
+            var f = isVl ? new ConfigFields(source, root, "", TextConfig(source, root), "text_config.") : top;
+            var rope = RopeScalingJson.Read(f, source);
             if (f.OptionalBool("use_sliding_window") == true)
             {
-                throw new ModelException(source, "use_sliding_window", "sliding-window attention is not supported");
+                throw new ModelException(
+                    source, f.Where("use_sliding_window"), "sliding-window attention is not supported");
             }
             var heads = f.Int("num_attention_heads");
             var config = new ModelConfig
             {
+                ModelType = modelType,
                 HiddenSize = f.Int("hidden_size"),
                 IntermediateSize = f.Int("intermediate_size"),
                 NumHiddenLayers = f.Int("num_hidden_layers"),
                 NumAttentionHeads = heads,
                 NumKeyValueHeads = f.OptionalInt("num_key_value_heads") ?? heads,
-                RmsNormEps = f.OptionalDouble("rms_norm_eps") ?? 1e-6,
-                RopeTheta = f.OptionalDouble("rope_theta") ?? 10000.0,
+                RmsNormEps = f.OptionalDouble("rms_norm_eps") ?? (isVl ? 1e-5 : 1e-6),
+                RopeTheta = f.OptionalDouble("rope_theta") ?? rope.Theta ?? (isVl ? 1000000.0 : 10000.0),
+                MropeSection = rope.MropeSection,
                 VocabSize = f.Int("vocab_size"),
                 TieWordEmbeddings = f.OptionalBool("tie_word_embeddings") ?? false,
                 MaxPositionEmbeddings = f.OptionalInt("max_position_embeddings") ?? 32768,
                 HiddenAct = f.OptionalString("hidden_act") ?? "silu",
-                ImageTokenId = f.OptionalInt("image_token_id"),
-                Vision = ReadVision(source, root),
+                ImageTokenId = top.OptionalInt("image_token_id") ?? (isVl ? 151655 : null),
+                VideoTokenId = isVl ? top.OptionalInt("video_token_id") ?? 151656 : null,
+                VisionStartTokenId = isVl ? top.OptionalInt("vision_start_token_id") ?? 151652 : null,
+                VisionEndTokenId = isVl ? top.OptionalInt("vision_end_token_id") ?? 151653 : null,
+                Vision = isVl ? null : ReadVision(source, root),
+                RawVisionConfig = isVl ? RawVision(source, root) : null,
             };
             if (f.OptionalInt("head_dim") is int headDim && headDim != config.HeadDim)
             {
                 throw new ModelException(
-                    source, "head_dim", $"{headDim} differs from hidden_size / num_attention_heads");
+                    source, f.Where("head_dim"), $"{headDim} differs from hidden_size / num_attention_heads");
             }
             config.Validate(source);
             return config;
         }
     }
 
-    /// <summary>The config as indented config.json text.</summary>
+    /// <summary>
+    /// The config as indented config.json text in the layout of the hub checkpoints: qwen2 as Qwen2ForCausalLM; the
+    /// Qwen2-VL family with the language fields at the top level (which every transformers version reads),
+    /// rope_scaling {"type": "mrope", "mrope_section": [...]}, the vision token ids and the raw vision_config.
+    /// </summary>
     public static string ToJson(ModelConfig config)
     {
         using var buffer = new MemoryStream();
@@ -73,9 +89,14 @@ public static class ModelConfigJson
         {
             w.WriteStartObject();
             w.WriteStartArray("architectures");
-            w.WriteStringValue("Qwen2ForCausalLM");
+            w.WriteStringValue(config.ModelType switch
+            {
+                ModelConfig.Qwen2VLType => "Qwen2VLForConditionalGeneration",
+                ModelConfig.Qwen25VLType => "Qwen2_5_VLForConditionalGeneration",
+                _ => "Qwen2ForCausalLM",
+            });
             w.WriteEndArray();
-            w.WriteString("model_type", "qwen2");
+            w.WriteString("model_type", config.ModelType);
             w.WriteNumber("hidden_size", config.HiddenSize);
             w.WriteNumber("intermediate_size", config.IntermediateSize);
             w.WriteNumber("num_hidden_layers", config.NumHiddenLayers);
@@ -87,11 +108,16 @@ public static class ModelConfigJson
             w.WriteBoolean("tie_word_embeddings", config.TieWordEmbeddings);
             w.WriteNumber("max_position_embeddings", config.MaxPositionEmbeddings);
             w.WriteString("hidden_act", config.HiddenAct);
-            w.WriteNull("rope_scaling");
+            RopeScalingJson.Write(w, config.MropeSection);
             w.WriteBoolean("use_sliding_window", false);
-            if (config.ImageTokenId is int image)
+            WriteOptional(w, "image_token_id", config.ImageTokenId);
+            WriteOptional(w, "video_token_id", config.VideoTokenId);
+            WriteOptional(w, "vision_start_token_id", config.VisionStartTokenId);
+            WriteOptional(w, "vision_end_token_id", config.VisionEndTokenId);
+            if (config.RawVisionConfig is { } raw)
             {
-                w.WriteNumber("image_token_id", image);
+                w.WritePropertyName("vision_config");
+                raw.WriteTo(w);
             }
             if (config.Vision is { } v)
             {
@@ -148,8 +174,27 @@ public static class ModelConfigJson
         Check(file, "rms_norm_eps", double.IsFinite(c.RmsNormEps) && c.RmsNormEps > 0, "must be finite and > 0");
         Check(file, "rope_theta", double.IsFinite(c.RopeTheta) && c.RopeTheta > 0, "must be finite and > 0");
         Check(file, "hidden_act", c.HiddenAct == "silu", $"'{c.HiddenAct}' is not supported; only silu");
-        Check(file, "image_token_id", c.ImageTokenId is null || (c.ImageTokenId >= 0 && c.ImageTokenId < c.VocabSize),
-            $"{c.ImageTokenId} is outside [0, vocab_size {c.VocabSize})");
+        TokenId(file, "image_token_id", c.ImageTokenId, c.VocabSize);
+        TokenId(file, "video_token_id", c.VideoTokenId, c.VocabSize);
+        TokenId(file, "vision_start_token_id", c.VisionStartTokenId, c.VocabSize);
+        TokenId(file, "vision_end_token_id", c.VisionEndTokenId, c.VocabSize);
+        Check(file, "model_type", c.ModelType is "qwen2" || c.IsQwenVL,
+            $"'{c.ModelType}' is not supported; only qwen2, qwen2_vl and qwen2_5_vl");
+        if (c.MropeSection is { } section)
+        {
+            Check(file, "rope_scaling.mrope_section",
+                section.Count == 3 && section.All(s => s > 0) && section.Sum(s => (long)s) == c.HeadDim / 2,
+                $"[{string.Join(", ", section)}] must be three positive widths summing to head_dim / 2 = {c.HeadDim / 2}");
+        }
+        if (c.IsQwenVL)
+        {
+            Check(file, "rope_scaling.mrope_section", c.MropeSection is not null,
+                $"is required for model_type {c.ModelType} (multimodal RoPE)");
+            Check(file, "vision_config", c.Vision is null,
+                $"model_type {c.ModelType} keeps its vision_config raw (RawVisionConfig), not as a CLIP-style tower");
+            Check(file, "vision_start_token_id", c.ImageTokenId is not null && c.VisionStartTokenId is not null,
+                "image_token_id and vision_start_token_id are required for the Qwen2-VL family");
+        }
         if (c.Vision is not { } v)
         {
             return;
@@ -170,6 +215,39 @@ public static class ModelConfigJson
         Check(file, "image_token_id", c.ImageTokenId is not null, "is required when vision_config is present");
     }
 
+    private static JsonElement? TextConfig(string source, JsonElement root)
+    {
+        if (!root.TryGetProperty("text_config", out var text) || text.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return text.ValueKind == JsonValueKind.Object
+            ? text
+            : throw new ModelException(source, "text_config", "must be an object");
+    }
+
+    private static JsonElement? RawVision(string source, JsonElement root)
+    {
+        if (!root.TryGetProperty("vision_config", out var vision) || vision.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        return vision.ValueKind == JsonValueKind.Object
+            ? vision.Clone()
+            : throw new ModelException(source, "vision_config", "must be an object");
+    }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, int? value)
+    {
+        if (value is int v)
+        {
+            w.WriteNumber(name, v);
+        }
+    }
+
+    private static void TokenId(string file, string field, int? id, int vocab) =>
+        Check(file, field, id is null || (id >= 0 && id < vocab), $"{id} is outside [0, vocab_size {vocab})");
+
     private static VisionConfig? ReadVision(string source, JsonElement root)
     {
         if (!root.TryGetProperty("vision_config", out var vision) || vision.ValueKind == JsonValueKind.Null)
@@ -180,7 +258,7 @@ public static class ModelConfigJson
         {
             throw new ModelException(source, "vision_config", "must be an object");
         }
-        var f = new Fields(source, vision, "vision_config.");
+        var f = new ConfigFields(source, vision, "vision_config.");
         return new VisionConfig
         {
             HiddenSize = f.Int("hidden_size"),
@@ -203,37 +281,5 @@ public static class ModelConfigJson
         {
             throw new ModelException(file, field, message);
         }
-    }
-
-    /// <summary>Typed reads of one object's fields; errors name <c>prefix + field</c>.</summary>
-    private readonly struct Fields(string source, JsonElement obj, string prefix)
-    {
-        public int Int(string name) =>
-            OptionalInt(name) ?? throw new ModelException(source, prefix + name, "is missing");
-
-        public int? OptionalInt(string name) => Get(name) is { } v
-            ? v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i)
-                ? i
-                : throw new ModelException(source, prefix + name, "must be an integer")
-            : null;
-
-        public double? OptionalDouble(string name) => Get(name) is { } v
-            ? v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw Bad(name, "a number")
-            : null;
-
-        public bool? OptionalBool(string name) => Get(name) is { } v
-            ? v.ValueKind is JsonValueKind.True or JsonValueKind.False
-                ? v.GetBoolean()
-                : throw Bad(name, "true or false")
-            : null;
-
-        public string? OptionalString(string name) => Get(name) is { } v
-            ? v.ValueKind == JsonValueKind.String ? v.GetString() : throw Bad(name, "a string")
-            : null;
-
-        private JsonElement? Get(string name) =>
-            obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-
-        private ModelException Bad(string name, string what) => new(source, prefix + name, $"must be {what}");
     }
 }

@@ -1,4 +1,5 @@
 using PerceptionJudge.Model.Nn;
+using PerceptionJudge.Model.Nn.Loading;
 using PerceptionJudge.Model.Weights;
 using PerceptionJudge.Torch;
 
@@ -8,7 +9,9 @@ namespace PerceptionJudge.Model.Lora;
 /// PEFT's adapter folder (<c>PeftModel.save_pretrained</c> / <c>from_pretrained</c>): <c>adapter_config.json</c>
 /// plus <c>adapter_model.safetensors</c> holding float32 <c>base_model.model.&lt;path&gt;.lora_A.weight</c> [r, in]
 /// and <c>.lora_B.weight</c> [out, r], without the adapter name (PEFT strips ".default" when saving). Both files are
-/// written atomically. Loading checks the config and every key and shape and names the offending tensor.
+/// written atomically. Loading checks the config and every key and shape and names the offending tensor. It accepts
+/// the keys of both Qwen2-VL layouts (<c>base_model.model.model.layers.N...</c> and, from transformers ≥ 4.52,
+/// <c>base_model.model.model.language_model.layers.N...</c>; <see cref="HubKey"/>); saving writes the first.
 /// </summary>
 public static class PeftAdapter
 {
@@ -91,22 +94,29 @@ public static class PeftAdapter
         using var weights = SafetensorsFile.Open(file);
         var expected = model.NamedAdapterParameters().ToList();
         var expectedNames = expected.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal); // our key → key in the file
         foreach (var info in weights.Tensors)
         {
-            if (!expectedNames.Contains(info.Name))
+            var key = HubKey(info.Name);
+            if (!expectedNames.Contains(key))
             {
                 throw new ModelException(file, info.Name, UnexpectedReason(info.Name));
+            }
+            if (!stored.TryAdd(key, info.Name))
+            {
+                throw new ModelException(
+                    file, info.Name, $"and '{stored[key]}' are the same adapter tensor in two layouts; keep one");
             }
         }
 
         using var scope = LibTorch.NewDisposeScope();
         var loaded = new List<(Tensor Target, Tensor Source)>();
-        foreach (var (name, target) in expected)
+        foreach (var (key, target) in expected)
         {
-            if (!weights.Contains(name))
+            if (!stored.TryGetValue(key, out var name))
             {
                 throw new ModelException(
-                    file, name, "is missing: the adapter was saved for another set of target modules");
+                    file, key, "is missing: the adapter was saved for another set of target modules");
             }
             var info = weights.Info(name);
             if (!info.Shape.SequenceEqual(target.Shape))
@@ -140,6 +150,16 @@ public static class PeftAdapter
             }
         }
     }
+
+    /// <summary>
+    /// A PEFT key with the module path in the hub layout: <c>base_model.model.model.language_model.X</c> →
+    /// <c>base_model.model.model.X</c>, <c>base_model.model.model.visual.X</c> → <c>base_model.model.visual.X</c>
+    /// (<see cref="WeightNames.ToHubName"/> after the PEFT prefix); other keys unchanged.
+    /// </summary>
+    public static string HubKey(string key) =>
+        key.StartsWith(LoraModel.KeyPrefix, StringComparison.Ordinal)
+            ? LoraModel.KeyPrefix + WeightNames.ToHubName(key[LoraModel.KeyPrefix.Length..])
+            : key;
 
     private static string UnexpectedReason(string name)
     {

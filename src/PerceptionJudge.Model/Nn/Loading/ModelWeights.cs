@@ -5,7 +5,8 @@ namespace PerceptionJudge.Model.Nn.Loading;
 
 /// <summary>
 /// Moves a <see cref="Module"/>'s parameters to and from safetensors checkpoints under their dotted HF names
-/// (<c>model.layers.0.self_attn.q_proj.weight</c>). Loading converts bf16/f16/f64 to each parameter's dtype (f32).
+/// (<c>model.layers.0.self_attn.q_proj.weight</c>). Loading converts bf16/f16/f64 to each parameter's dtype (f32) and
+/// accepts both Qwen2-VL layouts (<see cref="WeightNames"/>); saving writes the hub layout (our module names).
 /// </summary>
 public static class ModelWeights
 {
@@ -19,36 +20,41 @@ public static class ModelWeights
     /// Copies every parameter of <paramref name="module"/> from <paramref name="checkpoint"/>. A shape mismatch is
     /// always an error; with <paramref name="strict"/>, so are missing and unexpected tensors. Errors are one
     /// <see cref="ModelException"/> listing every offending tensor by name. Names in <paramref name="ignore"/> (a tied
-    /// <c>lm_head.weight</c>) and <see cref="IsIgnorable"/> names are skipped. Nothing is copied when it throws.
+    /// <c>lm_head.weight</c>) and <see cref="IsIgnorable"/> names are skipped. Checkpoint names are first mapped to the
+    /// hub layout (<see cref="WeightNames.ToHubName"/>); the report lists the renamed tensors. Errors and the report
+    /// name tensors as the checkpoint spells them. Nothing is copied when it throws.
     /// </summary>
     public static WeightLoadReport Load(
         Module module, SafetensorsCheckpoint checkpoint, bool strict = true, IReadOnlySet<string>? ignore = null)
     {
         var parameters = module.NamedParameters().ToList();
         var known = parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var stored = WeightNames.ToHubNames(checkpoint.Names, checkpoint.Source); // hub name → checkpoint name
         var loaded = new List<string>();
         var missing = new List<string>();
         var mismatched = new List<string>();
         foreach (var (name, tensor) in parameters)
         {
-            if (!checkpoint.Contains(name))
+            if (!stored.TryGetValue(name, out var storedName))
             {
                 missing.Add(name);
                 continue;
             }
-            var shape = checkpoint.Info(name).Shape;
+            var shape = checkpoint.Info(storedName).Shape;
             if (!shape.AsSpan().SequenceEqual(tensor.Shape))
             {
                 mismatched.Add(
-                    $"{name}: checkpoint [{string.Join(", ", shape)}], model [{string.Join(", ", tensor.Shape)}]");
+                    $"{storedName}: checkpoint [{string.Join(", ", shape)}], model [{string.Join(", ", tensor.Shape)}]");
                 continue;
             }
             loaded.Add(name);
         }
-        var unexpected = checkpoint.Names
-            .Where(n => !known.Contains(n) && !IsIgnorable(n) && !(ignore?.Contains(n) ?? false))
+        var unexpected = stored
+            .Where(p => !known.Contains(p.Key) && !IsIgnorable(p.Key) && !(ignore?.Contains(p.Key) ?? false))
+            .Select(p => p.Value)
             .ToList();
-        var report = new WeightLoadReport(loaded, missing, unexpected, mismatched);
+        var renamed = stored.Where(p => p.Key != p.Value).Select(p => $"{p.Value} -> {p.Key}").ToList();
+        var report = new WeightLoadReport(loaded, missing, unexpected, mismatched) { Renamed = renamed };
         if (mismatched.Count > 0 || (strict && !report.IsExact))
         {
             throw new ModelException(
@@ -61,7 +67,7 @@ public static class ModelWeights
         foreach (var name in loaded)
         {
             using var scope = LibTorch.NewDisposeScope();
-            byName[name].Copy_(checkpoint.ToTensor(name));
+            byName[name].Copy_(checkpoint.ToTensor(stored[name]));
         }
         return report;
     }

@@ -10,6 +10,12 @@ public sealed record WeightLoadReport(
     IReadOnlyList<string> Unexpected,
     IReadOnlyList<string> Mismatched)
 {
+    /// <summary>
+    /// Checkpoint tensors loaded under another name, as "stored -> model" (the transformers ≥ 4.52 layout mapped to
+    /// the hub's; <see cref="WeightNames"/>).
+    /// </summary>
+    public IReadOnlyList<string> Renamed { get; init; } = [];
+
     /// <summary>True when every parameter was loaded and nothing was left over.</summary>
     public bool IsExact => Missing.Count == 0 && Unexpected.Count == 0 && Mismatched.Count == 0;
 

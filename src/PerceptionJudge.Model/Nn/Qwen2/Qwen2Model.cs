@@ -19,7 +19,7 @@ public sealed class Qwen2Model : Module
             new ModuleList<Qwen2DecoderLayer>(
                 Enumerable.Range(0, config.NumHiddenLayers).Select(i => new Qwen2DecoderLayer(config, init, i))));
         Norm = RegisterModule("norm", new RmsNorm(Initializer.Ones(config.HiddenSize), config.RmsNormEps));
-        Rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta);
+        Rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta, config.MropeSection);
     }
 
     /// <summary>The configuration the decoder was built from.</summary>
@@ -40,7 +40,9 @@ public sealed class Qwen2Model : Module
     /// <summary>
     /// Runs the decoder over <paramref name="inputsEmbeds"/> [B, L, H] and returns the normed last hidden states
     /// [B, L, H]. <paramref name="attentionMask"/> [B, past + L] (1 token, 0 padding; null: no padding) sets both the
-    /// mask and, unless <paramref name="positionIds"/> [B, L] is given, the positions (<see cref="AttentionMask"/>).
+    /// mask and, unless <paramref name="positionIds"/> is given, the positions (<see cref="AttentionMask"/>). Positions
+    /// are [B, L], or [3, B, L] (temporal, height, width) when the config has an M-RoPE section (Qwen2-VL; see
+    /// <see cref="QwenVL.QwenRopeIndex"/>).
     /// With <paramref name="cache"/>, the past comes from it and the new keys/values are appended.
     /// </summary>
     public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache)
@@ -58,6 +60,16 @@ public sealed class Qwen2Model : Module
             throw new ArgumentException(
                 $"attention_mask must be [batch {batch}, past {past} + new {length}], got " +
                 $"[{string.Join(", ", attentionMask.Shape)}]");
+        }
+        if (positionIds is not null)
+        {
+            if (positionIds.Dim is not (2 or 3)
+                || positionIds.Size(positionIds.Dim - 2) != batch || positionIds.Size(-1) != length)
+            {
+                throw new ArgumentException(
+                    $"position_ids must be [batch {batch}, new {length}] or [3, {batch}, {length}], got " +
+                    $"[{string.Join(", ", positionIds.Shape)}]");
+            }
         }
         positionIds ??= AttentionMask.PositionIds(attentionMask, batch, length, past);
         var (cos, sin) = Rotary.Compute(positionIds);
