@@ -33,12 +33,12 @@ internal static class CompareCommand
         var b = new Argument<string>("b") { Description = "The reference safetensors file (e.g. transformers' dump)" };
         var rtol = new Option<double>("--rtol")
         {
-            Description = "Relative tolerance (default 1e-5; float32 forward passes usually need looser, e.g. 1e-4)",
+            Description = "Relative tolerance (float32 forward passes usually need looser, e.g. 1e-4)",
             DefaultValueFactory = _ => DefaultTolerance,
         };
         var atol = new Option<double>("--atol")
         {
-            Description = "Absolute tolerance (default 1e-5; float32 forward passes usually need looser, e.g. 1e-4)",
+            Description = "Absolute tolerance (float32 forward passes usually need looser, e.g. 1e-4)",
             DefaultValueFactory = _ => DefaultTolerance,
         };
         var names = new Option<string?>("--names")
@@ -122,8 +122,8 @@ internal static class CompareCommand
                 continue;
             }
             var difference = infoA.DType.IsFloatingPoint()
-                ? TensorComparison.Compare(
-                    fileA.ReadDoubles(name).Values, fileB.ReadDoubles(name).Values, rtol, atol)
+                ? TensorComparison.Compare(fileA.ReadDoubles(name).Values, fileB.ReadDoubles(name).Values, rtol,
+                    atol, single: infoA.DType != SafetensorsDType.F64)
                 : TensorComparison.CompareExact(fileA.ReadLongs(name).Values, fileB.ReadLongs(name).Values);
             if (difference.Within)
             {

@@ -24,8 +24,12 @@ internal static class TensorComparison
     /// <summary>numpy.finfo(float64).tiny, the smallest normal float64: the floor of the relative error's divisor.</summary>
     public const double Tiny = 2.2250738585072014e-308;
 
-    /// <summary>Compares float tensors (already converted to float64).</summary>
-    public static TensorDifference Compare(ReadOnlySpan<double> a, ReadOnlySpan<double> b, double rtol, double atol)
+    /// <summary>
+    /// Compares float tensors (already converted to float64); <paramref name="single"/> prints the first values as
+    /// their shortest float32 text (exact for F32, F16 and BF16 sources).
+    /// </summary>
+    public static TensorDifference Compare(
+        ReadOnlySpan<double> a, ReadOnlySpan<double> b, double rtol, double atol, bool single = false)
     {
         CheckLengths(a.Length, b.Length);
         double maxAbs = 0, maxRelative = 0;
@@ -58,7 +62,7 @@ internal static class TensorComparison
             }
         }
         return new TensorDifference(a.Length, maxAbs, maxRelative, over, first,
-            first < 0 ? "" : Format(a[(int)first]), first < 0 ? "" : Format(b[(int)first]));
+            first < 0 ? "" : Format(a[(int)first], single), first < 0 ? "" : Format(b[(int)first], single));
     }
 
     /// <summary>Compares integer (or BOOL) tensors exactly; the differences are computed without overflow.</summary>
@@ -95,11 +99,15 @@ internal static class TensorComparison
         return index;
     }
 
-    /// <summary>Shortest round-trip text of a float64 (nan, inf, -inf spelled as numpy prints them).</summary>
-    public static string Format(double value) =>
+    /// <summary>
+    /// Shortest round-trip text of a float64, or of the float32 it equals when <paramref name="single"/>
+    /// (nan, inf, -inf spelled as numpy prints them).
+    /// </summary>
+    public static string Format(double value, bool single = false) =>
         double.IsNaN(value) ? "nan"
         : double.IsPositiveInfinity(value) ? "inf"
         : double.IsNegativeInfinity(value) ? "-inf"
+        : single ? ((float)value).ToString("R", CultureInfo.InvariantCulture)
         : value.ToString("R", CultureInfo.InvariantCulture);
 
     private static double Relative(double abs, double magnitude) =>

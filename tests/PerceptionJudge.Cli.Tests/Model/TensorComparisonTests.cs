@@ -56,6 +56,19 @@ public sealed class TensorComparisonTests
     }
 
     [Test]
+    public void Format_PrintsFloat32SourcesAsTheirShortestFloat32Text()
+    {
+        double widened = 5.001f;
+        Assert.Multiple(() =>
+        {
+            Assert.That(TensorComparison.Format(widened), Is.EqualTo("5.000999927520752"));
+            Assert.That(TensorComparison.Format(widened, single: true), Is.EqualTo("5.001"));
+            Assert.That(TensorComparison.Compare([widened], [5.0], 0, 0, single: true).FirstA, Is.EqualTo("5.001"));
+            Assert.That(TensorComparison.Format(double.NegativeInfinity, single: true), Is.EqualTo("-inf"));
+        });
+    }
+
+    [Test]
     public void Unravel_IsRowMajor()
     {
         Assert.Multiple(() =>
