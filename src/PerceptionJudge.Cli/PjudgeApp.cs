@@ -2,6 +2,7 @@ using System.CommandLine;
 using PerceptionJudge.Cli.Bench;
 using PerceptionJudge.Cli.Json;
 using PerceptionJudge.Cli.Math;
+using PerceptionJudge.Cli.Model;
 using PerceptionJudge.Cli.Ppjd;
 using PerceptionJudge.Cli.Profile;
 using PerceptionJudge.Data;
@@ -11,7 +12,7 @@ namespace PerceptionJudge.Cli;
 
 /// <summary>
 /// The <c>pjudge</c> command tree and its exit-code policy:
-/// 0 success; 2 user error (bad command line, bad input, a failed batch line, a missing Open MPI under mpirun),
+/// 0 success; 3 a comparison found a difference (bench compare, model compare); 2 user error (bad command line, bad input, a failed batch line, a missing Open MPI under mpirun),
 /// printed as ONE line <c>error: field[row]: message</c> on stderr (a missing command adds the list of commands
 /// after it); 1 internal error, printed with its stack trace (never hidden).
 /// Writers are injected so tests run the whole command in-process.
@@ -52,6 +53,7 @@ internal sealed class PjudgeApp
         root.Add(Train.ReportCommand.Create(_stdout));
         root.Add(BenchCommand.Create(_stdout, _stderr));
         root.Add(ProfileCommand.Create(_stdout));
+        root.Add(ModelCommand.Create(_stdout));
 
         try
         {
@@ -74,7 +76,7 @@ internal sealed class PjudgeApp
             return parse.Invoke(config);
         }
         catch (Exception e) when (e is CliInputException or KernelInputException or DataException
-            or Training.TrainingException or Eval.EvalException or Model.ModelException
+            or Training.TrainingException or Eval.EvalException or PerceptionJudge.Model.ModelException
             or Distributed.DistributedException)
         {
             return Fail(e.Message);

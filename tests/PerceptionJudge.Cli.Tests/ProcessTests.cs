@@ -57,6 +57,25 @@ public sealed class ProcessTests
         }
     }
 
+    [Test]
+    public void ModelCompare_RunsWithoutTheTorchRuntime()
+    {
+        var dir = new TempDir();
+        try
+        {
+            string a = Path.Combine(dir.Path, "a.safetensors");
+            new PerceptionJudge.Model.Weights.SafetensorsWriter().Add("x", new[] { 1f, 2f }, 2).Save(a);
+            var r = Pjudge(
+                new Dictionary<string, string?> { ["PJ_TORCH_RUNTIME"] = dir.Path }, "model", "compare", a, a);
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.Stdout + r.Stderr);
+            Assert.That(r.Stdout, Does.Contain("PASS: 1 compared"));
+        }
+        finally
+        {
+            dir.Delete();
+        }
+    }
+
     /// <summary>
     /// As under <c>mpirun</c> (OMPI_COMM_WORLD_SIZE set) on a machine whose libmpi.so.40 cannot be loaded: an empty
     /// file of that name first on LD_LIBRARY_PATH makes dlopen fail ("file too short") as a missing one would.

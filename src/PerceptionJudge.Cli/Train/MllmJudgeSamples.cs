@@ -22,7 +22,7 @@ internal static class MllmJudgeSamples
     /// <paramref name="tokenizer"/>.
     /// </summary>
     public static (List<JudgeExample> Examples, List<JudgeSample> Samples) Load(string file, string task,
-        string imageFolder, int imageSize, int imageTokens, bool thinkPrefix, Model.Tokenizer.Tokenizer tokenizer,
+        string imageFolder, int imageSize, int imageTokens, bool thinkPrefix, PerceptionJudge.Model.Tokenizer.Tokenizer tokenizer,
         TextWriter stdout)
     {
         var judgeTask = MllmJudgeReader.ParseTask(task, "--task");

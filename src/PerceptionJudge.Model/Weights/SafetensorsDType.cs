@@ -65,6 +65,11 @@ public static class SafetensorsDTypeInfo
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown safetensors dtype"),
     };
 
+    /// <summary>True for the floating-point dtypes F64, F32, F16, BF16, F8_E5M2 and F8_E4M3.</summary>
+    public static bool IsFloatingPoint(this SafetensorsDType dtype) => dtype is SafetensorsDType.F64
+        or SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16
+        or SafetensorsDType.F8_E5M2 or SafetensorsDType.F8_E4M3;
+
     /// <summary>The header spelling of <paramref name="dtype"/>.</summary>
     public static string HeaderName(this SafetensorsDType dtype) => dtype.ToString();
 
