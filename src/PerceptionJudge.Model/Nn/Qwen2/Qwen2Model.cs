@@ -44,8 +44,11 @@ public sealed class Qwen2Model : Module
     /// are [B, L], or [3, B, L] (temporal, height, width) when the config has an M-RoPE section (Qwen2-VL; see
     /// <see cref="QwenVL.QwenRopeIndex"/>).
     /// With <paramref name="cache"/>, the past comes from it and the new keys/values are appended.
+    /// <paramref name="capture"/>, when given, sees each layer's output as <c>model.layers.N</c> and the final normed
+    /// states as <c>model.norm</c> (valid during the call only; clone to keep).
     /// </summary>
-    public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache)
+    public Tensor Forward(Tensor inputsEmbeds, Tensor? attentionMask, Tensor? positionIds, KvCache? cache,
+        Action<string, Tensor>? capture = null)
     {
         using var scope = LibTorch.NewDisposeScope();
         long batch = inputsEmbeds.Size(0), length = inputsEmbeds.Size(1);
@@ -75,15 +78,18 @@ public sealed class Qwen2Model : Module
         var (cos, sin) = Rotary.Compute(positionIds);
         var keep = attentionMask is null ? null : AttentionMask.CausalKeep(attentionMask, length);
         var h = inputsEmbeds;
-        foreach (var layer in Layers.Items)
+        for (var i = 0; i < Layers.Count; i++)
         {
-            var next = layer.Forward(h, cos, sin, keep, cache);
+            var next = Layers.Items[i].Forward(h, cos, sin, keep, cache);
+            capture?.Invoke($"model.layers.{i}", next);
             if (!ReferenceEquals(h, inputsEmbeds))
             {
                 h.Dispose(); // autograd keeps what backward needs; the handle can go now
             }
             h = next;
         }
-        return Norm.Forward(h).MoveToOuterDisposeScope();
+        var normed = Norm.Forward(h);
+        capture?.Invoke("model.norm", normed);
+        return normed.MoveToOuterDisposeScope();
     }
 }
