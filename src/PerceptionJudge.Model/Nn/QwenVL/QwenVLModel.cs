@@ -104,7 +104,8 @@ public sealed class QwenVLModel : Module
         var embeds = Model.EmbedTokens.Forward(ids);
         if (pixelValues is not null)
         {
-            var image = Visual.Forward(pixelValues, imageGridThw!, capture is null ? null : (n, t) => capture($"visual.{n}", t));
+            Action<string, Tensor>? visual = capture is null ? null : (n, t) => capture($"visual.{n}", t);
+            var image = Visual.Forward(pixelValues, imageGridThw!, visual);
             embeds = ImageSplice.Apply(embeds, ids, image.Unsqueeze(0), imageToken);
         }
         else if (ImageSplice.CountPlaceholders(ids, imageToken) is var n && n > 0)
@@ -127,7 +128,9 @@ public sealed class QwenVLModel : Module
         ModelWeights.Load(this, checkpoint, strict,
             Config.TieWordEmbeddings ? new HashSet<string>(StringComparer.Ordinal) { "lm_head.weight" } : null);
 
-    /// <summary>A model from an HF folder: <c>config.json</c> plus <c>model.safetensors</c> or a sharded index.</summary>
+    /// <summary>
+    /// A model from an HF folder: <c>config.json</c> plus <c>model.safetensors</c> or a sharded index.
+    /// </summary>
     public static QwenVLModel FromPretrained(string folder, bool strict = true, ulong seed = 0)
     {
         var file = Path.Combine(folder, "config.json");
@@ -146,7 +149,9 @@ public sealed class QwenVLModel : Module
         }
     }
 
-    /// <summary>Writes <c>config.json</c> and <c>model.safetensors</c> (hub layout) as <paramref name="dtype"/>.</summary>
+    /// <summary>
+    /// Writes <c>config.json</c> and <c>model.safetensors</c> (hub layout) as <paramref name="dtype"/>.
+    /// </summary>
     public void SavePretrained(string folder, DType dtype = DType.Float32)
     {
         Directory.CreateDirectory(folder);
