@@ -26,6 +26,9 @@ internal static unsafe class Jpeg
 
     private static readonly double[] s_cos = BuildCos();
 
+    /// <summary>C[u][x] = α(u)·cos((2x+1)uπ/16), row-major 8×8: the DCT basis every backend multiplies by.</summary>
+    internal static ReadOnlySpan<double> Cos => s_cos;
+
     private static double[] BuildCos()
     {
         var c = new double[64];

@@ -8,16 +8,20 @@ using static PerceptionJudge.Kernels.Tests.Perturb.PerturbImages;
 namespace PerceptionJudge.Kernels.Tests.Perturb;
 
 /// <summary>
-/// The exemplar (patch) fill on the backends that have it (Reference, Cpu; Vulkan says "not ported", see
-/// <see cref="PerturbVulkanTests"/>): hand-checkable textures, confinement to the mask, Cpu = Reference bit for
-/// bit, and texture kept where diffusion smears.
+/// The exemplar (patch) fill on the backends that have it (Reference, Cpu, ILGPU; Vulkan says "not ported", see
+/// <see cref="PerturbVulkanTests"/>): hand-checkable textures, confinement to the mask, Cpu and ILGPU = Reference
+/// bit for bit (ILGPU: on its CPU accelerator), and texture kept where diffusion smears.
 /// </summary>
-[TestFixtureSource(typeof(Backends), nameof(Backends.All))]
+[TestFixtureSource(typeof(Backends), nameof(Backends.WithIlgpu))]
 public sealed class ExemplarFillTests(Backend backend)
 {
     private static readonly IPerturbKernels s_ref = PerturbKernels.For(Backend.Reference);
     private static readonly ExemplarFillOptions s_small = new(2, 32);
-    private readonly IPerturbKernels _k = PerturbKernels.For(backend);
+    private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For);
+
+    [SetUp]
+    public void SkipWithoutAnAccelerator() =>
+        Backends.SkipUnlessRuns(backend, Ported.All([]), Ported.All(PerturbIlgpu.Ported));
 
     /// <summary>A periodic texture: value(x, y) of channel c from <paramref name="texture"/>, then a magenta
     /// "object" inside <paramref name="hole"/>. Returns the textured image, the image with the object and the mask.

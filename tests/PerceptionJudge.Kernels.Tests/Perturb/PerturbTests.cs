@@ -9,12 +9,13 @@ namespace PerceptionJudge.Kernels.Tests.Perturb;
 
 /// <summary>
 /// One body per backend. Cpu vs Reference: bit-exact for every op but the blur (float vs double taps:
-/// |Δ| ≤ 1e-5 on the [0, 1] scale, well under ½ LSB of 8-bit output).
+/// |Δ| ≤ 1e-5 on the [0, 1] scale, well under ½ LSB of 8-bit output). ILGPU runs every op (its own pooling and
+/// bit-exactness tests: <see cref="PerturbIlgpuTests"/>); on its CPU accelerator cases above 4096 pixels skip.
 /// </summary>
 [TestFixtureSource(typeof(Backends), nameof(Backends.WithDevices))]
 public sealed class PerturbTests(Backend backend)
 {
-    private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For, onIlgpu: false);
+    private readonly IPerturbKernels _k = Backends.Bind(backend, PerturbKernels.For);
 
     /// <summary>Tests of ops not ported to Vulkan (inpaint and the transplants that use it, JPEG, text, and
     /// the argument checks that call them) skip there with the ported list.</summary>
@@ -26,7 +27,14 @@ public sealed class PerturbTests(Backend backend)
                 || !new[] { "Inpaint_", "Transplants_", "Swap_", "Jpeg_", "Cutout_And_Text_", "Ops_ThrowForBadArguments" }
                     .Any(p => name.StartsWith(p, StringComparison.Ordinal)),
             PerturbVulkan.Ported),
-        Ported.NoIlgpuKernels);
+        Ported.All(PerturbIlgpu.Ported));
+
+    /// <summary>The shapes a size-sweeping test runs here: all but those above the ILGPU CPU accelerator's budget.
+    /// </summary>
+    private IEnumerable<ImageShape> Shapes(int images) =>
+        s_shapes.Where(s => !(backend == Backend.Ilgpu && Kernels.Runtime.Ilgpu.IlgpuRuntime.Shared.IsCpu
+            && (long)s.Plane * images > Backends.IlgpuCpuBudget));
+
     private static readonly IPerturbKernels s_ref = PerturbKernels.For(Backend.Reference);
 
     private static readonly ImageShape[] s_shapes =
@@ -39,7 +47,7 @@ public sealed class PerturbTests(Backend backend)
     [Test]
     public void Pointwise_MatchesReferenceBitExactAcrossSizes()
     {
-        foreach (var s in s_shapes)
+        foreach (var s in Shapes(2))
         {
             var chains = new[] { s_chain, new PointwiseChain(0.7f, 1.3f, 0.2f, 0f) };
             var seeds = new ulong[] { 7, 8 };
@@ -126,7 +134,7 @@ public sealed class PerturbTests(Backend backend)
     [Test]
     public void Blur_MatchesReferenceWithin1e5()
     {
-        foreach (var s in s_shapes)
+        foreach (var s in Shapes(3))
         {
             foreach (float sigma in new[] { 0.6f, 2.5f })
             {
@@ -166,6 +174,7 @@ public sealed class PerturbTests(Backend backend)
     public void SaltPepper_HitsTheRequestedFractionWithBlackOrWhite()
     {
         var s = new ImageShape(3, 100, 100);
+        Backends.SkipAboveIlgpuCpuBudget(backend, s.Plane);
         var a = Constant(s, 0.5f, 0.5f, 0.5f);
         _k.SaltPepper(a, s, 0.1f, 9);
         int hit = Enumerable.Range(0, s.Plane).Count(i => a[i] != 0.5f);
@@ -287,6 +296,7 @@ public sealed class PerturbTests(Backend backend)
     public void Transplants_ChangeOnlyTheSourceMaskAndTheDestinationRect()
     {
         var s = new ImageShape(3, 64, 80);
+        Backends.SkipAboveIlgpuCpuBudget(backend, s.Plane);
         var (img, maskBytes) = Disk(s, 20, 30, 7, new Rgb(0.1f, 0.8f, 0.2f));
         var mask = new RegionMask(80, 64, maskBytes);
         foreach (var op in new[]
@@ -310,6 +320,7 @@ public sealed class PerturbTests(Backend backend)
     public void Duplicate_KeepsTheOriginalAndCopiesItsColour()
     {
         var s = new ImageShape(3, 64, 80);
+        Backends.SkipAboveIlgpuCpuBudget(backend, s.Plane);
         var (img, maskBytes) = Disk(s, 20, 30, 7, new Rgb(0.1f, 0.8f, 0.2f));
         TransplantOp.Duplicate(new RegionMask(80, 64, maskBytes), 40, 0).Apply(_k, img, s, 0);
         Assert.That(img[s.Plane + 30 * 80 + 20], Is.EqualTo(0.8f));

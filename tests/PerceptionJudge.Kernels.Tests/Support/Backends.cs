@@ -86,7 +86,4 @@ internal readonly record struct Ported(bool Runs, string List)
 
     /// <summary>The test runs when <paramref name="runs"/>; <paramref name="ops"/> is what is ported.</summary>
     public static Ported Only(bool runs, IEnumerable<string> ops) => new(runs, string.Join(", ", ops));
-
-    /// <summary>A family with no ILGPU kernels yet.</summary>
-    public static Ported NoIlgpuKernels => new(false, $"the {string.Join(", ", IlgpuRuntime.PortedFamilies)} families");
 }

@@ -19,9 +19,10 @@ public static class IlgpuRuntime
     private static readonly Lazy<(IlgpuContext? Context, string? Reason)> s_shared =
         new(OpenShared, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The kernel families with ILGPU kernels, as the not-ported errors list them.</summary>
+    /// <summary>The kernel families with ILGPU kernels: every family of the library.</summary>
     public static IReadOnlyList<string> PortedFamilies { get; } =
-        ["advantage", "kl", "policy-loss", "loss-agg", "ranking", "optim", "lora", "log-prob", "listwise"];
+        ["advantage", "kl", "policy-loss", "loss-agg", "ranking", "optim", "lora", "log-prob", "listwise",
+            "perturb"];
 
     /// <summary>True when an ILGPU accelerator was opened.</summary>
     public static bool IsAvailable => s_shared.Value.Context is not null;
@@ -58,13 +59,6 @@ public static class IlgpuRuntime
             Environment.SetEnvironmentVariable(EnvironmentVariable, selector);
         }
     }
-
-    /// <summary>The error for a kernel the ILGPU backend has not ported: names it and lists what is ported.</summary>
-    public static NotSupportedException NotPorted(string what, IEnumerable<string>? portedOps = null) =>
-        new($"{what}: not ported to the ILGPU backend yet; ported: "
-            + (portedOps is null
-                ? $"the {string.Join(", ", PortedFamilies)} families"
-                : string.Join(", ", portedOps)));
 
     private static (IlgpuContext?, string?) OpenCuda()
     {
