@@ -221,7 +221,7 @@ public sealed class JudgeTrainer : IDisposable
         PhaseStall.Reach(PhaseStall.Rollout, step);
 
         clock.Restart();
-        var scored = RolloutScoring.Score(judgments, _config, _reward);
+        var scored = RolloutScoring.Score(judgments, _config, _reward, sampled.Rewards);
         if (_config.Algorithm.FilterGroups.Enable)
         {
             scored = scored with { DroppedGroups = sampled.DroppedGroups };

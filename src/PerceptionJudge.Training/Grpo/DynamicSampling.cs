@@ -10,7 +10,10 @@ namespace PerceptionJudge.Training.Grpo;
 /// <param name="Rounds">Generation rounds drawn (verl <c>num_gen_batches</c>).</param>
 /// <param name="DroppedGroups">This rank's groups removed for zero reward variance, over every round.</param>
 /// <param name="KeptGroups">Groups kept over every rank (at most prompts_per_step).</param>
-public sealed record SampledRollout(List<Judgment> Judgments, int Rounds, int DroppedGroups, int KeptGroups);
+/// <param name="Rewards">The reward of each of <paramref name="Judgments"/> when the filter computed them, else null.
+/// </param>
+public sealed record SampledRollout(
+    List<Judgment> Judgments, int Rounds, int DroppedGroups, int KeptGroups, float[]? Rewards = null);
 
 /// <summary>
 /// DAPO's dynamic sampling (Yu et al. 2025, §3.2; verl <c>recipe/dapo</c>, <c>algorithm.filter_groups</c>): a group
@@ -40,6 +43,7 @@ public static class DynamicSampling
         int prompts = config.Trainer.PromptsPerStep;
         var filter = config.Algorithm.FilterGroups;
         var kept = new List<Judgment>();
+        var keptRewards = new List<float>();
         int rounds = 0, dropped = 0, keptGroups = 0;
         do
         {
@@ -53,22 +57,16 @@ public static class DynamicSampling
             }
 
             var flags = new double[prompts];
-            foreach (var group in judgments.GroupBy(j => j.Group))
+            var rewards = RolloutScoring.Rewards(judgments, reward);
+            foreach (var group in Enumerable.Range(0, judgments.Count).GroupBy(i => judgments[i].Group))
             {
-                var rewards = group.Select(reward).ToList();
-                if (rewards.Any(r => !float.IsFinite(r)))
+                if (RolloutScoring.HasSpread(group.ToList(), rewards))
                 {
-                    throw new TrainingException(
-                        $"reward of a judgment of {group.First().Sample.Record.Id} is not finite; check the reward");
-                }
-
-                if (rewards.All(r => r == rewards[0]))
-                {
-                    dropped++;
+                    flags[group.Key - offset] = 1;
                 }
                 else
                 {
-                    flags[group.Key - offset] = 1;
+                    dropped++;
                 }
             }
 
@@ -82,11 +80,17 @@ public static class DynamicSampling
                 }
             }
 
-            kept.AddRange(judgments.Where(j => renumber.ContainsKey(j.Group))
-                .Select(j => j with { Group = renumber[j.Group] }));
+            for (int i = 0; i < judgments.Count; i++)
+            {
+                if (renumber.TryGetValue(judgments[i].Group, out int g))
+                {
+                    kept.Add(judgments[i] with { Group = g });
+                    keptRewards.Add(rewards[i]);
+                }
+            }
         }
         while (keptGroups < prompts && rounds < filter.MaxNumGenBatches);
 
-        return new SampledRollout(kept, rounds, dropped, keptGroups);
+        return new SampledRollout(kept, rounds, dropped, keptGroups, [.. keptRewards]);
     }
 }

@@ -42,14 +42,13 @@ public static class RolloutScoring
         return PerceptionR1Reward.Compute(j.Text, accuracy, facts, thinkPrefix, config).Reward;
     }
 
-    /// <summary>
-    /// Scores, filters and computes advantages. <paramref name="reward"/>, when given, replaces the config's reward
-    /// (<see cref="Reward"/>) for every judgment.
-    /// </summary>
-    public static ScoredRollout Score(
-        IReadOnlyList<Judgment> judgments, TrainConfig config, Func<Judgment, float>? reward = null)
+    /// <summary>Whether the rewards of a group's <paramref name="rows"/> differ (DAPO keeps only such groups).</summary>
+    public static bool HasSpread(IReadOnlyList<int> rows, float[] rewards) =>
+        rows.Any(i => rewards[i] != rewards[rows[0]]);
+
+    /// <summary>The reward of each judgment; a non-finite one is a <see cref="TrainingException"/> naming it.</summary>
+    public static float[] Rewards(IReadOnlyList<Judgment> judgments, Func<Judgment, float> reward)
     {
-        reward ??= j => Reward(j, config.Reward, config.Rollout.ThinkPrefix);
         var all = judgments.Select(reward).ToArray();
         foreach (var (r, i) in all.Select((r, i) => (r, i)))
         {
@@ -59,13 +58,27 @@ public static class RolloutScoring
             }
         }
 
+        return all;
+    }
+
+    /// <summary>
+    /// Scores, filters and computes advantages. <paramref name="reward"/>, when given, replaces the config's reward
+    /// (<see cref="Reward"/>) for every judgment; <paramref name="precomputed"/>, when given, are those rewards already
+    /// computed (<see cref="Rewards"/>, in the order of <paramref name="judgments"/>).
+    /// </summary>
+    public static ScoredRollout Score(
+        IReadOnlyList<Judgment> judgments, TrainConfig config, Func<Judgment, float>? reward = null,
+        float[]? precomputed = null)
+    {
+        reward ??= j => Reward(j, config.Reward, config.Rollout.ThinkPrefix);
+        var all = precomputed ?? Rewards(judgments, reward);
+
         var keep = new List<int>();
         int dropped = 0;
         foreach (var group in Enumerable.Range(0, judgments.Count).GroupBy(i => judgments[i].Group))
         {
             var rows = group.ToList();
-            bool flat = rows.All(i => all[i] == all[rows[0]]);
-            if (flat && config.Algorithm.DropZeroVarianceGroups)
+            if (!HasSpread(rows, all) && config.Algorithm.DropZeroVarianceGroups)
             {
                 dropped++;
                 continue;
